@@ -1,0 +1,1 @@
+"""Database: the only layer that speaks SQL."""

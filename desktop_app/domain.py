@@ -1,0 +1,270 @@
+"""Domain values shared by every layer.
+
+Frozen, slotted dataclasses: cheap to build on the hot path, safe to hand to the UI and the writer
+at once. Prices are the exact values SSI sent (``Decimal``; stock prices in VND, index and futures
+in points); volumes are ``int``; times are aware datetimes (the true instant, carried in Vietnam
+time so that ``.time()`` reads like the exchange clock).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
+"""Vietnam time: UTC+7, no daylight saving. SSI sends wall-clock times in this zone."""
+
+
+class TradeType(str, enum.Enum):
+    """How a matched print is classified (ARCHITECTURE.md, "Trade types")."""
+
+    BUY = "buy"  # active buy (buyer-initiated)
+    SELL = "sell"  # active sell (seller-initiated)
+    NEUTRAL = "neutral"
+    ATO = "ato"
+    ATC = "atc"
+    PUT_THROUGH = "put_through"
+
+
+class Side(str, enum.Enum):
+    """SSI's ``Side`` field on X-TRADE: who initiated the print."""
+
+    BUY = "BU"
+    SELL = "SD"
+
+
+class TradingSession(str, enum.Enum):
+    """SSI ``TradingSession`` codes."""
+
+    ATO = "ATO"
+    CONTINUOUS = "LO"
+    ATC = "ATC"
+    PUT_THROUGH = "PT"
+    CLOSED = "C"
+    BREAK = "BREAK"
+    HALT = "HALT"
+    UNKNOWN = "UNKNOWN"
+
+
+class Severity(str, enum.Enum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+# --------------------------------------------------------------------------- feed values
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One matched print (X-TRADE, or the trade part of an X snapshot)."""
+
+    symbol: str
+    exchange: str  # HOSE, HNX, UPCOM, DERIVATIVES
+    trading_date: date
+    timestamp: datetime
+    price: Decimal  # LastPrice
+    volume: int  # LastVol: this print's size
+    total_volume: int  # TotalVol: cumulative for the day (identity of a print within a day)
+    total_value: Decimal
+    ref_price: Decimal | None
+    ceiling: Decimal | None
+    floor: Decimal | None
+    highest: Decimal | None
+    lowest: Decimal | None
+    avg_price: Decimal | None
+    session: TradingSession
+    side: Side | None
+
+    @property
+    def is_derivative(self) -> bool:
+        return self.exchange == "DERIVATIVES"
+
+
+@dataclass(frozen=True, slots=True)
+class PriceLevel:
+    price: Decimal
+    volume: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Order book top levels (X-QUOTE, or the quote part of an X snapshot). Empty levels dropped."""
+
+    symbol: str
+    exchange: str
+    trading_date: date
+    timestamp: datetime
+    bids: tuple[PriceLevel, ...]  # best first
+    asks: tuple[PriceLevel, ...]  # best first
+    session: TradingSession
+
+    @property
+    def best_bid(self) -> Decimal | None:
+        return self.bids[0].price if self.bids else None
+
+    @property
+    def best_ask(self) -> Decimal | None:
+        return self.asks[0].price if self.asks else None
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignRoom:
+    """R message: foreign investors' cumulative buy/sell for the day and the room left."""
+
+    symbol: str
+    trading_date: date
+    timestamp: datetime
+    total_room: int | None
+    current_room: int | None
+    buy_volume: int
+    sell_volume: int
+    buy_value: Decimal
+    sell_value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class IndexValue:
+    """MI message: an index level (VN30 and others)."""
+
+    index_id: str
+    trading_date: date
+    timestamp: datetime
+    value: Decimal
+    prior_value: Decimal | None
+    change: Decimal | None
+    ratio_change: Decimal | None
+    total_volume: int | None
+    total_value: Decimal | None
+    advances: int | None
+    no_changes: int | None
+    declines: int | None
+    ceilings: int | None
+    floors: int | None
+    session: TradingSession
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """B message: a per-tick bar."""
+
+    symbol: str
+    trading_date: date
+    timestamp: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: int
+    value: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatus:
+    """F message: the trading session / status of a symbol or market."""
+
+    symbol: str
+    trading_date: date
+    timestamp: datetime
+    session: TradingSession
+    status: str | None
+
+
+MarketEvent = Trade | Quote | ForeignRoom | IndexValue | Bar | SessionStatus
+
+
+# --------------------------------------------------------------------------- processed values
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifiedTrade:
+    """A print with its active buy/sell classification: one row of the seed's ``trades`` table."""
+
+    symbol: str
+    price: Decimal
+    volume: int
+    value: Decimal  # price * volume (VND for stocks; points * volume for futures)
+    trade_type: TradeType
+    bid_price: Decimal | None
+    ask_price: Decimal | None
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignInvestorData:
+    """Foreign flow for one symbol: cumulative day totals plus speed over a rolling window."""
+
+    symbol: str
+    buy_volume: int
+    sell_volume: int
+    buy_value: Decimal
+    sell_value: Decimal
+    buy_speed_per_min: Decimal  # shares per minute over the window
+    sell_speed_per_min: Decimal
+    room_left: int | None
+    timestamp: datetime
+
+    @property
+    def net_volume(self) -> int:
+        return self.buy_volume - self.sell_volume
+
+    @property
+    def net_value(self) -> Decimal:
+        return self.buy_value - self.sell_value
+
+
+@dataclass(frozen=True, slots=True)
+class BasisPoint:
+    """Front-month VN30 futures minus the VN30 index, in points (positive = premium)."""
+
+    futures_symbol: str
+    futures_price: Decimal
+    spot_value: Decimal
+    basis: Decimal
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert as fired; ``timestamp`` is the market time of the event that fired it."""
+
+    symbol: str
+    alert_type: str
+    message: str
+    severity: Severity
+    timestamp: datetime
+
+
+ProcessedValue = ClassifiedTrade | ForeignInvestorData | BasisPoint | Alert
+
+
+# --------------------------------------------------------------------------- stored values
+
+
+@dataclass(frozen=True, slots=True)
+class DailyBar:
+    """One row of ``daily_ohlc``."""
+
+    symbol: str
+    date: date
+    open: Decimal | None
+    high: Decimal | None
+    low: Decimal | None
+    close: Decimal | None
+    volume: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """An alert as kept in the ``alerts`` table, with its review state."""
+
+    id: int
+    symbol: str
+    alert_type: str
+    message: str | None
+    severity: str | None
+    created_at: datetime
+    acknowledged_at: datetime | None
+    note: str | None

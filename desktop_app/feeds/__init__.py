@@ -1,0 +1,1 @@
+"""Feeds: SSI FastConnect (REST + hub), demo simulator and replay files; all produce SSI envelopes."""
