@@ -158,12 +158,12 @@ def cmd_record(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
-    from desktop_app.services.backfill import run_backfill_command
-
     if args.from_date > args.to_date:
         raise ConfigurationError("--from must not be after --to")
     if args.to_date > date.today():
         raise ConfigurationError("--to must not be in the future")
+    from desktop_app.services.backfill import run_backfill_command
+
     return asyncio.run(run_backfill_command(settings, args.symbols, args.from_date, args.to_date))
 
 
@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # last resort: one line for the user, the traceback in the log
-        log.exception("%s failed", command)
+        log.exception("%s failed", command, extra={"console": False})
         where = f" (details in {settings.log_file})" if settings is not None else ""
         print(f"stock-tracker: {command} failed: {exc}{where}", file=sys.stderr)
         return EXIT_FAILURE

@@ -37,5 +37,6 @@ def configure_logging(settings: Settings, console_level: int = logging.WARNING) 
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(console_level)
     console.setFormatter(_ConsoleFormatter("%(levelname)s %(name)s: %(message)s"))
+    console.addFilter(lambda record: getattr(record, "console", True))
     console._stock_tracker = True  # type: ignore[attr-defined]
     root.addHandler(console)
