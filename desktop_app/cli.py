@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--port", type=_port, default=8765)
 
     bench = sub.add_parser("bench", help="performance benchmarks")
-    bench.add_argument("suite", choices=("ingest", "query"))
+    bench.add_argument("suite", choices=("ingest", "query", "process", "ui"))
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--scale", type=float, default=1.0,
                        help="query: fraction of the seed's data size to seed (default 1.0)")
@@ -191,6 +191,14 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         from desktop_app.bench.ingest import run_ingest_bench
 
         return asyncio.run(run_ingest_bench(settings, as_json=args.json, rows=args.rows))
+    if args.suite == "process":
+        from desktop_app.bench.processing import run_processing_bench
+
+        return run_processing_bench(as_json=args.json)
+    if args.suite == "ui":
+        from desktop_app.bench.ui import run_ui_bench
+
+        return run_ui_bench(settings, as_json=args.json)
     from desktop_app.bench.query import run_query_bench
 
     if not 0 < args.scale <= 1.0:
