@@ -1,0 +1,349 @@
+"""Live per-symbol and market-wide statistics for the watchlist.
+
+The processor updates cheap mutable state on every event; the UI, which refreshes at most about
+ten times a second, asks for immutable snapshots (``SymbolStats``, ``MarketStats``) and, thanks
+to a monotonically increasing version, only for the symbols that changed since its last look.
+Derived figures (change, %, active-buy share) are computed when a snapshot is built, not per
+event, and a snapshot is cached until its symbol changes again.
+
+A new trading day keeps every symbol (watchlist rows stay) but clears its day figures and marks
+it changed, so the UI simply redraws the rows it is told about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from desktop_app.domain import (
+    BasisPoint,
+    ClassifiedTrade,
+    ForeignInvestorData,
+    IndexValue,
+    Quote,
+    Trade,
+    TradeType,
+)
+
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolStats:
+    """One watchlist row as of ``version``."""
+
+    symbol: str
+    exchange: str | None
+    version: int
+    last: Decimal | None
+    change: Decimal | None  # last - reference
+    change_pct: float | None  # percent vs reference
+    ref_price: Decimal | None
+    ceiling: Decimal | None
+    floor: Decimal | None
+    high: Decimal | None  # session high/low as the exchange reports them (else from prints seen)
+    low: Decimal | None
+    open: Decimal | None  # running OHLC of the prints seen today
+    day_high: Decimal | None
+    day_low: Decimal | None
+    close: Decimal | None
+    total_volume: int  # exchange cumulative (TotalVol)
+    total_value: Decimal | None
+    buy_volume: int  # active buy
+    sell_volume: int  # active sell
+    neutral_volume: int
+    auction_volume: int  # ATO + ATC
+    put_through_volume: int
+    active_buy_share: float | None  # buy / (buy + sell)
+    best_bid: Decimal | None
+    best_ask: Decimal | None
+    foreign_buy_volume: int | None
+    foreign_sell_volume: int | None
+    foreign_net_volume: int | None
+    foreign_buy_speed_per_min: Decimal | None
+    foreign_sell_speed_per_min: Decimal | None
+    foreign_room_left: int | None
+    last_update: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketStats:
+    version: int
+    trading_date: date | None
+    vn30_value: Decimal | None
+    vn30_change: Decimal | None
+    vn30_change_pct: float | None
+    vn30_time: datetime | None
+    futures_symbol: str | None
+    futures_price: Decimal | None
+    basis: Decimal | None
+    basis_time: datetime | None
+
+
+class _SymbolState:
+    """Mutable per-symbol figures; only the processor's loop writes them."""
+
+    __slots__ = (
+        "symbol", "exchange", "version", "snapshot",
+        "last", "ref", "ceiling", "floor", "high", "low",
+        "open", "day_high", "day_low",
+        "total_volume", "total_value",
+        "buy", "sell", "neutral", "auction", "put_through",
+        "bid", "ask", "foreign", "last_update",
+    )  # fmt: skip
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.exchange: str | None = None
+        self.version = 0
+        self.snapshot: SymbolStats | None = None
+        self.clear_day()
+
+    def clear_day(self) -> None:
+        self.last: Decimal | None = None
+        self.ref: Decimal | None = None
+        self.ceiling: Decimal | None = None
+        self.floor: Decimal | None = None
+        self.high: Decimal | None = None
+        self.low: Decimal | None = None
+        self.open: Decimal | None = None
+        self.day_high: Decimal | None = None
+        self.day_low: Decimal | None = None
+        self.total_volume = 0
+        self.total_value: Decimal | None = None
+        self.buy = 0
+        self.sell = 0
+        self.neutral = 0
+        self.auction = 0
+        self.put_through = 0
+        self.bid: Decimal | None = None
+        self.ask: Decimal | None = None
+        self.foreign: ForeignInvestorData | None = None
+        self.last_update: datetime | None = None
+
+    def build(self) -> SymbolStats:
+        last = self.last
+        ref = self.ref
+        change = change_pct = None
+        if last is not None and ref is not None:
+            change = last - ref
+            if ref:
+                change_pct = float(change * _HUNDRED / ref)
+        buy, sell = self.buy, self.sell
+        classified = buy + sell
+        f = self.foreign
+        return SymbolStats(
+            self.symbol,
+            self.exchange,
+            self.version,
+            last,
+            change,
+            change_pct,
+            ref,
+            self.ceiling,
+            self.floor,
+            self.high if self.high is not None else self.day_high,
+            self.low if self.low is not None else self.day_low,
+            self.open,
+            self.day_high,
+            self.day_low,
+            last,
+            self.total_volume,
+            self.total_value,
+            buy,
+            sell,
+            self.neutral,
+            self.auction,
+            self.put_through,
+            buy / classified if classified else None,
+            self.bid,
+            self.ask,
+            None if f is None else f.buy_volume,
+            None if f is None else f.sell_volume,
+            None if f is None else f.buy_volume - f.sell_volume,
+            None if f is None else f.buy_speed_per_min,
+            None if f is None else f.sell_speed_per_min,
+            None if f is None else f.room_left,
+            self.last_update,
+        )
+
+
+class LiveStats:
+    """The watchlist's live figures. Written by the processor, read by the UI (same loop)."""
+
+    __slots__ = (
+        "_version", "_symbols", "_trading_date", "_market_version", "_market_snapshot",
+        "_vn30", "_futures_symbol", "_futures_price", "_basis",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self._version = 0
+        self._symbols: dict[str, _SymbolState] = {}
+        self._trading_date: date | None = None
+        self._market_version = 0
+        self._market_snapshot: MarketStats | None = None
+        self._vn30: IndexValue | None = None
+        self._futures_symbol: str | None = None
+        self._futures_price: Decimal | None = None
+        self._basis: BasisPoint | None = None
+
+    # ------------------------------------------------------------------ reading (UI)
+    @property
+    def version(self) -> int:
+        """Increases with every change to any symbol or to the market figures."""
+        return self._version
+
+    @property
+    def trading_date(self) -> date | None:
+        return self._trading_date
+
+    def symbol(self, symbol: str) -> SymbolStats | None:
+        state = self._symbols.get(symbol)
+        return None if state is None else self._snapshot(state)
+
+    def symbols(self) -> dict[str, SymbolStats]:
+        return {sym: self._snapshot(state) for sym, state in self._symbols.items()}
+
+    def changed_since(self, version: int) -> tuple[int, list[SymbolStats]]:
+        """(current version, snapshots of the symbols changed after ``version``); pass the
+        returned version next time."""
+        return self._version, [
+            self._snapshot(state) for state in self._symbols.values() if state.version > version
+        ]
+
+    def market(self) -> MarketStats:
+        snap = self._market_snapshot
+        if snap is not None and snap.version == self._market_version:
+            return snap
+        vn30 = self._vn30
+        basis = self._basis
+        change = pct = None
+        if vn30 is not None:
+            change = vn30.change
+            prior = vn30.prior_value
+            if change is None and prior is not None:
+                change = vn30.value - prior
+            if vn30.ratio_change is not None:
+                pct = float(vn30.ratio_change)
+            elif change is not None and prior:
+                pct = float(change * _HUNDRED / prior)
+        snap = MarketStats(
+            self._market_version,
+            self._trading_date,
+            None if vn30 is None else vn30.value,
+            change,
+            pct,
+            None if vn30 is None else vn30.timestamp,
+            self._futures_symbol,
+            self._futures_price,
+            None if basis is None else basis.basis,
+            None if basis is None else basis.timestamp,
+        )
+        self._market_snapshot = snap
+        return snap
+
+    @staticmethod
+    def _snapshot(state: _SymbolState) -> SymbolStats:
+        snap = state.snapshot
+        if snap is None or snap.version != state.version:
+            snap = state.snapshot = state.build()
+        return snap
+
+    # ------------------------------------------------------------------ writing (processor)
+    def start_day(self, trading_date: date) -> None:
+        """Clear the day figures of every symbol and mark them all changed."""
+        self._trading_date = trading_date
+        self._version += 1
+        version = self._version
+        for state in self._symbols.values():
+            state.clear_day()
+            state.version = version
+        self._vn30 = None
+        self._futures_price = None
+        self._basis = None
+        self._market_version = version
+
+    def _state(self, symbol: str) -> _SymbolState:
+        state = self._symbols.get(symbol)
+        if state is None:
+            state = self._symbols[symbol] = _SymbolState(symbol)
+        return state
+
+    def on_trade(self, trade: Trade, classified: ClassifiedTrade) -> None:
+        state = self._symbols.get(trade.symbol)
+        if state is None:
+            state = self._symbols[trade.symbol] = _SymbolState(trade.symbol)
+        price = trade.price
+        volume = trade.volume
+        state.exchange = trade.exchange
+        state.last = price
+        if trade.ref_price is not None:
+            state.ref = trade.ref_price
+        if trade.ceiling is not None:
+            state.ceiling = trade.ceiling
+        if trade.floor is not None:
+            state.floor = trade.floor
+        if trade.highest is not None:
+            state.high = trade.highest
+        if trade.lowest is not None:
+            state.low = trade.lowest
+        if state.open is None:
+            state.open = state.day_high = state.day_low = price
+        elif price > state.day_high:  # type: ignore[operator]
+            state.day_high = price
+        elif price < state.day_low:  # type: ignore[operator]
+            state.day_low = price
+        state.total_volume = trade.total_volume
+        state.total_value = trade.total_value
+        trade_type = classified.trade_type
+        if trade_type is TradeType.BUY:
+            state.buy += volume
+        elif trade_type is TradeType.SELL:
+            state.sell += volume
+        elif trade_type is TradeType.NEUTRAL:
+            state.neutral += volume
+        elif trade_type is TradeType.PUT_THROUGH:
+            state.put_through += volume
+        else:
+            state.auction += volume
+        state.last_update = trade.timestamp
+        self._version += 1
+        state.version = self._version
+
+    def on_quote(self, quote: Quote) -> None:
+        state = self._state(quote.symbol)
+        state.exchange = quote.exchange
+        state.bid = quote.bids[0].price if quote.bids else None
+        state.ask = quote.asks[0].price if quote.asks else None
+        state.last_update = quote.timestamp
+        self._version += 1
+        state.version = self._version
+
+    def on_foreign(self, data: ForeignInvestorData) -> None:
+        state = self._state(data.symbol)
+        state.foreign = data
+        state.last_update = data.timestamp
+        self._version += 1
+        state.version = self._version
+
+    def on_index(self, index: IndexValue) -> None:
+        self._vn30 = index
+        self._version += 1
+        self._market_version = self._version
+
+    def on_futures(self, symbol: str | None, price: Decimal | None) -> None:
+        """The front month (and its last price) as the basis tracker sees it."""
+        if symbol == self._futures_symbol and price == self._futures_price:
+            return
+        self._futures_symbol = symbol
+        self._futures_price = price
+        self._version += 1
+        self._market_version = self._version
+
+    def on_basis(self, point: BasisPoint) -> None:
+        self._basis = point
+        self._futures_symbol = point.futures_symbol
+        self._futures_price = point.futures_price
+        self._version += 1
+        self._market_version = self._version
