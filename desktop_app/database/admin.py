@@ -1,0 +1,52 @@
+"""``stock-tracker db upgrade|current|url``: the database in use, its schema revision, upgrades."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from desktop_app.config import Settings, mask_dsn
+from desktop_app.database.embedded import DATABASE_NAME, SUPERUSER, EmbeddedPostgres
+from desktop_app.database.migrate import current_revision, head_revision, upgrade_to_head
+
+
+def describe_url(settings: Settings) -> str:
+    """The DSN in use, password masked; for the embedded server, read from its config (no start)."""
+    if settings.database_url is not None:
+        return mask_dsn(settings.database_url)
+    embedded = EmbeddedPostgres(settings.embedded_dir)
+    port = embedded.configured_port()
+    if port is None:
+        return f"embedded PostgreSQL, not created yet (it will live in {settings.embedded_dir})"
+    return f"postgresql://{SUPERUSER}:***@127.0.0.1:{port}/{DATABASE_NAME} (embedded, {settings.embedded_dir})"
+
+
+@asynccontextmanager
+async def _dsn_in_use(settings: Settings) -> AsyncIterator[str]:
+    """The DSN to talk to; for the embedded server, holds a handle on it for the duration."""
+    if settings.database_url is not None:
+        yield settings.database_url
+        return
+    embedded = EmbeddedPostgres(settings.embedded_dir)
+    info = await embedded.start_async()
+    try:
+        yield info.dsn()
+    finally:
+        await embedded.stop_async()
+
+
+async def upgrade(settings: Settings) -> str:
+    async with _dsn_in_use(settings) as dsn:
+        revision = await upgrade_to_head(dsn)
+    return f"database at head: {revision}"
+
+
+async def current(settings: Settings) -> str:
+    async with _dsn_in_use(settings) as dsn:
+        revision = await current_revision(dsn)
+    head = head_revision()
+    if revision is None:
+        return "database has no schema yet (run `stock-tracker db upgrade`)"
+    if revision == head:
+        return f"{revision} (head)"
+    return f"{revision} (head is {head}: run `stock-tracker db upgrade`)"

@@ -1,0 +1,158 @@
+"""The asyncpg pool (the seed's 5-20 connections) and the one entry point others use: ``Database``.
+
+``Database.open(settings)`` starts the embedded server when no external DSN is configured, checks
+that the database answers (bounded by ``CONNECT_TIMEOUT_S``), applies migrations, and opens the
+pool. A database that cannot be used — unreachable, wrong password, unknown role or database —
+raises ``DatabaseConfigurationError`` with one line the user can act on (the CLI exits 2 with it).
+
+NUMERIC columns come back as ``Decimal`` (asyncpg's default codec, exact for prices); TIMESTAMPTZ
+as aware UTC datetimes, which the repositories convert to Vietnam time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from desktop_app.config import Settings, mask_dsn
+from desktop_app.database.embedded import EmbeddedPostgres
+from desktop_app.errors import DatabaseConfigurationError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 5.0
+POOL_MIN_SIZE = 5
+POOL_MAX_SIZE = 20
+SERVER_SETTINGS = {"application_name": "stock-tracker"}
+
+
+def _describe_failure(exc: BaseException) -> str:
+    """Why a connection attempt failed, in words a user can act on (one line)."""
+    if isinstance(exc, asyncpg.InvalidPasswordError):
+        return "password authentication failed (check the user name and password)"
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return f"the database does not exist ({_first_line(exc)})"
+    if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
+        return f"the server refused this user ({_first_line(exc)})"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return f"no answer within {CONNECT_TIMEOUT_S:g} s (is the host right and the server up?)"
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host ({_first_line(exc)})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is PostgreSQL running on that host and port?)"
+    if isinstance(exc, OSError):
+        return f"cannot reach the server ({_first_line(exc)})"
+    if isinstance(exc, asyncpg.PostgresError):
+        return _first_line(exc)
+    return f"{type(exc).__name__}: {_first_line(exc)}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+_CONNECT_ERRORS = (OSError, asyncio.TimeoutError, TimeoutError, asyncpg.PostgresError,
+                   asyncpg.InterfaceError)
+
+
+def configuration_error(dsn: str, exc: BaseException) -> DatabaseConfigurationError:
+    return DatabaseConfigurationError(f"cannot use the database {mask_dsn(dsn)}: {_describe_failure(exc)}")
+
+
+async def ensure_reachable(dsn: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Open and close one connection; raise ``DatabaseConfigurationError`` if that fails."""
+    try:
+        conn = await asyncio.wait_for(
+            asyncpg.connect(dsn, timeout=timeout, server_settings=SERVER_SETTINGS), timeout + 1
+        )
+    except _CONNECT_ERRORS as exc:
+        raise configuration_error(dsn, exc) from None
+    await conn.close()
+
+
+@dataclass(eq=False)
+class Database:
+    """Owns the pool and, for the embedded database, this process's handle on the server."""
+
+    dsn: str
+    pool: asyncpg.Pool
+    embedded: EmbeddedPostgres | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, migrate: bool = True,
+        min_size: int = POOL_MIN_SIZE, max_size: int = POOL_MAX_SIZE,
+    ) -> "Database":
+        embedded: EmbeddedPostgres | None = None
+        if settings.database_url is None:
+            embedded = EmbeddedPostgres(settings.embedded_dir)
+            dsn = (await embedded.start_async()).dsn()
+        else:
+            dsn = settings.database_url
+        try:
+            database = await connect_dsn(dsn, migrate=migrate, min_size=min_size, max_size=max_size)
+        except BaseException:
+            if embedded is not None:
+                await embedded.stop_async()
+            raise
+        database.embedded = embedded
+        return database
+
+    @property
+    def masked_dsn(self) -> str:
+        return mask_dsn(self.dsn)
+
+    async def health_check(self, timeout: float = 2.0) -> bool:
+        """True when a pooled connection answers ``SELECT 1`` within ``timeout``."""
+        try:
+            async with self.pool.acquire(timeout=timeout) as conn:
+                return await conn.fetchval("SELECT 1", timeout=timeout) == 1
+        except _CONNECT_ERRORS as exc:
+            log.warning("database health check failed for %s: %s", self.masked_dsn, _first_line(exc))
+            return False
+
+    async def close(self) -> None:
+        """Close the pool (waiting briefly for borrowed connections) and release the server."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await asyncio.wait_for(self.pool.close(), 10)
+        except (asyncio.TimeoutError, TimeoutError):
+            log.warning("database pool did not close within 10 s; terminating its connections")
+            self.pool.terminate()
+        finally:
+            if self.embedded is not None:
+                await self.embedded.stop_async()
+
+
+async def connect_dsn(
+    dsn: str, *, migrate: bool = False, min_size: int = POOL_MIN_SIZE, max_size: int = POOL_MAX_SIZE,
+    timeout: float = CONNECT_TIMEOUT_S,
+) -> Database:
+    """A ``Database`` on an explicit DSN (external servers, tests); migrates first if asked."""
+    if urlsplit(dsn).scheme not in ("postgresql", "postgres"):
+        raise DatabaseConfigurationError(f"not a PostgreSQL URL: {mask_dsn(dsn)}")
+    await ensure_reachable(dsn, timeout)
+    if migrate:
+        from desktop_app.database.migrate import upgrade_to_head
+
+        await upgrade_to_head(dsn)
+    try:
+        pool = await asyncio.wait_for(
+            asyncpg.create_pool(
+                dsn, min_size=min_size, max_size=max_size, timeout=timeout,
+                server_settings=SERVER_SETTINGS,
+            ),
+            timeout * 3,
+        )
+    except _CONNECT_ERRORS as exc:
+        raise configuration_error(dsn, exc) from None
+    return Database(dsn=dsn, pool=pool)

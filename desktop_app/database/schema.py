@@ -1,0 +1,140 @@
+"""The one schema source: the seed's five tables (exactly its SQL) plus what later features need.
+
+Alembic revisions are generated from this ``MetaData``; the tests compare a migrated database
+against it and expect no difference. Constraint and index names are spelled out so that they match
+what PostgreSQL itself would have named the seed's unnamed constraints.
+
+Additions beyond the seed: ``alerts.acknowledged_at`` / ``alerts.note`` (alert review),
+``foreign_snapshots.f_buy_val`` / ``f_sell_val`` / ``room_left`` (ForeignInvestorData carries them),
+``idx_alerts_symbol_time`` (review filters), and ``ingest_ledger`` (exactly-once batch replay: the
+batch writer records each batch id in the same transaction as the batch's COPYs).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+metadata = MetaData()
+
+trades = Table(
+    "trades",
+    metadata,
+    Column("id", BigInteger, autoincrement=True),
+    Column("symbol", String(10), nullable=False),
+    Column("price", Numeric(12, 2), nullable=False),
+    Column("volume", Integer, nullable=False),
+    Column("value", Numeric(18, 2), nullable=False),
+    Column("trade_type", String(20), nullable=False),
+    Column("bid_price", Numeric(12, 2)),
+    Column("ask_price", Numeric(12, 2)),
+    Column("traded_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+    PrimaryKeyConstraint("id", name="trades_pkey"),
+)
+Index("idx_trades_symbol_time", trades.c.symbol, trades.c.traded_at.desc())
+
+daily_ohlc = Table(
+    "daily_ohlc",
+    metadata,
+    Column("id", Integer, autoincrement=True),
+    Column("symbol", String(10), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("open", Numeric(12, 2)),
+    Column("high", Numeric(12, 2)),
+    Column("low", Numeric(12, 2)),
+    Column("close", Numeric(12, 2)),
+    Column("volume", BigInteger),
+    PrimaryKeyConstraint("id", name="daily_ohlc_pkey"),
+    UniqueConstraint("symbol", "date", name="daily_ohlc_symbol_date_key"),
+)
+Index("idx_ohlc_symbol_date", daily_ohlc.c.symbol, daily_ohlc.c.date.desc())
+
+foreign_snapshots = Table(
+    "foreign_snapshots",
+    metadata,
+    Column("id", BigInteger, autoincrement=True),
+    Column("symbol", String(10), nullable=False),
+    Column("f_buy_vol", BigInteger, nullable=False),
+    Column("f_sell_vol", BigInteger, nullable=False),
+    Column("f_net_vol", BigInteger, nullable=False),
+    Column("buy_speed_per_min", Numeric(12, 2), server_default=text("0")),
+    Column("sell_speed_per_min", Numeric(12, 2), server_default=text("0")),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("f_buy_val", Numeric(20, 2)),
+    Column("f_sell_val", Numeric(20, 2)),
+    Column("room_left", BigInteger),
+    PrimaryKeyConstraint("id", name="foreign_snapshots_pkey"),
+)
+Index("idx_foreign_snap_symbol", foreign_snapshots.c.symbol, foreign_snapshots.c.captured_at.desc())
+
+basis_history = Table(
+    "basis_history",
+    metadata,
+    Column("id", BigInteger, autoincrement=True),
+    Column("futures_symbol", String(20), nullable=False),
+    Column("futures_price", Numeric(12, 2), nullable=False),
+    Column("spot_value", Numeric(12, 2), nullable=False),
+    Column("basis", Numeric(12, 2), nullable=False),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("id", name="basis_history_pkey"),
+)
+Index("idx_basis_time", basis_history.c.captured_at.desc())
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, autoincrement=True),
+    Column("symbol", String(10), nullable=False),
+    Column("alert_type", String(50), nullable=False),
+    Column("message", Text),
+    Column("severity", String(20)),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("note", Text, nullable=True),
+    PrimaryKeyConstraint("id", name="alerts_pkey"),
+)
+Index("idx_alerts_time", alerts.c.created_at.desc())
+Index("idx_alerts_symbol_time", alerts.c.symbol, alerts.c.created_at.desc())
+
+ingest_ledger = Table(
+    "ingest_ledger",
+    metadata,
+    Column("batch_id", UUID(as_uuid=True), nullable=False),
+    Column("committed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("rows", Integer, nullable=False),
+    PrimaryKeyConstraint("batch_id", name="ingest_ledger_pkey"),
+)
+
+# ----------------------------------------------------------------------------- COPY column lists
+# The order the batch writer sends columns in (``copy_to_table(..., columns=...)``). Columns left
+# out take their server defaults (ids, created_at).
+
+TRADE_COPY_COLUMNS: tuple[str, ...] = (
+    "symbol", "price", "volume", "value", "trade_type", "bid_price", "ask_price", "traded_at",
+)
+FOREIGN_COPY_COLUMNS: tuple[str, ...] = (
+    "symbol", "f_buy_vol", "f_sell_vol", "f_net_vol", "buy_speed_per_min", "sell_speed_per_min",
+    "captured_at", "f_buy_val", "f_sell_val", "room_left",
+)
+BASIS_COPY_COLUMNS: tuple[str, ...] = (
+    "futures_symbol", "futures_price", "spot_value", "basis", "captured_at",
+)
+ALERT_COPY_COLUMNS: tuple[str, ...] = ("symbol", "alert_type", "message", "severity", "created_at")
+LEDGER_COLUMNS: tuple[str, ...] = ("batch_id", "rows")

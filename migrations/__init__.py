@@ -1,0 +1,1 @@
+"""Alembic migrations for the stock tracker (installed as a package so ``db upgrade`` finds them)."""
