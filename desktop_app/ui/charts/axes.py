@@ -1,0 +1,103 @@
+"""Chart axes that read in Vietnam time, whatever the computer's time zone.
+
+``VietnamTimeAxis`` is pyqtgraph's own ``DateAxisItem`` pinned to UTC+7 (its tick spacing logic is
+good; only the zone must not follow the machine). ``TradingDayAxis`` labels a daily chart whose x
+is the bar index (so non-trading days leave no gaps) with the date of each index.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pyqtgraph as pg
+
+VIETNAM_UTC_OFFSET_S = -7 * 3600  # pyqtgraph counts the offset west of UTC, like time.timezone
+
+
+class VietnamTimeAxis(pg.DateAxisItem):
+    """x = epoch seconds, labels in Vietnam time (UTC+7, no DST)."""
+
+    def __init__(self, orientation: str = "bottom", **kwargs) -> None:
+        super().__init__(orientation=orientation, utcOffset=VIETNAM_UTC_OFFSET_S, **kwargs)
+
+
+class TradingDayAxis(pg.AxisItem):
+    """x = bar index into ``dates``; ticks at year / month / week starts depending on the zoom."""
+
+    _MIN_LABEL_PX = 70
+
+    def __init__(self, orientation: str = "bottom", **kwargs) -> None:
+        super().__init__(orientation=orientation, **kwargs)
+        self._dates: list[date] = []
+        self._years = np.zeros(0, dtype=np.int32)
+        self._months = np.zeros(0, dtype=np.int32)
+        self._weeks = np.zeros(0, dtype=np.int64)
+
+    def set_dates(self, dates: list[date]) -> None:
+        self._dates = list(dates)
+        self._years = np.fromiter((d.year for d in self._dates), dtype=np.int32, count=len(self._dates))
+        self._months = np.fromiter(
+            (d.year * 12 + d.month for d in self._dates), dtype=np.int32, count=len(self._dates)
+        )
+        self._weeks = np.fromiter(
+            (d.toordinal() // 7 for d in self._dates), dtype=np.int64, count=len(self._dates)
+        )
+        self.picture = None
+        self.update()
+
+    def date_at(self, index: float) -> date | None:
+        i = int(round(index))
+        if 0 <= i < len(self._dates):
+            return self._dates[i]
+        return None
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph API)
+        n = len(self._dates)
+        if n == 0 or size <= 0:
+            return []
+        lo = max(0, int(np.floor(minVal)))
+        hi = min(n - 1, int(np.ceil(maxVal)))
+        if hi < lo:
+            return []
+        max_ticks = max(2, int(size / self._MIN_LABEL_PX))
+        candidates: list[np.ndarray] = []
+        for keys in (self._years, self._months, self._weeks):
+            window = keys[lo : hi + 1]
+            starts = np.flatnonzero(np.diff(window)) + 1 + lo
+            candidates.append(starts)
+        candidates.append(np.arange(lo, hi + 1))
+        major: np.ndarray | None = None
+        for level, starts in enumerate(candidates):
+            if len(starts) <= max_ticks:
+                major = starts
+                continue
+            if major is None:  # even the coarsest level is too dense: thin the years
+                step = int(np.ceil(len(starts) / max_ticks))
+                major = starts[::step]
+            break
+        if major is None:
+            major = candidates[-1]
+        return [(float(hi - lo + 1), [float(i) for i in major])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        out: list[str] = []
+        span = self._visible_span()
+        for v in values:
+            d = self.date_at(v)
+            if d is None:
+                out.append("")
+            elif span > 700:
+                out.append(d.strftime("%Y") if d.month == 1 or span > 1500 else d.strftime("%b %Y"))
+            elif span > 60:
+                out.append(d.strftime("%b %Y") if d.month == 1 else d.strftime("%b"))
+            else:
+                out.append(d.strftime("%d/%m"))
+        return out
+
+    def _visible_span(self) -> float:
+        vb = self.linkedView()
+        if vb is None:
+            return float(len(self._dates))
+        (x0, x1), _ = vb.viewRange()
+        return x1 - x0

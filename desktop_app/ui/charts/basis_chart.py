@@ -1,0 +1,113 @@
+"""Basis: front-month VN30 futures against the VN30 index, and the basis line around zero."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+
+from desktop_app.domain import BasisPoint, StoredAlert
+from desktop_app.ui import board_format
+from desktop_app.ui.charts.axes import VietnamTimeAxis
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers
+
+
+@dataclass(frozen=True, slots=True)
+class BasisColumns:
+    ts: np.ndarray
+    futures: np.ndarray
+    spot: np.ndarray
+    basis: np.ndarray
+    futures_symbol: str = ""
+
+    def __len__(self) -> int:
+        return int(self.ts.shape[0])
+
+    @classmethod
+    def from_points(cls, rows: Sequence[BasisPoint]) -> "BasisColumns":
+        n = len(rows)
+
+        def col(fn) -> np.ndarray:
+            return np.fromiter((fn(r) for r in rows), dtype=np.float64, count=n)
+
+        return cls(
+            ts=col(lambda r: r.timestamp.timestamp()),
+            futures=col(lambda r: float(r.futures_price)),
+            spot=col(lambda r: float(r.spot_value)),
+            basis=col(lambda r: float(r.basis)),
+            futures_symbol=rows[-1].futures_symbol if rows else "",
+        )
+
+
+class BasisChart(ChartPanel):
+    def __init__(self, parent=None) -> None:
+        super().__init__("Basis", parent)
+        self.level_plot: pg.PlotItem = self.layout_widget.addPlot(
+            row=0, col=0, axisItems={"bottom": VietnamTimeAxis()}
+        )
+        self.basis_plot: pg.PlotItem = self.layout_widget.addPlot(
+            row=1, col=0, axisItems={"bottom": VietnamTimeAxis()}
+        )
+        self.basis_plot.setXLink(self.level_plot)
+        self.level_plot.getAxis("bottom").setStyle(showValues=False)
+        self.level_plot.setLabel("left", "Points")
+        self.basis_plot.setLabel("left", "Basis (points)")
+        for plot in (self.level_plot, self.basis_plot):
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.addLegend(offset=(5, 5))
+        self.futures_line = self.level_plot.plot(name="Futures", pen=pg.mkPen("#f0a030", width=1.5))
+        self.spot_line = self.level_plot.plot(name="VN30", pen=pg.mkPen("#50a0f0", width=1.5))
+        self.zero_line = pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#a0a0a0", width=1))
+        self.basis_plot.addItem(self.zero_line)
+        self.basis_line = self.basis_plot.plot(
+            name="Basis", pen=pg.mkPen("#e8e8e8", width=1.5),
+            fillLevel=0, brush=pg.mkBrush(80, 160, 240, 50),
+        )
+        for line in (self.futures_line, self.spot_line, self.basis_line):
+            line.setClipToView(True)
+            line.setDownsampling(auto=True, method="peak")
+        self.markers: pg.ScatterPlotItem | None = None
+        self.columns = BasisColumns.from_points([])
+        self.crosshair = Crosshair(self.basis_plot, self._readout, linked=[self.level_plot])
+
+    def set_columns(self, cols: BasisColumns) -> None:
+        self.columns = cols
+        self.futures_line.setData(cols.ts, cols.futures)
+        self.spot_line.setData(cols.ts, cols.spot)
+        self.basis_line.setData(cols.ts, cols.basis)
+        self.reset_zoom()
+        label = f" ({cols.futures_symbol})" if cols.futures_symbol else ""
+        self.set_status(f"{len(cols):,} points{label}" if len(cols) else "No basis stored for this day")
+        self.loaded.emit()
+
+    def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
+        if self.markers is not None:
+            self.basis_plot.removeItem(self.markers)
+            self.markers = None
+        cols = self.columns
+        if not alerts or not len(cols):
+            return
+        xs, ys, tips = [], [], []
+        for alert in alerts:
+            t = alert.created_at.timestamp()
+            i = max(0, min(int(np.searchsorted(cols.ts, t, side="right")) - 1, len(cols) - 1))
+            xs.append(t)
+            ys.append(float(cols.basis[i]))
+            tips.append(f"{board_format.vietnam_time(alert.created_at)} {alert.message or alert.alert_type}")
+        self.markers = alert_markers(xs, ys, tips)
+        self.basis_plot.addItem(self.markers)
+
+    def _readout(self, x: float, y: float) -> None:
+        cols = self.columns
+        i = int(np.searchsorted(cols.ts, x, side="right")) - 1
+        if i < 0 or not len(cols):
+            self.readout_label.setText("")
+            return
+        when = datetime.fromtimestamp(cols.ts[i], timezone.utc)
+        self.readout_label.setText(
+            f"{board_format.vietnam_time(when)}  futures {board_format.points(cols.futures[i])}"
+            f"  VN30 {board_format.points(cols.spot[i])}  basis {board_format.signed_points(cols.basis[i])}"
+        )

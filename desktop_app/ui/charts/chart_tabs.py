@@ -1,0 +1,181 @@
+"""The central history view: daily, intraday, foreign flow and basis charts for one symbol.
+
+Loads run as tasks on the app's loop, one slot per chart: changing the symbol or the day cancels
+the loads that became stale, so a fast click through the watchlist never paints an old symbol.
+Live prints for today's symbol are buffered and appended by a timer (coalesced, ~4 Hz).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Callable
+
+from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade
+from desktop_app.ui.async_tasks import TaskSlots
+from desktop_app.ui.charts.basis_chart import BasisChart
+from desktop_app.ui.charts.daily_chart import DailyChart, day_bounds
+from desktop_app.ui.charts.foreign_chart import ForeignChart
+from desktop_app.ui.charts.intraday_chart import IntradayChart, TradeColumns
+from desktop_app.ui.history_source import HistorySource
+
+log = logging.getLogger(__name__)
+
+LIVE_APPEND_MS = 250
+
+
+def vietnam_today() -> date:
+    return datetime.now(VIETNAM_TZ).date()
+
+
+class ChartTabs(QWidget):
+    symbolChanged = Signal(str)
+
+    def __init__(self, on_error: Callable[[str, BaseException], None] | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.source: HistorySource | None = None
+        self.symbol: str | None = None
+        self.day: date = vietnam_today()
+        self.tasks = TaskSlots(on_error)
+        self.symbol_label = QLabel("<b>—</b>")
+        self.symbol_label.setStyleSheet("font-size: 15px;")
+        self.day_edit = QDateEdit()
+        self.day_edit.setCalendarPopup(True)
+        self.day_edit.setDisplayFormat("dd/MM/yyyy")
+        self.day_edit.setDate(QDate(self.day.year, self.day.month, self.day.day))
+        self.day_edit.dateChanged.connect(self._day_edited)
+        top = QHBoxLayout()
+        top.addWidget(self.symbol_label)
+        top.addStretch(1)
+        top.addWidget(QLabel("Day:"))
+        top.addWidget(self.day_edit)
+        self.tabs = QTabWidget()
+        self.daily = DailyChart()
+        self.intraday = IntradayChart()
+        self.foreign = ForeignChart()
+        self.basis = BasisChart()
+        self.tabs.addTab(self.intraday, "Intraday")
+        self.tabs.addTab(self.daily, "Daily")
+        self.tabs.addTab(self.foreign, "Foreign flow")
+        self.tabs.addTab(self.basis, "Basis")
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(top)
+        box.addWidget(self.tabs, 1)
+        self._live_buffer: list[ClassifiedTrade] = []
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(LIVE_APPEND_MS)
+        self._live_timer.timeout.connect(self._flush_live)
+        self._live_timer.start()
+        self._intraday_ready = False
+
+    # ------------------------------------------------------------------ public
+    def set_source(self, source: HistorySource | None) -> None:
+        self.source = source
+        if source is not None and self.symbol:
+            self.reload()
+
+    def show_symbol(self, symbol: str) -> None:
+        if symbol == self.symbol:
+            return
+        self.symbol = symbol
+        self.symbol_label.setText(f"<b>{symbol}</b>")
+        self.symbolChanged.emit(symbol)
+        self.reload(basis=False)
+
+    def set_day(self, day: date) -> None:
+        if day != self.day:
+            self.day_edit.setDate(QDate(day.year, day.month, day.day))  # -> _day_edited
+
+    def open_at(self, symbol: str, when: datetime) -> None:
+        """Show ``symbol`` around ``when`` (double-click on an alert)."""
+        local = when.astimezone(VIETNAM_TZ)
+        self.day_edit.blockSignals(True)
+        self.day_edit.setDate(QDate(local.year, local.month, local.day))
+        self.day_edit.blockSignals(False)
+        self.day = local.date()
+        self.symbol = None
+        self.show_symbol(symbol)
+        self.tabs.setCurrentWidget(self.intraday)
+        self.tasks.start("focus", self._focus_after_load(when))
+
+    def reload(self, basis: bool = True) -> None:
+        if self.source is None or self.symbol is None:
+            return
+        self._intraday_ready = False
+        self._live_buffer.clear()
+        self.tasks.start("daily", self._load_daily(self.symbol))
+        self.tasks.start("intraday", self._load_intraday(self.symbol, self.day))
+        self.tasks.start("foreign", self._load_foreign(self.symbol, self.day))
+        if basis or self.basis.columns.ts.size == 0:
+            self.tasks.start("basis", self._load_basis(self.day))
+
+    def on_live_trade(self, trade: ClassifiedTrade) -> None:
+        """Pipeline subscriber hook: cheap, only buffers prints of the symbol on screen today."""
+        if trade.symbol == self.symbol and self.day == vietnam_today():
+            self._live_buffer.append(trade)
+
+    async def wait_loaded(self) -> None:
+        await self.tasks.wait_idle()
+
+    # ------------------------------------------------------------------ loads
+    async def _load_daily(self, symbol: str) -> None:
+        assert self.source is not None
+        self.daily.set_status("Loading…")
+        series = await self.source.daily(symbol)
+        self.daily.set_series(series)
+        if series.dates:
+            start, end = day_bounds(series.dates[0], series.dates[-1])
+            self.daily.set_alerts(await self.source.alerts(symbol, start, end))
+
+    async def _load_intraday(self, symbol: str, day: date) -> None:
+        assert self.source is not None
+        self.intraday.set_status("Loading…")
+        cols = await self.source.trades_day(symbol, day)
+        self.intraday.set_columns(cols)
+        if len(cols):  # prints buffered while the query ran may already be in it
+            last = float(cols.ts[-1])
+            self._live_buffer = [t for t in self._live_buffer if t.timestamp.timestamp() > last]
+        self._intraday_ready = True
+        start, end = day_bounds(day, day)
+        self.intraday.set_alerts(await self.source.alerts(symbol, start, end))
+
+    async def _load_foreign(self, symbol: str, day: date) -> None:
+        assert self.source is not None
+        self.foreign.set_status("Loading…")
+        self.foreign.set_columns(await self.source.foreign_day(symbol, day))
+
+    async def _load_basis(self, day: date) -> None:
+        assert self.source is not None
+        self.basis.set_status("Loading…")
+        cols = await self.source.basis_day(day)
+        self.basis.set_columns(cols)
+        if cols.futures_symbol:
+            start, end = day_bounds(day, day)
+            self.basis.set_alerts(await self.source.alerts(cols.futures_symbol, start, end))
+
+    async def _focus_after_load(self, when: datetime) -> None:
+        for slot in ("daily", "intraday"):
+            task = self.tasks.running(slot)
+            if task is not None:
+                try:
+                    await task
+                except Exception:  # reported by the slot's own error handler
+                    return
+        self.intraday.show_time(when.timestamp())
+        self.daily.show_day(when.astimezone(VIETNAM_TZ).date())
+
+    # ------------------------------------------------------------------ slots
+    def _day_edited(self, qdate: QDate) -> None:
+        self.day = date(qdate.year(), qdate.month(), qdate.day())
+        self.reload(basis=True)
+
+    def _flush_live(self) -> None:
+        if not self._live_buffer or not self._intraday_ready:
+            return
+        batch, self._live_buffer = self._live_buffer, []
+        self.intraday.append(TradeColumns.from_trades(batch))
+

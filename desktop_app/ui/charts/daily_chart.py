@@ -1,0 +1,147 @@
+"""Daily candlesticks + volume from ``daily_ohlc``: trading days without gaps (x = bar index)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+
+from desktop_app.domain import VIETNAM_TZ, DailyBar, StoredAlert
+from desktop_app.ui import board_format
+from desktop_app.ui.charts.axes import TradingDayAxis
+from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers
+
+DEFAULT_VISIBLE_BARS = 250  # about one trading year on first paint; zoom out for the rest
+
+
+@dataclass(frozen=True, slots=True)
+class DailySeries:
+    """Column form of daily bars, the shape the chart draws from."""
+
+    dates: list[date]
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+
+    @classmethod
+    def from_bars(cls, bars: Sequence[DailyBar]) -> "DailySeries":
+        usable = [b for b in bars if b.close is not None]
+        n = len(usable)
+
+        def col(name: str, fallback: str = "close") -> np.ndarray:
+            return np.fromiter(
+                (float(getattr(b, name) if getattr(b, name) is not None else getattr(b, fallback))
+                 for b in usable),
+                dtype=np.float64, count=n,
+            )
+
+        return cls(
+            dates=[b.date for b in usable],
+            open=col("open"), high=col("high"), low=col("low"), close=col("close"),
+            volume=np.fromiter((float(b.volume or 0) for b in usable), dtype=np.float64, count=n),
+        )
+
+
+class DailyChart(ChartPanel):
+    def __init__(self, parent=None) -> None:
+        super().__init__("Daily", parent)
+        self.axis = TradingDayAxis()
+        self.price_plot: pg.PlotItem = self.layout_widget.addPlot(
+            row=0, col=0, axisItems={"bottom": self.axis}
+        )
+        self.volume_axis = TradingDayAxis()
+        self.volume_plot: pg.PlotItem = self.layout_widget.addPlot(
+            row=1, col=0, axisItems={"bottom": self.volume_axis}
+        )
+        self.layout_widget.ci.layout.setRowStretchFactor(0, 3)
+        self.layout_widget.ci.layout.setRowStretchFactor(1, 1)
+        self.volume_plot.setXLink(self.price_plot)
+        self.price_plot.getAxis("bottom").setStyle(showValues=False)
+        self.price_plot.showGrid(x=True, y=True, alpha=0.15)
+        self.volume_plot.showGrid(x=True, y=True, alpha=0.15)
+        self.price_plot.setLabel("left", "Price (thousand VND)")
+        self.volume_plot.setLabel("left", "Volume")
+        for plot in (self.price_plot, self.volume_plot):
+            plot.setMouseEnabled(x=True, y=False)
+            plot.vb.setAutoVisible(y=True)
+        self.candles = CandlestickItem()
+        self.price_plot.addItem(self.candles)
+        self.volume_bars = StackedBarItem([board_format.UP_COLOR, board_format.DOWN_COLOR], 0.7)
+        self.volume_plot.addItem(self.volume_bars)
+        self.markers: pg.ScatterPlotItem | None = None
+        self.series = DailySeries([], *(np.zeros(0) for _ in range(5)))
+        self.crosshair = Crosshair(self.price_plot, self._readout, linked=[self.volume_plot])
+
+    # ------------------------------------------------------------------ data
+    def set_series(self, series: DailySeries) -> None:
+        """Show ``series``; prices are plotted in thousands of VND like the board."""
+        self.series = series
+        n = len(series.dates)
+        x = np.arange(n, dtype=np.float64)
+        self.axis.set_dates(series.dates)
+        self.volume_axis.set_dates(series.dates)
+        self.candles.set_data(OhlcArrays(x, series.open / 1000.0, series.high / 1000.0,
+                                         series.low / 1000.0, series.close / 1000.0))
+        up = series.close >= series.open
+        self.volume_bars.set_data(x, [np.where(up, series.volume, 0.0), np.where(up, 0.0, series.volume)])
+        if n:
+            first = max(0, n - DEFAULT_VISIBLE_BARS)
+            self.price_plot.setXRange(first - 0.5, n - 0.5, padding=0.01)
+            self.set_status(f"{n:,} trading days, {series.dates[0]:%d/%m/%Y} – {series.dates[-1]:%d/%m/%Y}")
+        else:
+            self.set_status("No daily bars stored for this symbol — use Data → Backfill daily OHLC…")
+        self.loaded.emit()
+
+    def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
+        if self.markers is not None:
+            self.price_plot.removeItem(self.markers)
+            self.markers = None
+        if not alerts or not self.series.dates:
+            return
+        index = {d: i for i, d in enumerate(self.series.dates)}
+        xs, ys, tips = [], [], []
+        for alert in alerts:
+            day = alert.created_at.astimezone(VIETNAM_TZ).date()
+            i = index.get(day)
+            if i is None:
+                continue
+            xs.append(float(i))
+            ys.append(float(self.series.high[i]) / 1000.0)
+            tips.append(f"{board_format.vietnam_time(alert.created_at, True)} {alert.message or alert.alert_type}")
+        if xs:
+            self.markers = alert_markers(xs, ys, tips)
+            self.price_plot.addItem(self.markers)
+
+    def index_of(self, day: date) -> int | None:
+        """Bar index of ``day`` or the nearest later trading day (for 'open chart at alert')."""
+        i = int(np.searchsorted(np.array([d.toordinal() for d in self.series.dates]), day.toordinal()))
+        return i if i < len(self.series.dates) else None
+
+    def show_day(self, day: date, span: int = 60) -> None:
+        i = self.index_of(day)
+        if i is not None:
+            self.price_plot.setXRange(i - span / 2, i + span / 2, padding=0)
+
+    def _readout(self, x: float, y: float) -> None:
+        i = int(round(x))
+        s = self.series
+        if not 0 <= i < len(s.dates):
+            self.readout_label.setText("")
+            return
+        self.readout_label.setText(
+            f"{s.dates[i]:%d/%m/%Y}  O {board_format.price_thousands(s.open[i])}"
+            f"  H {board_format.price_thousands(s.high[i])}  L {board_format.price_thousands(s.low[i])}"
+            f"  C {board_format.price_thousands(s.close[i])}  V {board_format.volume(s.volume[i])}"
+        )
+
+
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end 24:00) in Vietnam time as aware datetimes."""
+    return (datetime.combine(start, time(0), VIETNAM_TZ),
+            datetime.combine(date.fromordinal(end.toordinal() + 1), time(0), VIETNAM_TZ))

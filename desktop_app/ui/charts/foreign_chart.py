@@ -1,0 +1,99 @@
+"""Foreign flow: cumulative foreign buy / sell / net volume and buy / sell speed per minute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+
+from desktop_app.domain import ForeignInvestorData
+from desktop_app.ui import board_format
+from desktop_app.ui.charts.axes import VietnamTimeAxis
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignColumns:
+    ts: np.ndarray
+    buy: np.ndarray
+    sell: np.ndarray
+    buy_speed: np.ndarray
+    sell_speed: np.ndarray
+
+    @property
+    def net(self) -> np.ndarray:
+        return self.buy - self.sell
+
+    def __len__(self) -> int:
+        return int(self.ts.shape[0])
+
+    @classmethod
+    def from_snapshots(cls, rows: Sequence[ForeignInvestorData]) -> "ForeignColumns":
+        n = len(rows)
+
+        def col(fn) -> np.ndarray:
+            return np.fromiter((fn(r) for r in rows), dtype=np.float64, count=n)
+
+        return cls(
+            ts=col(lambda r: r.timestamp.timestamp()),
+            buy=col(lambda r: r.buy_volume),
+            sell=col(lambda r: r.sell_volume),
+            buy_speed=col(lambda r: float(r.buy_speed_per_min)),
+            sell_speed=col(lambda r: float(r.sell_speed_per_min)),
+        )
+
+
+class ForeignChart(ChartPanel):
+    def __init__(self, parent=None) -> None:
+        super().__init__("Foreign flow", parent)
+        self.flow_plot: pg.PlotItem = self.layout_widget.addPlot(
+            row=0, col=0, axisItems={"bottom": VietnamTimeAxis()}
+        )
+        self.speed_plot: pg.PlotItem = self.layout_widget.addPlot(
+            row=1, col=0, axisItems={"bottom": VietnamTimeAxis()}
+        )
+        self.speed_plot.setXLink(self.flow_plot)
+        self.flow_plot.getAxis("bottom").setStyle(showValues=False)
+        self.flow_plot.setLabel("left", "Cumulative", units="sh")
+        self.speed_plot.setLabel("left", "Speed", units="sh/min")
+        for plot in (self.flow_plot, self.speed_plot):
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.addLegend(offset=(5, 5))
+        self.flow_plot.addItem(pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#606060")), ignoreBounds=True)
+        self.buy_line = self.flow_plot.plot(name="Foreign buy", pen=pg.mkPen(board_format.UP_COLOR, width=1.5))
+        self.sell_line = self.flow_plot.plot(name="Foreign sell", pen=pg.mkPen(board_format.DOWN_COLOR, width=1.5))
+        self.net_line = self.flow_plot.plot(name="Net", pen=pg.mkPen(board_format.REFERENCE_COLOR, width=2))
+        self.buy_speed_line = self.speed_plot.plot(name="Buy speed", pen=pg.mkPen(board_format.UP_COLOR))
+        self.sell_speed_line = self.speed_plot.plot(name="Sell speed", pen=pg.mkPen(board_format.DOWN_COLOR))
+        for line in (self.buy_line, self.sell_line, self.net_line, self.buy_speed_line, self.sell_speed_line):
+            line.setClipToView(True)
+            line.setDownsampling(auto=True, method="peak")
+        self.columns = ForeignColumns.from_snapshots([])
+        self.crosshair = Crosshair(self.flow_plot, self._readout, linked=[self.speed_plot])
+
+    def set_columns(self, cols: ForeignColumns) -> None:
+        self.columns = cols
+        self.buy_line.setData(cols.ts, cols.buy)
+        self.sell_line.setData(cols.ts, cols.sell)
+        self.net_line.setData(cols.ts, cols.net)
+        self.buy_speed_line.setData(cols.ts, cols.buy_speed)
+        self.sell_speed_line.setData(cols.ts, cols.sell_speed)
+        self.reset_zoom()
+        self.set_status(f"{len(cols):,} snapshots" if len(cols) else "No foreign flow stored for this day")
+        self.loaded.emit()
+
+    def _readout(self, x: float, y: float) -> None:
+        cols = self.columns
+        i = int(np.searchsorted(cols.ts, x, side="right")) - 1
+        if i < 0 or not len(cols):
+            self.readout_label.setText("")
+            return
+        when = datetime.fromtimestamp(cols.ts[i], timezone.utc)
+        self.readout_label.setText(
+            f"{board_format.vietnam_time(when)}  buy {board_format.volume(cols.buy[i])}"
+            f"  sell {board_format.volume(cols.sell[i])}  net {board_format.signed_volume(cols.net[i])}"
+            f"  speed {board_format.volume(cols.buy_speed[i])}/{board_format.volume(cols.sell_speed[i])} per min"
+        )

@@ -1,0 +1,122 @@
+"""Status bar: feed state, database state, writer queue and last flush, journal, loop lag.
+
+Refreshed by a 2 Hz timer from the running pipeline's figures (nothing here is pushed per event).
+Journal size and dropped rows only appear when non-zero: they mean the database is behind or,
+worse, that data was lost, and the user must see it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from desktop_app.feeds.base import FeedState
+
+REFRESH_MS = 500
+
+FEED_TEXT = {
+    FeedState.CONNECTING: ("connecting…", "#f0c020"),
+    FeedState.LIVE: ("live", "#26c24a"),
+    FeedState.RECONNECTING: ("reconnecting…", "#f0a030"),
+    FeedState.REPLAY: ("replay", "#50a0f0"),
+    FeedState.ENDED: ("ended", "#a0a0a0"),
+    FeedState.FAILED: ("failed", "#f04848"),
+}
+
+
+def _metric(metrics: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        value = getattr(metrics, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def _queue_depth(metrics: Any) -> int:
+    depths = _metric(metrics, "queue_depths", default=None)
+    if isinstance(depths, dict):
+        return int(sum(depths.values()))
+    return int(_metric(metrics, "queue_depth", "pending", default=0) or 0)
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+class AppStatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.feed_label = QLabel("Feed: —")
+        self.db_label = QLabel("Database: starting…")
+        self.writer_label = QLabel("")
+        self.journal_label = QLabel("")
+        self.lag_label = QLabel("")
+        for label in (self.feed_label, self.db_label, self.writer_label, self.journal_label, self.lag_label):
+            label.setTextFormat(Qt.TextFormat.RichText)
+            self.addPermanentWidget(label)
+        self.journal_label.setVisible(False)
+        self.pipeline: Any = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+
+    def attach(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        if pipeline is None:
+            self.timer.stop()
+        else:
+            self.refresh()
+            self.timer.start()
+
+    def set_feed_text(self, text: str, colour: str = "#e0e0e0") -> None:
+        self.feed_label.setText(f"Feed: <span style='color:{colour}'><b>{text}</b></span>")
+
+    def set_database_text(self, text: str, colour: str = "#e0e0e0") -> None:
+        self.db_label.setText(f"Database: <span style='color:{colour}'>{text}</span>")
+
+    def refresh(self) -> None:
+        p = self.pipeline
+        if p is None:
+            return
+        feed = getattr(p, "feed", None)
+        if feed is not None:
+            text, colour = FEED_TEXT.get(feed.state, (str(feed.state), "#e0e0e0"))
+            self.set_feed_text(f"{getattr(feed, 'name', '')} {text}".strip(), colour)
+        writer = getattr(p, "writer", None)
+        if writer is not None:
+            self.show_writer(writer.metrics())
+        lag = getattr(p, "loop_lag", None)
+        if lag is not None:
+            p99 = _metric(lag, "p99_ms", "p99")
+            if callable(p99):
+                p99 = p99()
+            if p99 is not None:
+                self.lag_label.setText(f"Loop lag p99 {float(p99):.1f} ms")
+
+    def show_writer(self, m: Any) -> None:
+        state = _metric(m, "db_state", "database_state", default="up")
+        state_text = getattr(state, "value", state)
+        up = str(state_text).lower() in ("up", "true", "ok", "connected")
+        self.set_database_text("up" if up else f"{state_text} — buffering to journal",
+                               "#26c24a" if up else "#f04848")
+        rows = _metric(m, "last_flush_rows", default=0) or 0
+        ms = _metric(m, "last_flush_ms", default=0.0) or 0.0
+        self.writer_label.setText(
+            f"Queue {_queue_depth(m):,} · last flush {int(rows):,} rows in {float(ms):.1f} ms"
+        )
+        journal_bytes = int(_metric(m, "journal_bytes", "journal_size_bytes", "journal_size", default=0) or 0)
+        dropped = int(_metric(m, "dropped", "dropped_rows", default=0) or 0)
+        parts = []
+        if journal_bytes:
+            parts.append(f"journal {_human_bytes(journal_bytes)}")
+        if dropped:
+            parts.append(f"<span style='color:#f04848'><b>dropped {dropped:,}</b></span>")
+        self.journal_label.setText(" · ".join(parts))
+        self.journal_label.setVisible(bool(parts))
