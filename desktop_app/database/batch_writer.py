@@ -1,0 +1,637 @@
+"""BatchWriter: processed values -> PostgreSQL via binary COPY, once per flush interval.
+
+The seed's design (bounded per-table queues, a 1 s flush, COPY) with its two gaps closed:
+
+* Nothing lost. The seed drops the oldest row when a queue is full. Here a full queue, or a flush
+  the database cannot take, spills the batch to the on-disk ``Journal``; the journal is replayed
+  oldest first as soon as the database answers (retried with exponential backoff) and at the next
+  start. Only an exhausted journal disk budget drops rows: logged as an error, counted in
+  ``WriterMetrics.dropped`` for the UI.
+* Nothing twice. Each batch has a UUID recorded in ``ingest_ledger`` in the SAME transaction as
+  its COPYs (one transaction per batch, all tables). The ledger row is inserted first with
+  ``ON CONFLICT DO NOTHING``: if it already exists the batch committed before (e.g. the process
+  died after COMMIT but before deleting the journal record) and the replay is a no-op.
+
+The UI never stalls: rows are encoded to the binary COPY format (``copy_encoding``) in slices on
+a dedicated executor thread; the loop only hands finished slices to asyncpg, which streams them
+while the next slice is being encoded (encoding overlaps the server's work). Journal file I/O has
+its own single thread, which also serialises it.
+
+A batch the database refuses for good (a constraint or type error — not a connection problem)
+is moved to ``journal/quarantine`` with the reason, logged as an error and counted: kept, never
+retried forever, never blocking the batches behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any, Awaitable, Callable, Sequence
+
+import asyncpg
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric, SmallInteger, String, Text
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+
+from desktop_app.database import schema
+from desktop_app.database.copy_encoding import CopyColumn, CopyEncodingError, CopyLayout, PgType
+from desktop_app.database.journal import Journal, JournalBatch, RecordRef, TablePayload
+from desktop_app.domain import Alert, BasisPoint, ClassifiedTrade, ForeignInvestorData, ProcessedValue
+from desktop_app.errors import DatabaseConfigurationError
+
+log = logging.getLogger(__name__)
+
+TABLES = ("trades", "foreign_snapshots", "basis_history", "alerts")
+ENCODE_SLICE_ROWS = 1_000  # rows per encoded slice: bounds each hand-off to the loop
+FLUSH_HISTORY = 2_000  # flush latencies kept for percentiles
+_LEDGER_INSERT = (
+    "INSERT INTO ingest_ledger (batch_id, rows) VALUES ($1, $2) "
+    "ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id"
+)
+
+PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
+
+
+# --------------------------------------------------------------------------- table layouts
+
+
+def _pg_type(column: Any) -> CopyColumn:
+    t = column.type
+    if isinstance(t, BigInteger):
+        kind = PgType.INT8
+    elif isinstance(t, SmallInteger):
+        kind = PgType.INT2
+    elif isinstance(t, Integer):
+        kind = PgType.INT4
+    elif isinstance(t, Numeric) and not isinstance(t, Float):
+        return CopyColumn(column.name, PgType.NUMERIC, t.scale)
+    elif isinstance(t, Float):
+        kind = PgType.FLOAT8
+    elif isinstance(t, DateTime):
+        if not t.timezone:
+            raise TypeError(f"{column.table.name}.{column.name}: only TIMESTAMPTZ is supported")
+        kind = PgType.TIMESTAMPTZ
+    elif isinstance(t, Date):
+        kind = PgType.DATE
+    elif isinstance(t, Boolean):
+        kind = PgType.BOOL
+    elif isinstance(t, PG_UUID):
+        kind = PgType.UUID
+    elif isinstance(t, (String, Text)):
+        kind = PgType.TEXT
+    else:
+        raise TypeError(f"{column.table.name}.{column.name}: no COPY encoder for {t!r}")
+    return CopyColumn(column.name, kind)
+
+
+def layout_for(table: Any, columns: Sequence[str]) -> CopyLayout:
+    """A ``CopyLayout`` from the one schema source (works while the database is down)."""
+    return CopyLayout(table.name, [_pg_type(table.c[name]) for name in columns])
+
+
+def _foreign_row(d: ForeignInvestorData) -> tuple:
+    return (d.symbol, d.buy_volume, d.sell_volume, d.buy_volume - d.sell_volume, d.buy_speed_per_min,
+            d.sell_speed_per_min, d.timestamp, d.buy_value, d.sell_value, d.room_left)
+
+
+@dataclass(frozen=True, slots=True)
+class _TableSpec:
+    layout: CopyLayout
+    row: Callable[[Any], tuple]
+
+
+def _table_specs() -> dict[str, _TableSpec]:
+    return {
+        "trades": _TableSpec(
+            layout_for(schema.trades, schema.TRADE_COPY_COLUMNS),
+            attrgetter("symbol", "price", "volume", "value", "trade_type", "bid_price", "ask_price", "timestamp"),
+        ),
+        "foreign_snapshots": _TableSpec(layout_for(schema.foreign_snapshots, schema.FOREIGN_COPY_COLUMNS), _foreign_row),
+        "basis_history": _TableSpec(
+            layout_for(schema.basis_history, schema.BASIS_COPY_COLUMNS),
+            attrgetter("futures_symbol", "futures_price", "spot_value", "basis", "timestamp"),
+        ),
+        "alerts": _TableSpec(
+            layout_for(schema.alerts, schema.ALERT_COPY_COLUMNS),
+            attrgetter("symbol", "alert_type", "message", "severity", "timestamp"),
+        ),
+    }
+
+
+_TABLE_OF: dict[type, str] = {
+    ClassifiedTrade: "trades",
+    ForeignInvestorData: "foreign_snapshots",
+    BasisPoint: "basis_history",
+    Alert: "alerts",
+}
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+@dataclass(frozen=True, slots=True)
+class WriterMetrics:
+    """A snapshot for the status bar / summary. Row counts are rows, batch counts are batches."""
+
+    queue_depths: dict[str, int]
+    rows_written: dict[str, int]
+    last_flush_rows: int
+    last_flush_ms: float
+    flushes: int
+    failed_flushes: int
+    journal_bytes: int
+    journal_batches: int
+    journal_rows: int
+    journal_replayed: int  # batches replayed from the journal into the database
+    spilled_batches: int
+    dropped: int  # rows lost to an exhausted journal budget
+    quarantined: int  # rows the database refused for good (kept under journal/quarantine)
+    unencodable: int  # rows no PostgreSQL column could hold (logged, kept in quarantine text)
+    database_up: bool
+    overflow_pending: int = 0
+
+    @property
+    def queued(self) -> int:
+        return sum(self.queue_depths.values()) + self.overflow_pending
+
+    @property
+    def pending(self) -> int:
+        """Rows accepted but not yet in the database (queues + journal)."""
+        return self.queued + self.journal_rows
+
+
+@dataclass
+class _Pending:
+    """Rows taken from the queues, not yet encoded."""
+
+    batch_id: uuid.UUID
+    created_at: float
+    rows: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return sum(len(v) for v in self.rows.values())
+
+
+class _TransientDatabaseError(Exception):
+    """The database cannot be reached right now (the batch is kept and retried)."""
+
+
+def _is_transient(exc: BaseException) -> bool:
+    return isinstance(
+        exc,
+        (
+            OSError,
+            asyncio.TimeoutError,
+            TimeoutError,
+            asyncpg.InterfaceError,  # connection closed / pool closing
+            asyncpg.PostgresConnectionError,  # class 08
+            asyncpg.exceptions.OperatorInterventionError,  # 57: admin shutdown, cannot connect now
+            asyncpg.exceptions.InsufficientResourcesError,  # 53: disk full, too many connections
+            asyncpg.exceptions.TransactionRollbackError,  # 40: serialization failure, deadlock
+            DatabaseConfigurationError,  # a lazy pool provider could not connect
+            _TransientDatabaseError,
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+class BatchWriter:
+    """Queues processed values and writes them in one COPY transaction per flush interval.
+
+    ``database`` is anything with a ``.pool`` (``Database``), an ``asyncpg.Pool``, or an async
+    callable returning a pool (called on every attempt while the database is down, so a lazy
+    provider can reconnect).
+    """
+
+    def __init__(
+        self,
+        database: Any,
+        journal: Journal,
+        *,
+        flush_interval_s: float = 1.0,
+        queue_max: int = 10_000,
+        retry_initial_s: float = 0.25,
+        retry_max_s: float = 5.0,
+        encode_slice_rows: int = ENCODE_SLICE_ROWS,
+        replay_budget_s: float | None = None,
+    ) -> None:
+        self._pool_provider = _as_pool_provider(database)
+        self.journal = journal
+        self.flush_interval_s = float(flush_interval_s)
+        self.queue_max = int(queue_max)
+        self._retry_initial_s = retry_initial_s
+        self._retry_max_s = retry_max_s
+        self._slice_rows = max(1, int(encode_slice_rows))
+        self._replay_budget_s = replay_budget_s if replay_budget_s is not None else self.flush_interval_s / 2
+        self._specs = _table_specs()
+        self._queues: dict[str, list[Any]] = {t: [] for t in TABLES}
+        self._overflow: deque[_Pending] = deque()
+        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-encoder")
+        self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-io")
+        self._task: asyncio.Task | None = None
+        self._wake: asyncio.Event | None = None
+        self._cycle_done: asyncio.Event | None = None
+        self._cycle_lock: asyncio.Lock | None = None
+        self._stopping = False
+        self._started = False
+        # state and counters
+        self._db_up = True
+        self._retry_delay = retry_initial_s
+        self._next_attempt = 0.0
+        self._rows_written = {t: 0 for t in TABLES}
+        self._last_flush_rows = 0
+        self._last_flush_ms = 0.0
+        self._flushes = 0
+        self._failed_flushes = 0
+        self._replayed = 0
+        self._spilled = 0
+        self._dropped = 0
+        self._quarantined = 0
+        self._unencodable = 0
+        self._flush_ms: deque[float] = deque(maxlen=FLUSH_HISTORY)
+        self._journal_stats = (0, 0, 0)  # bytes, batches, rows — refreshed after disk operations
+
+    # ------------------------------------------------------------------ producer side (sync)
+    def enqueue(self, value: ProcessedValue) -> None:
+        """Queue one value for the next flush. Never blocks, never drops: a full queue seals the
+        current batch for spilling (see ``congested`` / ``wait_for_room`` for backpressure)."""
+        table = _TABLE_OF.get(type(value))
+        if table is None:
+            raise TypeError(f"BatchWriter cannot store {type(value).__name__}")
+        queue = self._queues[table]
+        queue.append(value)
+        if len(queue) >= self.queue_max:
+            self._seal_overflow()
+
+    @property
+    def congested(self) -> bool:
+        """True when a producer should pause (queues half full, or sealed batches waiting)."""
+        return bool(self._overflow) or any(len(q) >= self.queue_max // 2 for q in self._queues.values())
+
+    async def wait_for_room(self) -> None:
+        """Backpressure for fast producers: trigger a flush now and wait for it to finish."""
+        if self.congested and self._started and not self._stopping:
+            await self.flush_now()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Open the journal (indexing what an earlier run left) and start the flush task."""
+        if self._started:
+            return
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._disk, self.journal.open)
+        self._refresh_journal_stats()
+        self._wake = asyncio.Event()
+        self._cycle_lock = asyncio.Lock()
+        self._started = True
+        self._task = asyncio.create_task(self._run(), name="batch-writer")
+
+    async def stop(self, *, drain_timeout_s: float = 30.0) -> WriterMetrics:
+        """Flush everything; replay the journal while the database answers; then release threads.
+
+        Rows that still cannot be written stay in the journal for the next start (``pending``)."""
+        if not self._started:
+            return self.metrics()
+        self._stopping = True
+        assert self._wake is not None
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await self._task
+            except Exception:  # noqa: BLE001 - already logged by _run; the drain below still runs
+                log.exception("batch writer flush task ended with an error")
+        deadline = time.monotonic() + drain_timeout_s
+        self._next_attempt = 0.0  # a final attempt even during a backoff
+        await self._cycle(final=True, deadline=deadline)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._disk, self.journal.close)
+        self._encoder.shutdown(wait=True)
+        self._disk.shutdown(wait=True)
+        self._started = False
+        return self.metrics()
+
+    async def flush_now(self) -> None:
+        """Run one flush cycle now (sealed batches, journal replay, queued rows) and wait for it."""
+        if not self._started:
+            raise RuntimeError("BatchWriter.flush_now() before start()")
+        await self._cycle(final=False, deadline=None)
+
+    def metrics(self) -> WriterMetrics:
+        journal_bytes, journal_batches, journal_rows = self._journal_stats
+        return WriterMetrics(
+            queue_depths={t: len(q) for t, q in self._queues.items()},
+            rows_written=dict(self._rows_written),
+            last_flush_rows=self._last_flush_rows,
+            last_flush_ms=self._last_flush_ms,
+            flushes=self._flushes,
+            failed_flushes=self._failed_flushes,
+            journal_bytes=journal_bytes,
+            journal_batches=journal_batches,
+            journal_rows=journal_rows,
+            journal_replayed=self._replayed,
+            spilled_batches=self._spilled,
+            dropped=self._dropped,
+            quarantined=self._quarantined,
+            unencodable=self._unencodable,
+            database_up=self._db_up,
+            overflow_pending=sum(p.size for p in self._overflow),
+        )
+
+    def flush_latencies_ms(self) -> list[float]:
+        """Durations of recent successful flushes of fresh rows (ms), oldest first."""
+        return list(self._flush_ms)
+
+    # ------------------------------------------------------------------ the flush loop
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while not self._stopping:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.flush_interval_s)
+            except (asyncio.TimeoutError, TimeoutError):
+                pass
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                await self._cycle(final=False, deadline=None)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - keep flushing; the batch was spilled or counted
+                log.exception("batch writer flush cycle failed")
+
+    async def _cycle(self, *, final: bool, deadline: float | None) -> None:
+        assert self._cycle_lock is not None
+        async with self._cycle_lock:
+            # 1. batches sealed because a queue filled up: to the journal (bounded memory).
+            while self._overflow:
+                pending = self._overflow.popleft()
+                await self._spill(await self._encode_all(pending))
+            # 2. the journal, oldest first, while the database answers.
+            if self._may_attempt():
+                budget = None if final else self._replay_budget_s
+                await self._replay_journal(budget, deadline)
+            # 3. what is queued now.
+            pending = self._take_queues()
+            if pending is not None:
+                if self._may_attempt():
+                    await self._write_fresh(pending)
+                else:
+                    await self._spill(await self._encode_all(pending))
+            if final and self._may_attempt() and (deadline is None or time.monotonic() < deadline):
+                await self._replay_journal(None, deadline)
+
+    def _may_attempt(self) -> bool:
+        return self._db_up or time.monotonic() >= self._next_attempt
+
+    def _mark_up(self) -> None:
+        if not self._db_up:
+            log.warning("database is reachable again; replaying the journal")
+        self._db_up = True
+        self._retry_delay = self._retry_initial_s
+
+    def _mark_down(self, exc: BaseException) -> None:
+        self._failed_flushes += 1
+        if self._db_up:
+            log.error("database write failed (%s: %s); spilling batches to the journal %s and retrying",
+                      type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+                      self.journal.directory)
+        self._db_up = False
+        self._next_attempt = time.monotonic() + self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, self._retry_max_s)
+
+    # ------------------------------------------------------------------ queue handling
+    def _take_queues(self) -> _Pending | None:
+        if not any(self._queues.values()):
+            return None
+        pending = _Pending(uuid.uuid4(), time.time())
+        for table, queue in self._queues.items():
+            if queue:
+                pending.rows[table] = queue
+                self._queues[table] = []
+        return pending
+
+    def _seal_overflow(self) -> None:
+        pending = self._take_queues()
+        if pending is None:
+            return
+        log.warning("writer queue reached %d rows; sealing %d rows for the journal", self.queue_max, pending.size)
+        self._overflow.append(pending)
+        if self._wake is not None:
+            self._wake.set()
+
+    # ------------------------------------------------------------------ encoding
+    def _encode_slice(self, table: str, values: Sequence[Any], header: bool, trailer: bool) -> tuple[bytes, int]:
+        """Runs on the encoder thread: domain values -> COPY bytes (bad rows set aside)."""
+        spec = self._specs[table]
+        rows = list(map(spec.row, values))
+        try:
+            return spec.layout.encode_rows(rows, header=header, trailer=trailer), len(rows)
+        except CopyEncodingError:
+            good = []
+            for value, row in zip(values, rows):
+                try:
+                    spec.layout.encode_rows([row], header=False, trailer=False)
+                except CopyEncodingError as exc:
+                    self._unencodable += 1
+                    log.error("row refused before writing (%s): %r", exc, value)
+                else:
+                    good.append(row)
+            return spec.layout.encode_rows(good, header=header, trailer=trailer), len(good)
+
+    def _slice_futures(self, table: str, values: list[Any]) -> list[asyncio.Future]:
+        loop = asyncio.get_running_loop()
+        n = self._slice_rows
+        starts = list(range(0, len(values), n))
+        return [
+            loop.run_in_executor(
+                self._encoder,
+                functools.partial(self._encode_slice, table, values[s : s + n], s == 0, s == starts[-1]),
+            )
+            for s in starts
+        ]
+
+    async def _encode_all(self, pending: _Pending) -> JournalBatch:
+        tables = []
+        for table, values in pending.rows.items():
+            parts = await asyncio.gather(*self._slice_futures(table, values))
+            tables.append(self._payload(table, parts))
+        return JournalBatch(pending.batch_id, pending.created_at, tuple(tables))
+
+    def _payload(self, table: str, parts: Sequence[tuple[bytes, int]]) -> TablePayload:
+        layout = self._specs[table].layout
+        return TablePayload(table, layout.column_names, layout.signature, sum(n for _, n in parts),
+                            b"".join(data for data, _ in parts))
+
+    # ------------------------------------------------------------------ writing
+    async def _pool(self) -> asyncpg.Pool:
+        try:
+            return await self._pool_provider()
+        except Exception as exc:
+            if _is_transient(exc):
+                raise _TransientDatabaseError(str(exc)) from exc
+            raise
+
+    async def _write_fresh(self, pending: _Pending) -> None:
+        """One transaction: ledger row, then each table's COPY streamed while it is encoded."""
+        started = time.perf_counter()
+        futures = {table: self._slice_futures(table, values) for table, values in pending.rows.items()}
+        total = pending.size
+        try:
+            pool = await self._pool()
+            async with pool.acquire() as conn:
+                async with conn.transaction():
+                    first = await conn.fetchval(_LEDGER_INSERT, pending.batch_id, total)
+                    if first is None:  # cannot happen for a fresh uuid4; be safe anyway
+                        log.warning("batch %s already committed; skipping", pending.batch_id)
+                        return
+                    for table, table_futures in futures.items():
+                        layout = self._specs[table].layout
+                        await conn.copy_to_table(
+                            table, source=_stream(table_futures), columns=list(layout.column_names),
+                            format="binary",
+                        )
+        except Exception as exc:  # noqa: BLE001 - classified below; the batch is kept either way
+            batch = await self._finish_encoding(pending, futures)
+            if _is_transient(exc):
+                self._mark_down(exc)
+                await self._spill(batch)
+            else:
+                self._failed_flushes += 1
+                await self._quarantine(batch, exc)
+            return
+        parts = {table: [f.result() for f in fs] for table, fs in futures.items()}
+        self._mark_up()
+        written = 0
+        for table, table_parts in parts.items():
+            n = sum(count for _, count in table_parts)
+            self._rows_written[table] += n
+            written += n
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self._flushes += 1
+        self._last_flush_rows = written
+        self._last_flush_ms = elapsed_ms
+        self._flush_ms.append(elapsed_ms)
+
+    async def _finish_encoding(self, pending: _Pending, futures: dict[str, list[asyncio.Future]]) -> JournalBatch:
+        tables = []
+        for table, table_futures in futures.items():
+            parts = await asyncio.gather(*table_futures)
+            tables.append(self._payload(table, parts))
+        return JournalBatch(pending.batch_id, pending.created_at, tuple(tables))
+
+    async def _write_journaled(self, batch: JournalBatch) -> bool:
+        """Replay one journal batch; True if it is now in the database (now or before)."""
+        pool = await self._pool()
+        async with pool.acquire() as conn:
+            async with conn.transaction():
+                first = await conn.fetchval(_LEDGER_INSERT, batch.batch_id, batch.rows)
+                if first is None:
+                    log.info("journal batch %s was already committed; skipping it", batch.batch_id)
+                    return False
+                for payload in batch.tables:
+                    expected = self._specs[payload.table].layout.signature if payload.table in self._specs else None
+                    if payload.signature != expected:
+                        raise ValueError(
+                            f"journal batch {batch.batch_id} was encoded for {payload.table}({payload.signature}), "
+                            f"the schema now has ({expected})"
+                        )
+                    await conn.copy_to_table(payload.table, source=memoryview(payload.data),
+                                             columns=list(payload.columns), format="binary")
+        return True
+
+    async def _replay_journal(self, budget_s: float | None, deadline: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        while True:
+            if budget_s is not None and time.monotonic() - started > budget_s:
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                return
+            item: tuple[RecordRef, JournalBatch] | None = await loop.run_in_executor(self._disk, self.journal.oldest)
+            if item is None:
+                self._refresh_journal_stats()
+                return
+            ref, batch = item
+            try:
+                inserted = await self._write_journaled(batch)
+            except Exception as exc:  # noqa: BLE001 - classified below
+                if _is_transient(exc):
+                    self._mark_down(exc)
+                    return
+                self._failed_flushes += 1
+                await self._quarantine(batch, exc)
+            else:
+                self._mark_up()
+                if inserted:
+                    self._replayed += 1
+                    for table, n in batch.rows_by_table().items():
+                        self._rows_written[table] += n
+            await loop.run_in_executor(self._disk, self.journal.mark_done, ref)
+            self._refresh_journal_stats()
+
+    async def _spill(self, batch: JournalBatch) -> None:
+        if not batch.tables or batch.rows == 0:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            written = await loop.run_in_executor(self._disk, self.journal.append, batch)
+        except OSError as exc:
+            written = False
+            log.error("cannot write the journal %s: %s", self.journal.directory, exc)
+        if written:
+            self._spilled += 1
+        else:
+            self._dropped += batch.rows
+            log.error(
+                "DATA LOST: journal budget of %d bytes exhausted (%d bytes used); dropped batch %s with %d rows %s",
+                self.journal.budget_bytes, self.journal.size_bytes, batch.batch_id, batch.rows,
+                batch.rows_by_table(),
+            )
+        self._refresh_journal_stats()
+
+    async def _quarantine(self, batch: JournalBatch, exc: BaseException) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        loop = asyncio.get_running_loop()
+        path = await loop.run_in_executor(self._disk, self.journal.quarantine, batch, reason)
+        self._quarantined += batch.rows
+        log.error("the database refused batch %s (%d rows) for good: %s; kept in %s",
+                  batch.batch_id, batch.rows, reason, path)
+
+    def _refresh_journal_stats(self) -> None:
+        j = self.journal
+        self._journal_stats = (j.size_bytes, j.batches, j.rows)
+
+
+async def _stream(futures: list[asyncio.Future]):
+    """Hand encoded slices to asyncpg in order, as soon as each is ready."""
+    for future in futures:
+        data, _ = await future
+        yield data
+
+
+def _as_pool_provider(database: Any) -> PoolProvider:
+    if isinstance(database, asyncpg.Pool):
+        pool = database
+
+        async def fixed() -> asyncpg.Pool:
+            return pool
+
+        return fixed
+    if hasattr(database, "pool"):
+
+        async def from_database() -> asyncpg.Pool:
+            return database.pool
+
+        return from_database
+    if callable(database):
+        return database
+    raise TypeError("BatchWriter needs a Database, an asyncpg.Pool or an async pool provider")
