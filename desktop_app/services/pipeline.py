@@ -1,0 +1,210 @@
+"""Pipeline: feed -> parser -> MarketDataProcessor -> BatchWriter (+ live subscribers), one run.
+
+The single composition used by the GUI and by ``stock-tracker record``. Everything runs on the
+caller's event loop (qasync's under the GUI); nothing here imports Qt.
+
+How the GUI uses it::
+
+    database = await Database.open(settings, migrate=True)   # migrations before the first write
+    pipeline = Pipeline(settings, FeedSpec("demo"), database)
+    pipeline.processor.subscribe(on_value)       # alerts etc.; subscribe before or after start()
+    await pipeline.start()                       # builds the feed, starts writer + lag monitor
+    ...  pipeline.processor.stats                # live figures (LiveStats)
+    ...  pipeline.writer.metrics()               # WriterMetrics: queues, journal, dropped, db up
+    ...  pipeline.feed.state                     # FeedState for the status bar
+    ...  pipeline.loop_lag.window()              # LoopLagStats (p50/p99/max ms)
+    ...  pipeline.counters                       # messages, rejected (by kind)
+    await pipeline.stop()                        # closes the feed, flushes everything
+
+``database`` may also be an asyncpg pool or an async callable returning one (``record`` uses
+that to keep trying while the database is unreachable; rows go to the journal meanwhile).
+
+The loop is never starved: at ``--speed max`` the feed is consumed in slices of ``SLICE`` envelopes
+with an ``await asyncio.sleep(0)`` between them, and when the writer's queues fill the pipeline
+waits for a flush (``BatchWriter.wait_for_room``) — backpressure, never a drop.
+
+Parse errors: an envelope that fails validation (``InvalidMessage``) is counted in ``rejected``
+by kind and logged once per kind (the offending text truncated); the run continues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from desktop_app.config import Settings
+from desktop_app.database.batch_writer import BatchWriter
+from desktop_app.database.journal import Journal
+from desktop_app.feeds.base import Feed
+from desktop_app.feeds.messages import InvalidMessage, parse_envelope
+from desktop_app.feeds.spec import FeedSpec
+from desktop_app.processing.processor import MarketDataProcessor
+from desktop_app.services.loop_lag import LoopLagMonitor
+
+log = logging.getLogger(__name__)
+
+SLICE = 256  # envelopes handled between two yields to the loop
+_LOGGED_TEXT = 200  # characters of an offending envelope shown in the log
+
+
+@dataclass
+class PipelineCounters:
+    messages: int = 0
+    rejected: int = 0
+    rejected_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+async def build_feed(settings: Settings, spec: FeedSpec) -> Feed:
+    """The feed a ``FeedSpec`` names (``MissingCredentialsError`` for ssi without credentials)."""
+    if spec.kind == "demo":
+        from desktop_app.feeds.demo import DemoFeed
+
+        return DemoFeed(spec.speed)
+    if spec.kind == "replay":
+        from desktop_app.feeds.replay import ReplayFeed
+
+        if spec.replay_path is None:
+            raise ValueError("a replay feed needs a file")
+        return ReplayFeed(spec.replay_path, spec.speed)
+    if spec.kind == "ssi":
+        from desktop_app.feeds.ssi_stream import ssi_live_feed
+
+        return await ssi_live_feed(settings)
+    raise ValueError(f"unknown feed kind {spec.kind!r}")
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        feed_spec: FeedSpec,
+        database: Any,
+        *,
+        feed: Feed | None = None,
+        processor: MarketDataProcessor | None = None,
+        writer: BatchWriter | None = None,
+        loop_lag: LoopLagMonitor | None = None,
+    ) -> None:
+        self.settings = settings
+        self.feed_spec = feed_spec
+        self._feed = feed
+        self.processor = processor if processor is not None else MarketDataProcessor(settings.alerts)
+        self.writer = writer if writer is not None else BatchWriter(
+            database,
+            Journal(settings.journal_dir, settings.journal_budget_bytes),
+            flush_interval_s=settings.flush_interval_s,
+            queue_max=settings.queue_max,
+        )
+        self.loop_lag = loop_lag if loop_lag is not None else LoopLagMonitor()
+        self.counters = PipelineCounters()
+        self.processor.subscribe(self.writer.enqueue)
+        self._consumer: asyncio.Task | None = None
+        self._finished: asyncio.Event | None = None
+        self._started = False
+        self._stopped = False
+        self.error: BaseException | None = None  # why the feed stopped, if it failed
+
+    # ------------------------------------------------------------------ public
+    @property
+    def feed(self) -> Feed:
+        if self._feed is None:
+            raise RuntimeError("the feed is built by Pipeline.start()")
+        return self._feed
+
+    @property
+    def finished(self) -> bool:
+        """True once the feed has ended (or failed) and every envelope was processed."""
+        return self._finished is not None and self._finished.is_set()
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._finished = asyncio.Event()
+        self.loop_lag.start()
+        await self.writer.start()  # opens the journal: an earlier run's batches get replayed
+        if self._feed is None:
+            self._feed = await build_feed(self.settings, self.feed_spec)
+        self._consumer = asyncio.create_task(self._consume(), name="pipeline-consumer")
+        log.info("pipeline started: %s", self.feed_spec.describe())
+
+    async def wait_finished(self) -> None:
+        """Until the feed ends by itself (a replay file's end) or fails."""
+        assert self._finished is not None, "start() first"
+        await self._finished.wait()
+
+    async def stop(self) -> None:
+        """Close the feed, let the consumer finish, flush the writer fully, stop the monitor."""
+        if not self._started or self._stopped:
+            return
+        self._stopped = True
+        if self._feed is not None:
+            try:
+                await self._feed.close()
+            except Exception:  # noqa: BLE001 - closing must not prevent the flush
+                log.exception("closing the feed failed")
+        if self._consumer is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._consumer), 10)
+            except (asyncio.TimeoutError, TimeoutError):
+                log.warning("feed did not end within 10 s of close(); cancelling its consumer")
+                self._consumer.cancel()
+                try:
+                    await self._consumer
+                except asyncio.CancelledError:
+                    pass
+        await self.writer.stop()
+        await self.loop_lag.stop()
+        log.info("pipeline stopped: %d messages, %d rejected", self.counters.messages, self.counters.rejected)
+
+    # ------------------------------------------------------------------ the consumer
+    def handle_envelope(self, raw: str | bytes) -> None:
+        """Parse and process one envelope (synchronously); count and log rejections."""
+        counters = self.counters
+        counters.messages += 1
+        try:
+            events = parse_envelope(raw)
+        except InvalidMessage as exc:
+            self._reject(exc.kind, exc, raw)
+            return
+        self.processor.process_all(events)
+
+    def _reject(self, kind: str, exc: BaseException, raw: str | bytes) -> None:
+        counters = self.counters
+        counters.rejected += 1
+        seen = counters.rejected_by_kind.get(kind, 0)
+        counters.rejected_by_kind[kind] = seen + 1
+        if seen == 0:
+            text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+            shown = text if len(text) <= _LOGGED_TEXT else text[:_LOGGED_TEXT] + "…"
+            log.warning("rejected a feed message (%s; further ones of this kind are only counted): %r",
+                        exc, shown)
+
+    async def _consume(self) -> None:
+        assert self._finished is not None and self._feed is not None
+        handle = self.handle_envelope
+        writer = self.writer
+        n = 0
+        try:
+            async for raw in self._feed.envelopes():
+                handle(raw)
+                n += 1
+                if n >= SLICE:
+                    n = 0
+                    if writer.congested:
+                        await writer.wait_for_room()
+                    await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the run ends; record reports it
+            self.error = exc
+            log.exception("the feed failed")
+        finally:
+            self._finished.set()
+
+    def add_finished_callback(self, callback: Callable[[], None]) -> None:
+        """Called once the feed has ended (used by ``record`` to stop at the end of a replay)."""
+        assert self._consumer is not None, "start() first"
+        self._consumer.add_done_callback(lambda _task: callback())
