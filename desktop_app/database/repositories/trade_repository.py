@@ -1,0 +1,163 @@
+"""Trade history: one symbol-day, paged ranges, minute bars aggregated in SQL, numpy columns.
+
+All queries use ``idx_trades_symbol_time (symbol, traded_at DESC)``. Times come back in Vietnam time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+
+from desktop_app.database.repositories import Executor
+from desktop_app.database.repositories.query_bounds import (
+    in_vietnam_time,
+    require_aware,
+    require_page,
+    vietnam_day_bounds,
+)
+from desktop_app.database.schema import TRADE_COPY_COLUMNS
+from desktop_app.domain import ClassifiedTrade, TradeType
+
+__all__ = [
+    "TRADE_COPY_COLUMNS", "TRADE_TYPE_CODES", "MinuteBars", "TradeColumns",
+    "trades_for_day", "trades_between", "minute_bars", "trade_columns_for_day",
+]
+
+TRADE_TYPE_CODES: dict[TradeType, int] = {t: i for i, t in enumerate(TradeType)}
+"""Small integer per trade type in ``TradeColumns.trade_type`` (buy 0, sell 1, neutral 2, ato 3,
+atc 4, put_through 5); -1 for a type this version does not know."""
+
+_SELECT = """
+SELECT symbol, price, volume, value, trade_type, bid_price, ask_price, traded_at
+FROM trades
+WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3
+ORDER BY traded_at, id
+"""
+
+_TYPE_CODE_SQL = "CASE trade_type " + " ".join(
+    f"WHEN '{t.value}' THEN {code}" for t, code in TRADE_TYPE_CODES.items()
+) + " ELSE -1 END"
+
+_COLUMNS = f"""
+SELECT extract(epoch FROM traded_at)::float8, price::float8, volume, {_TYPE_CODE_SQL}
+FROM trades
+WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3
+ORDER BY traded_at, id
+"""
+
+# Put-through prints are negotiated off the order book: they neither set the price nor belong to
+# the active buy/sell picture, so minute bars leave them out. ATO/ATC prints count as auction volume.
+_MINUTE_BARS = """
+SELECT extract(epoch FROM minute)::bigint, open::float8, high::float8, low::float8, close::float8,
+       volume, buy_volume, sell_volume, neutral_volume, auction_volume
+FROM (
+    SELECT date_trunc('minute', traded_at) AS minute,
+           (array_agg(price ORDER BY traded_at, id))[1] AS open,
+           max(price) AS high,
+           min(price) AS low,
+           (array_agg(price ORDER BY traded_at DESC, id DESC))[1] AS close,
+           sum(volume)::bigint AS volume,
+           coalesce(sum(volume) FILTER (WHERE trade_type = 'buy'), 0)::bigint AS buy_volume,
+           coalesce(sum(volume) FILTER (WHERE trade_type = 'sell'), 0)::bigint AS sell_volume,
+           coalesce(sum(volume) FILTER (WHERE trade_type = 'neutral'), 0)::bigint AS neutral_volume,
+           coalesce(sum(volume) FILTER (WHERE trade_type IN ('ato', 'atc')), 0)::bigint AS auction_volume
+    FROM trades
+    WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3 AND trade_type <> 'put_through'
+    GROUP BY 1
+) AS bars
+ORDER BY 1
+"""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TradeColumns:
+    """One symbol's prints as arrays for charts (same length, time order)."""
+
+    epoch_s: np.ndarray  # float64 seconds since 1970 (UTC instant)
+    price: np.ndarray  # float64
+    volume: np.ndarray  # int64
+    trade_type: np.ndarray  # int8, TRADE_TYPE_CODES
+
+    def __len__(self) -> int:
+        return len(self.epoch_s)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MinuteBars:
+    """Minute OHLC + volume split by classification, as arrays (one entry per minute with trades)."""
+
+    minute_epoch_s: np.ndarray  # int64, start of the minute (UTC instant)
+    open: np.ndarray  # float64
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray  # int64: all but put-through
+    buy_volume: np.ndarray
+    sell_volume: np.ndarray
+    neutral_volume: np.ndarray
+    auction_volume: np.ndarray  # ATO + ATC
+
+    def __len__(self) -> int:
+        return len(self.minute_epoch_s)
+
+
+def _to_trade(row) -> ClassifiedTrade:  # type: ignore[no-untyped-def]
+    return ClassifiedTrade(
+        symbol=row[0], price=row[1], volume=row[2], value=row[3], trade_type=TradeType(row[4]),
+        bid_price=row[5], ask_price=row[6], timestamp=in_vietnam_time(row[7]),
+    )
+
+
+async def trades_for_day(executor: Executor, symbol: str, day: date) -> list[ClassifiedTrade]:
+    """Every print of one Vietnam trading day, oldest first."""
+    start, end = vietnam_day_bounds(day)
+    return [_to_trade(r) for r in await executor.fetch(_SELECT, symbol, start, end)]
+
+
+async def trades_between(
+    executor: Executor, symbol: str, start: datetime, end: datetime, limit: int = 1000, offset: int = 0
+) -> list[ClassifiedTrade]:
+    """Prints in ``[start, end)``, oldest first, one page (stable order: time, then id)."""
+    require_aware(start, end)
+    require_page(limit, offset)
+    rows = await executor.fetch(_SELECT + " LIMIT $4 OFFSET $5", symbol, start, end, limit, offset)
+    return [_to_trade(r) for r in rows]
+
+
+async def count_trades_between(executor: Executor, symbol: str, start: datetime, end: datetime) -> int:
+    require_aware(start, end)
+    return await executor.fetchval(
+        "SELECT count(*) FROM trades WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3",
+        symbol, start, end,
+    )
+
+
+async def trade_columns_for_day(executor: Executor, symbol: str, day: date) -> TradeColumns:
+    start, end = vietnam_day_bounds(day)
+    rows = await executor.fetch(_COLUMNS, symbol, start, end)
+    n = len(rows)
+    return TradeColumns(
+        epoch_s=np.fromiter((r[0] for r in rows), np.float64, n),
+        price=np.fromiter((r[1] for r in rows), np.float64, n),
+        volume=np.fromiter((r[2] for r in rows), np.int64, n),
+        trade_type=np.fromiter((r[3] for r in rows), np.int8, n),
+    )
+
+
+async def minute_bars(executor: Executor, symbol: str, start: datetime, end: datetime) -> MinuteBars:
+    """Minute bars over ``[start, end)``, aggregated by PostgreSQL (fit for year-long ranges)."""
+    require_aware(start, end)
+    rows = await executor.fetch(_MINUTE_BARS, symbol, start, end)
+    n = len(rows)
+
+    def col(i: int, dtype: type) -> np.ndarray:
+        return np.fromiter((r[i] for r in rows), dtype, n)
+
+    return MinuteBars(
+        minute_epoch_s=col(0, np.int64), open=col(1, np.float64), high=col(2, np.float64),
+        low=col(3, np.float64), close=col(4, np.float64), volume=col(5, np.int64),
+        buy_volume=col(6, np.int64), sell_volume=col(7, np.int64),
+        neutral_volume=col(8, np.int64), auction_volume=col(9, np.int64),
+    )
