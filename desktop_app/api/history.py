@@ -1,0 +1,264 @@
+"""The seed's five read-only history endpoints (an APIRouter) and the app that serves them.
+
+    GET /api/history/{symbol}/daily     daily OHLC bars          from, to (days; default: last year)
+    GET /api/history/{symbol}/trades    classified trades        date (a trading day) or from/to
+    GET /api/history/{symbol}/foreign   foreign-flow snapshots   from, to (default: today)
+    GET /api/history/basis              futures-VN30 basis       from, to, futures_symbol
+    GET /api/history/alerts             alerts, newest first     from, to, symbol, alert_type,
+                                                                 severity, unacknowledged
+
+Every list is paginated (``limit`` 1..5000, default 500; ``offset``) and answers
+``{limit, offset, count, next_offset, items, ...}``. Formats (Decimals as strings, Vietnam-time
+ISO 8601 timestamps) are described in ``api/models.py``; parameter rules in ``api/params.py``. Bad
+input gets a 422 with a message; a database that cannot answer gets a 503. Queries go through the
+repositories only: no SQL is built here.
+
+Running it: ``create_app(pool)`` (tests; any asyncpg pool), ``serve(settings, host, port)`` (the
+``stock-tracker serve-api`` command: blocks until SIGINT/SIGTERM), ``start_api_server(database,
+host, port)`` (the GUI: serves on the already-running loop, returns a handle with ``stop()``).
+The served app uses its own pool whose transactions are read-only (see ``api/server.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+
+import asyncpg
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from desktop_app.api.models import (
+    AlertOut,
+    AlertsPage,
+    BasisOut,
+    BasisPage,
+    DailyBarOut,
+    DailyPage,
+    ErrorOut,
+    ForeignOut,
+    ForeignPage,
+    TradeOut,
+    TradesPage,
+)
+from desktop_app.api.params import (
+    ALERT_TYPE_PATTERN,
+    FUTURES_SYMBOL_PATTERN,
+    SYMBOL_PATTERN,
+    TIME_DESCRIPTION,
+    BadParameter,
+    Page,
+    day_range,
+    instant_range,
+    pagination,
+    parse_day,
+    parse_time,
+    vietnam_day_start,
+    vietnam_today,
+)
+from desktop_app.database.repositories import (
+    alert_repository,
+    basis_repository,
+    foreign_repository,
+    ohlc_repository,
+    trade_repository,
+)
+from desktop_app.domain import Severity
+
+if TYPE_CHECKING:
+    from desktop_app.api.server import ApiServerHandle
+    from desktop_app.config import Settings
+    from desktop_app.database.connection import Database
+
+log = logging.getLogger(__name__)
+
+DAILY_DEFAULT_SPAN_DAYS = 365
+T = TypeVar("T")
+R = TypeVar("R")
+
+router = APIRouter(prefix="/api/history", tags=["history"])
+
+_SymbolPath = Path(pattern=SYMBOL_PATTERN, description="ticker, e.g. FPT (case-insensitive)")
+_From = Query(None, alias="from", description=TIME_DESCRIPTION)
+_To = Query(None, alias="to", description=TIME_DESCRIPTION)
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorOut, "description": "invalid parameter"},
+    503: {"model": ErrorOut, "description": "database unavailable"},
+}
+
+
+def _pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.pool
+
+
+def _page(rows: Sequence[T], page: Page, convert: Callable[[T], R]) -> dict[str, Any]:
+    """``rows`` holds up to limit + 1 rows: the extra one only says that a next page exists."""
+    items = [convert(r) for r in rows[: page.limit]]
+    more = len(rows) > page.limit
+    return {
+        "limit": page.limit,
+        "offset": page.offset,
+        "count": len(items),
+        "next_offset": page.offset + len(items) if more else None,
+        "items": items,
+    }
+
+
+def _today_range() -> tuple[datetime, datetime]:
+    start = vietnam_day_start(vietnam_today())
+    return start, start + timedelta(days=1)
+
+
+@router.get("/{symbol}/daily", response_model=DailyPage, responses=_ERRORS)
+async def daily_history(
+    symbol: str = _SymbolPath,
+    from_: str | None = _From,
+    to: str | None = _To,
+    page: Page = Depends(pagination),
+    pool: asyncpg.Pool = Depends(_pool),
+) -> dict[str, Any]:
+    """Daily OHLC bars, oldest first; both ends inclusive (default: the last 365 days)."""
+    symbol = symbol.upper()
+    start, end = day_range(
+        parse_day("from", from_), parse_day("to", to),
+        default_span_days=DAILY_DEFAULT_SPAN_DAYS, today=vietnam_today(),
+    )
+    bars = await ohlc_repository.daily_bars(pool, symbol, start, end)
+    rows = bars[page.offset : page.offset + page.limit + 1]
+    return {"symbol": symbol, "from_date": start, "to_date": end, **_page(rows, page, DailyBarOut.of)}
+
+
+@router.get("/{symbol}/trades", response_model=TradesPage, responses=_ERRORS)
+async def trade_history(
+    symbol: str = _SymbolPath,
+    day: str | None = Query(None, alias="date", description="a trading day YYYY-MM-DD (default: today)"),
+    from_: str | None = _From,
+    to: str | None = _To,
+    page: Page = Depends(pagination),
+    pool: asyncpg.Pool = Depends(_pool),
+) -> dict[str, Any]:
+    """Classified trades in time order: one trading day (``date``) or a ``from``/``to`` range."""
+    symbol = symbol.upper()
+    if day is not None and (from_ is not None or to is not None):
+        raise BadParameter("date", "give either 'date' or 'from'/'to', not both")
+    if day is not None:
+        the_day = parse_time("date", day)
+        assert the_day is not None
+        if not the_day.is_date:
+            raise BadParameter("date", f"expected YYYY-MM-DD, got {day!r}")
+        start = vietnam_day_start(the_day.day)
+        end = start + timedelta(days=1)
+    else:
+        default_start, default_end = _today_range()
+        start, end = instant_range(
+            parse_time("from", from_), parse_time("to", to), default_start=default_start, default_end=default_end
+        )
+    trades = await trade_repository.trades_between(pool, symbol, start, end, page.limit + 1, page.offset)
+    return {"symbol": symbol, "from_time": start, "to_time": end, **_page(trades, page, TradeOut.of)}
+
+
+@router.get("/{symbol}/foreign", response_model=ForeignPage, responses=_ERRORS)
+async def foreign_history(
+    symbol: str = _SymbolPath,
+    from_: str | None = _From,
+    to: str | None = _To,
+    page: Page = Depends(pagination),
+    pool: asyncpg.Pool = Depends(_pool),
+) -> dict[str, Any]:
+    """Foreign buy/sell snapshots (cumulative for the day, with speed) in time order (default: today)."""
+    symbol = symbol.upper()
+    default_start, default_end = _today_range()
+    start, end = instant_range(
+        parse_time("from", from_), parse_time("to", to), default_start=default_start, default_end=default_end
+    )
+    rows = await foreign_repository.foreign_between(pool, symbol, start, end, page.limit + 1, page.offset)
+    return {"symbol": symbol, "from_time": start, "to_time": end, **_page(rows, page, ForeignOut.of)}
+
+
+@router.get("/basis", response_model=BasisPage, responses=_ERRORS)
+async def basis_history(
+    from_: str | None = _From,
+    to: str | None = _To,
+    futures_symbol: str | None = Query(
+        None, pattern=FUTURES_SYMBOL_PATTERN, description="one contract (default: all), e.g. VN30F2412"
+    ),
+    page: Page = Depends(pagination),
+    pool: asyncpg.Pool = Depends(_pool),
+) -> dict[str, Any]:
+    """Futures price, VN30 value and basis in time order (default: today)."""
+    futures = futures_symbol.upper() if futures_symbol else None
+    default_start, default_end = _today_range()
+    start, end = instant_range(
+        parse_time("from", from_), parse_time("to", to), default_start=default_start, default_end=default_end
+    )
+    rows = await basis_repository.basis_between(
+        pool, start, end, page.limit + 1, page.offset, futures_symbol=futures
+    )
+    return {"futures_symbol": futures, "from_time": start, "to_time": end, **_page(rows, page, BasisOut.of)}
+
+
+@router.get("/alerts", response_model=AlertsPage, responses=_ERRORS)
+async def alert_history(
+    from_: str | None = _From,
+    to: str | None = _To,
+    symbol: str | None = Query(None, pattern=FUTURES_SYMBOL_PATTERN, description="only this symbol"),
+    alert_type: str | None = Query(None, pattern=ALERT_TYPE_PATTERN, description="e.g. block_trade"),
+    severity: Severity | None = Query(None),
+    unacknowledged: bool = Query(False, description="only alerts not yet acknowledged"),
+    page: Page = Depends(pagination),
+    pool: asyncpg.Pool = Depends(_pool),
+) -> dict[str, Any]:
+    """Alerts newest first, filtered (no range = all time)."""
+    start_b, end_b = parse_time("from", from_), parse_time("to", to)
+    start = start_b.instant if start_b is not None else None
+    end = None if end_b is None else end_b.instant + timedelta(days=1) if end_b.is_date else end_b.instant
+    if start is not None and end is not None and start > end:
+        raise BadParameter("from", "must not be after 'to'")
+    filt = alert_repository.AlertFilter(
+        symbol=symbol.upper() if symbol else None,
+        alert_type=alert_type,
+        severity=severity.value if severity else None,
+        start=start,
+        end=end,
+        unacknowledged_only=unacknowledged,
+    )
+    rows = await alert_repository.list_alerts(pool, filt, page.limit + 1, page.offset)
+    total = await alert_repository.count_alerts(pool, filt)
+    return {"total": total, "from_time": start, "to_time": end, **_page(rows, page, AlertOut.of)}
+
+
+# --------------------------------------------------------------------------- the app
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("history API: %s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    return JSONResponse(status_code=503, content={"detail": f"database unavailable: {type(exc).__name__}"})
+
+
+def create_app(pool: asyncpg.Pool) -> FastAPI:
+    """The API over ``pool``; the caller owns the pool (open and close it)."""
+    app = FastAPI(
+        title="VN30 Stock Tracker history API",
+        version="1",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )
+    app.state.pool = pool
+    app.include_router(router)
+    for exc_type in (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        app.add_exception_handler(exc_type, _database_unavailable)
+    return app
+
+
+async def serve(settings: "Settings", host: str = "127.0.0.1", port: int = 8765) -> int:
+    """``stock-tracker serve-api``: serve until SIGINT/SIGTERM, then close everything."""
+    from desktop_app.api.server import serve_until_stopped
+
+    return await serve_until_stopped(settings, host, port)
+
+
+async def start_api_server(database: "Database", host: str = "127.0.0.1", port: int = 8765) -> "ApiServerHandle":
+    """Serve the API on the running loop (the GUI's); ``await handle.stop()`` to end it."""
+    from desktop_app.api.server import start_server
+
+    return await start_server(database.dsn, host, port)
