@@ -29,7 +29,8 @@ Faults: ``expire_tokens()`` (every issued token now answers 401), ``fail_next(st
 path=..., retry_after=...)`` (the next matching REST calls answer ``status`` — 401, 429 with
 ``Retry-After``, 500/503 ...), ``drop_connections()`` (server closes every socket),
 ``silence_connections()`` (open sockets stop receiving keep-alives and data),
-``hub_error(message)`` (the hub calls the client's ``Error`` method).
+``hub_error(message)`` (the hub calls the client's ``Error`` method), ``send_raw(frame)``
+(any frame to every live connection).
 
 Hub output: ``await broadcast(envelope)`` sends one Broadcast frame
 ``{"C":cursor,"M":[{"H":"FcMarketDataV2Hub","M":"Broadcast","A":["<envelope JSON>"]}]}`` to each
@@ -264,7 +265,8 @@ class LocalSsiServer:
         ])
         ports = []
         for app in (rest, hub):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so (else +40 ms).
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", 0))
             sock.listen(64)
@@ -355,6 +357,14 @@ class LocalSsiServer:
                     {"H": HUB_NAME, "M": "Broadcast", "A": [envelope]}]})
                 sent += 1
         return sent
+
+    async def send_raw(self, frame: str | Mapping[str, Any]) -> None:
+        """Send an arbitrary frame to every live connection (protocol edge cases)."""
+        for conn in self.live_connections:
+            if isinstance(frame, str):
+                await conn.websocket.send_text(frame)
+            else:
+                await self._send(conn, frame)
 
     async def hub_error(self, message: str) -> None:
         for conn in self.live_connections:
