@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Sequence
 
 import asyncpg
+import numpy as np
 
 from desktop_app.database.repositories import (
     alert_repository,
@@ -22,10 +23,19 @@ from desktop_app.domain import StoredAlert
 from desktop_app.ui.charts.basis_chart import BasisColumns
 from desktop_app.ui.charts.daily_chart import DailySeries, day_bounds
 from desktop_app.ui.charts.foreign_chart import ForeignColumns
-from desktop_app.ui.charts.intraday_chart import TradeColumns
+from desktop_app.ui.charts.intraday_chart import TYPE_CODES, TradeColumns
 
 DAILY_HISTORY_START = date(2000, 1, 1)  # HOSE opened in July 2000
-ROW_LIMIT = 1_000_000
+
+# repository type code -> chart stack index (unknown codes, -1, count as neutral)
+_TYPE_LUT = np.full(len(trade_repository.TRADE_TYPE_CODES) + 1, TYPE_CODES[next(iter(TYPE_CODES))], np.int8)
+for _t, _code in trade_repository.TRADE_TYPE_CODES.items():
+    _TYPE_LUT[_code] = TYPE_CODES.get(_t, 2)
+_TYPE_LUT[-1] = 2
+
+
+def _dates(days: np.ndarray) -> list[date]:
+    return days.astype("datetime64[D]").astype(object).tolist()
 
 
 class HistorySource:
@@ -34,22 +44,51 @@ class HistorySource:
 
     async def daily(self, symbol: str, start: date = DAILY_HISTORY_START, end: date | None = None) -> DailySeries:
         end = end or date.today() + timedelta(days=1)
-        bars = await ohlc_repository.daily_bars(self.pool, symbol, start, end)
-        return DailySeries.from_bars(bars)
+        c = await ohlc_repository.daily_columns(self.pool, symbol, start, end)
+        keep = ~np.isnan(c.close)
+        close = c.close[keep]
+
+        def filled(a: np.ndarray) -> np.ndarray:
+            a = a[keep]
+            return np.where(np.isnan(a), close, a)
+
+        return DailySeries(
+            dates=_dates(c.date[keep]), open=filled(c.open), high=filled(c.high), low=filled(c.low),
+            close=close, volume=np.nan_to_num(c.volume[keep]),
+        )
 
     async def trades_day(self, symbol: str, day: date) -> TradeColumns:
-        trades = await trade_repository.trades_for_day(self.pool, symbol, day)
-        return TradeColumns.from_trades(trades)
+        c = await trade_repository.trade_columns_for_day(self.pool, symbol, day)
+        return TradeColumns(
+            ts=np.asarray(c.epoch_s, dtype=np.float64),
+            price=np.asarray(c.price, dtype=np.float64),
+            volume=np.asarray(c.volume, dtype=np.float64),
+            type_code=_TYPE_LUT[np.asarray(c.trade_type, dtype=np.int64)],
+        )
 
     async def foreign_day(self, symbol: str, day: date) -> ForeignColumns:
         start, end = day_bounds(day, day)
-        rows = await foreign_repository.foreign_between(self.pool, symbol, start, end, ROW_LIMIT, 0)
-        return ForeignColumns.from_snapshots(rows)
+        c = await foreign_repository.foreign_columns(self.pool, symbol, start, end)
+        return ForeignColumns(
+            ts=np.asarray(c.epoch_s, dtype=np.float64),
+            buy=np.asarray(c.buy_volume, dtype=np.float64),
+            sell=np.asarray(c.sell_volume, dtype=np.float64),
+            buy_speed=np.asarray(c.buy_speed_per_min, dtype=np.float64),
+            sell_speed=np.asarray(c.sell_speed_per_min, dtype=np.float64),
+        )
 
     async def basis_day(self, day: date) -> BasisColumns:
         start, end = day_bounds(day, day)
-        rows = await basis_repository.basis_between(self.pool, start, end, ROW_LIMIT, 0)
-        return BasisColumns.from_points(rows)
+        c = await basis_repository.basis_columns(self.pool, start, end)
+        symbol = ""
+        if len(c):
+            last = await basis_repository.basis_between(self.pool, start, end, 1, len(c) - 1)
+            symbol = last[0].futures_symbol if last else ""
+        return BasisColumns(
+            ts=np.asarray(c.epoch_s, dtype=np.float64), futures=np.asarray(c.futures_price, dtype=np.float64),
+            spot=np.asarray(c.spot_value, dtype=np.float64), basis=np.asarray(c.basis, dtype=np.float64),
+            futures_symbol=symbol,
+        )
 
     async def alerts(self, symbol: str, start: datetime, end: datetime) -> Sequence[StoredAlert]:
         return await alert_repository.alerts_between(self.pool, symbol, start, end)

@@ -94,17 +94,14 @@ class AppStatusBar(QStatusBar):
             self.show_writer(writer.metrics())
         lag = getattr(p, "loop_lag", None)
         if lag is not None:
-            p99 = _metric(lag, "p99_ms", "p99")
-            if callable(p99):
-                p99 = p99()
+            stats = lag.window() if hasattr(lag, "window") else lag  # LoopLagMonitor or its stats
+            p99 = _metric(stats, "p99_ms", "p99")
             if p99 is not None:
                 self.lag_label.setText(f"Loop lag p99 {float(p99):.1f} ms")
 
     def show_writer(self, m: Any) -> None:
-        state = _metric(m, "db_state", "database_state", default="up")
-        state_text = getattr(state, "value", state)
-        up = str(state_text).lower() in ("up", "true", "ok", "connected")
-        self.set_database_text("up" if up else f"{state_text} — buffering to journal",
+        up = bool(getattr(m, "database_up", True))
+        self.set_database_text("up" if up else "down — buffering to journal",
                                "#26c24a" if up else "#f04848")
         rows = _metric(m, "last_flush_rows", default=0) or 0
         ms = _metric(m, "last_flush_ms", default=0.0) or 0.0

@@ -13,7 +13,9 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel
 
 from desktop_app.domain import ClassifiedTrade, StoredAlert, TradeType
 from desktop_app.ui import board_format
@@ -128,9 +130,12 @@ class IntradayChart(ChartPanel):
         self.price_plot.addItem(self.ref_line, ignoreBounds=True)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), MINUTE * 0.8)
         self.volume_plot.addItem(self.volume_bars)
-        legend = self.volume_plot.addLegend(offset=(5, 5), colCount=len(TYPE_LABELS))
-        for label, color in zip(TYPE_LABELS, TYPE_COLORS):
-            legend.addItem(pg.BarGraphItem(x=[0], height=[0], width=0, brush=color), label)
+        legend = QLabel(" ".join(
+            f"<span style='color:{c.name()}'>■</span> {label}" for label, c in zip(TYPE_LABELS, TYPE_COLORS)
+        ))
+        legend.setTextFormat(Qt.TextFormat.RichText)
+        legend.setStyleSheet("color: #a0a4a8;")
+        self.controls.addWidget(legend)
         self.markers: pg.ScatterPlotItem | None = None
         self.columns = TradeColumns.empty()
         self.minutes = MinuteVolumes.from_columns(self.columns)

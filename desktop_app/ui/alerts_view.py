@@ -1,0 +1,405 @@
+"""Alerts: the ones firing now, and a review table over everything stored in ``alerts``.
+
+The review table pages lazily (Qt's ``canFetchMore`` / ``fetchMore`` -> ``list_alerts`` with an
+offset) so a year of alerts opens as fast as a day's. Filters rebuild the model; acknowledging
+writes through ``alert_repository.acknowledge`` and updates the row in place; CSV export walks
+every page of the filtered set, not only the rows loaded so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import asyncpg
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.database.repositories import alert_repository
+from desktop_app.database.repositories.alert_repository import AlertFilter
+from desktop_app.domain import VIETNAM_TZ, Alert, Severity, StoredAlert
+from desktop_app.ui import board_format as fmt
+from desktop_app.ui.async_tasks import TaskSlots
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 200
+LIVE_MAX = 500
+ALERT_TYPES = ("ceiling_hit", "floor_hit", "block_trade", "foreign_surge", "basis_flip",
+               "basis_extreme", "active_imbalance")
+SEVERITY_COLOURS = {"info": "#50a0f0", "warning": "#f0a030", "critical": "#f04848"}
+CSV_HEADER = ("id", "created_at_vietnam", "symbol", "alert_type", "severity", "message",
+              "acknowledged_at_vietnam", "note")
+
+
+def _iso_vn(ts: datetime | None) -> str:
+    return "" if ts is None else ts.astimezone(VIETNAM_TZ).isoformat(timespec="seconds")
+
+
+def csv_row(a: StoredAlert) -> tuple[str, ...]:
+    return (str(a.id), _iso_vn(a.created_at), a.symbol, a.alert_type, a.severity or "",
+            a.message or "", _iso_vn(a.acknowledged_at), a.note or "")
+
+
+# --------------------------------------------------------------------------- live list
+
+
+class LiveAlertsModel(QAbstractListModel):
+    """Alerts as they fire, newest first, capped."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.alerts: list[Alert] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.alerts)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        a = self.alerts[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{fmt.vietnam_time(a.timestamp)}  {a.symbol:<9} {a.message}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            from PySide6.QtGui import QColor
+
+            return QColor(SEVERITY_COLOURS.get(a.severity.value, "#e0e0e0"))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{a.alert_type} ({a.severity.value}) at {fmt.vietnam_time(a.timestamp, True)}"
+        return None
+
+    def add(self, alerts: Sequence[Alert]) -> None:
+        if not alerts:
+            return
+        newest_first = list(reversed(alerts))
+        self.beginInsertRows(QModelIndex(), 0, len(newest_first) - 1)
+        self.alerts[0:0] = newest_first
+        self.endInsertRows()
+        if len(self.alerts) > LIVE_MAX:
+            self.beginRemoveRows(QModelIndex(), LIVE_MAX, len(self.alerts) - 1)
+            del self.alerts[LIVE_MAX:]
+            self.endRemoveRows()
+
+
+# --------------------------------------------------------------------------- review table
+
+REVIEW_COLUMNS = ("Time (VN)", "Symbol", "Type", "Severity", "Message", "Acknowledged", "Note")
+
+
+class AlertReviewModel(QAbstractTableModel):
+    """Stored alerts matching a filter, loaded page by page as the view scrolls."""
+
+    loading_changed = Signal(bool)
+    total_changed = Signal(int)
+
+    def __init__(self, tasks: TaskSlots, parent=None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.pool: asyncpg.Pool | None = None
+        self.filter = AlertFilter()
+        self.rows: list[StoredAlert] = []
+        self.total = 0
+        self._fetching = False
+        self._generation = 0
+
+    # ------------------------------------------------------------------ Qt API
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(REVIEW_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return REVIEW_COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        a = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                fmt.vietnam_time(a.created_at, True), a.symbol, a.alert_type, a.severity or "",
+                a.message or "", fmt.vietnam_time(a.acknowledged_at, True), a.note or "",
+            )[col]
+        if role == Qt.ItemDataRole.ForegroundRole and col == 3 and a.severity:
+            from PySide6.QtGui import QColor
+
+            return QColor(SEVERITY_COLOURS.get(a.severity, "#e0e0e0"))
+        if role == Qt.ItemDataRole.ToolTipRole and col == 4:
+            return a.message
+        return None
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802
+        return not parent.isValid() and self.pool is not None and len(self.rows) < self.total
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802
+        if parent.isValid() or self._fetching or not self.canFetchMore():
+            return
+        self._fetching = True
+        self.tasks.start("alerts-page", self._fetch_page(self._generation))
+
+    # ------------------------------------------------------------------ loading
+    def set_pool(self, pool: asyncpg.Pool | None) -> None:
+        self.pool = pool
+        self.reload()
+
+    def set_filter(self, flt: AlertFilter) -> None:
+        self.filter = flt
+        self.reload()
+
+    def reload(self) -> None:
+        self._generation += 1
+        self._fetching = False
+        self.beginResetModel()
+        self.rows = []
+        self.total = 0
+        self.endResetModel()
+        if self.pool is not None:
+            self.tasks.start("alerts-reload", self._reload(self._generation))
+
+    async def _reload(self, generation: int) -> None:
+        assert self.pool is not None
+        self.loading_changed.emit(True)
+        try:
+            total = await alert_repository.count_alerts(self.pool, self.filter)
+            if generation != self._generation:
+                return
+            self.total = total
+            self.total_changed.emit(total)
+            self._fetching = True
+            await self._fetch_page(generation)
+        finally:
+            self.loading_changed.emit(False)
+
+    async def _fetch_page(self, generation: int) -> None:
+        assert self.pool is not None
+        try:
+            page = await alert_repository.list_alerts(self.pool, self.filter, PAGE_SIZE, len(self.rows))
+        finally:
+            if generation == self._generation:
+                self._fetching = False
+        if generation != self._generation or not page:
+            return
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self.rows.extend(page)
+        self.endInsertRows()
+
+    async def load_all(self) -> None:
+        """Fetch every remaining page (used before selecting far rows in tests and exports)."""
+        while self.canFetchMore():
+            self._fetching = True
+            await self._fetch_page(self._generation)
+
+    async def acknowledge(self, row: int, note: str | None) -> StoredAlert:
+        assert self.pool is not None
+        alert = self.rows[row]
+        updated = await alert_repository.acknowledge(self.pool, alert.id, note)
+        # the row may have moved if the model was reloaded meanwhile: find it by id
+        for i, existing in enumerate(self.rows):
+            if existing.id == updated.id:
+                self.rows[i] = updated
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(REVIEW_COLUMNS) - 1))
+                break
+        return updated
+
+    async def all_matching(self) -> list[StoredAlert]:
+        """Every alert matching the filter, page by page from the database."""
+        assert self.pool is not None
+        out: list[StoredAlert] = []
+        while True:
+            page = await alert_repository.list_alerts(self.pool, self.filter, 5000, len(out))
+            out.extend(page)
+            if len(page) < 5000:
+                return out
+
+
+def write_csv(path: Path, alerts: Sequence[StoredAlert]) -> int:
+    """Blocking file write: run it in an executor."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(CSV_HEADER)
+        for a in alerts:
+            writer.writerow(csv_row(a))
+    return len(alerts)
+
+
+# --------------------------------------------------------------------------- the widget
+
+
+class AlertsView(QWidget):
+    """Live list + review table with filters; double-click asks to open the chart at the alert."""
+
+    openChart = Signal(str, object)  # symbol, datetime
+
+    def __init__(self, on_error: Callable[[str, BaseException], None] | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.tasks = TaskSlots(on_error)
+        self.live_model = LiveAlertsModel(self)
+        self.live_list = QListView()
+        self.live_list.setModel(self.live_model)
+        self.live_list.doubleClicked.connect(self._live_double_clicked)
+        self.review_model = AlertReviewModel(self.tasks, self)
+        self.table = QTableView()
+        self.table.setModel(self.review_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(self._review_double_clicked)
+
+        self.symbol_edit = QLineEdit()
+        self.symbol_edit.setPlaceholderText("Symbol")
+        self.symbol_edit.setMaximumWidth(90)
+        self.type_combo = QComboBox()
+        self.type_combo.addItem("All types", None)
+        for t in ALERT_TYPES:
+            self.type_combo.addItem(t, t)
+        self.severity_combo = QComboBox()
+        self.severity_combo.addItem("All severities", None)
+        for s in Severity:
+            self.severity_combo.addItem(s.value, s.value)
+        self.range_check = QCheckBox("From")
+        today = datetime.now(VIETNAM_TZ).date()
+        self.from_edit = QDateEdit(QDate(today.year, today.month, today.day).addDays(-7))
+        self.to_edit = QDateEdit(QDate(today.year, today.month, today.day))
+        for edit in (self.from_edit, self.to_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd/MM/yyyy")
+        self.unack_check = QCheckBox("Unacknowledged only")
+        apply_button = QPushButton("Apply")
+        apply_button.clicked.connect(self.apply_filter)
+        self.symbol_edit.returnPressed.connect(self.apply_filter)
+        self.ack_button = QPushButton("Acknowledge…")
+        self.ack_button.clicked.connect(self._ask_acknowledge)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.clicked.connect(self._ask_export)
+        self.count_label = QLabel("")
+        self.review_model.total_changed.connect(lambda n: self.count_label.setText(f"{n:,} alerts"))
+
+        filters = QHBoxLayout()
+        for w in (self.symbol_edit, self.type_combo, self.severity_combo, self.range_check,
+                  self.from_edit, QLabel("to"), self.to_edit, self.unack_check, apply_button):
+            filters.addWidget(w)
+        filters.addStretch(1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.count_label)
+        actions.addStretch(1)
+        actions.addWidget(self.ack_button)
+        actions.addWidget(self.export_button)
+        review = QWidget()
+        rbox = QVBoxLayout(review)
+        rbox.setContentsMargins(2, 2, 2, 2)
+        rbox.addLayout(filters)
+        rbox.addWidget(self.table, 1)
+        rbox.addLayout(actions)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.live_list, "Live")
+        self.tabs.addTab(review, "Review")
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.tabs)
+
+    # ------------------------------------------------------------------ wiring
+    def set_pool(self, pool: asyncpg.Pool | None) -> None:
+        self.review_model.filter = self.current_filter()
+        self.review_model.set_pool(pool)
+
+    def on_live_alerts(self, alerts: Sequence[Alert]) -> None:
+        self.live_model.add(alerts)
+
+    def current_filter(self) -> AlertFilter:
+        symbol = self.symbol_edit.text().strip().upper() or None
+        start = end = None
+        if self.range_check.isChecked():
+            f, t = self.from_edit.date(), self.to_edit.date()
+            start = datetime.combine(date(f.year(), f.month(), f.day()), time(0), VIETNAM_TZ)
+            end = datetime.combine(date(t.year(), t.month(), t.day()) + timedelta(days=1), time(0), VIETNAM_TZ)
+        return AlertFilter(
+            symbol=symbol,
+            alert_type=self.type_combo.currentData(),
+            severity=self.severity_combo.currentData(),
+            start=start,
+            end=end,
+            unacknowledged_only=self.unack_check.isChecked(),
+        )
+
+    def apply_filter(self) -> None:
+        self.review_model.set_filter(self.current_filter())
+
+    def selected_row(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    # ------------------------------------------------------------------ actions
+    def acknowledge_selected(self, note: str | None) -> asyncio.Task | None:
+        row = self.selected_row()
+        if row is None or self.review_model.pool is None:
+            return None
+        return self.tasks.start("acknowledge", self.review_model.acknowledge(row, note or None))
+
+    def export_csv(self, path: Path) -> asyncio.Task:
+        return self.tasks.start("export", self._export(path))
+
+    async def _export(self, path: Path) -> int:
+        alerts = await self.review_model.all_matching()
+        n = await asyncio.get_running_loop().run_in_executor(None, write_csv, path, alerts)
+        self.count_label.setText(f"Exported {n:,} alerts to {path.name}")
+        return n
+
+    def _ask_acknowledge(self) -> None:
+        if self.selected_row() is None:
+            return
+        note, ok = QInputDialog.getText(self, "Acknowledge alert", "Note (optional):")
+        if ok:
+            self.acknowledge_selected(note.strip() or None)
+
+    def _ask_export(self) -> None:
+        if self.review_model.pool is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Export alerts", "alerts.csv", "CSV (*.csv)")
+        if name:
+            self.export_csv(Path(name))
+
+    def _review_double_clicked(self, index: QModelIndex) -> None:
+        a = self.review_model.rows[index.row()]
+        self.openChart.emit(a.symbol, a.created_at)
+
+    def _live_double_clicked(self, index: QModelIndex) -> None:
+        a = self.live_model.alerts[index.row()]
+        self.openChart.emit(a.symbol, a.timestamp)
+
