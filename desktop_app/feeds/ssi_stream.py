@@ -53,6 +53,21 @@ one channel per call is what SSI's own SDK does)."""
 TokenProvider = Callable[[], Awaitable[str]]
 
 
+class _RedactCredentials(logging.Filter):
+    """websockets logs handshake headers at DEBUG: keep the bearer token and cookies out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 2:
+            key = str(record.args[0]).lower()
+            if key in ("authorization", "cookie"):
+                record.args = (record.args[0], "<redacted>")
+        return True
+
+
+_ws_log = logging.getLogger(__name__ + ".websocket")
+_ws_log.addFilter(_RedactCredentials())
+
+
 class SsiStreamError(StockTrackerError):
     """The live stream cannot be (re)established."""
 
@@ -258,6 +273,7 @@ class SsiStreamFeed(FeedStateHolder):
                 ping_interval=None,  # SignalR's own keep-alive frames are the liveness signal
                 max_size=16 * 2**20,
                 close_timeout=2,
+                logger=_ws_log,
             )
         except InvalidStatus as exc:
             raise self._refused("connect", exc.response.status_code) from None

@@ -101,8 +101,9 @@ def make_feed(ssi: LocalSsiServer, rest: SsiRestClient, **options) -> SsiStreamF
 
 
 async def test_connects_subscribes_and_yields_what_the_hub_broadcast(
-    ssi: LocalSsiServer, rest: SsiRestClient
+    ssi: LocalSsiServer, rest: SsiRestClient, caplog
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     run = Run(make_feed(ssi, rest))
     await wait_for(lambda: len(subscribed(ssi, 1)) == 4 and run.feed.state is FeedState.LIVE)
 
@@ -129,9 +130,11 @@ async def test_connects_subscribes_and_yields_what_the_hub_broadcast(
     assert json.loads(json.loads(run.received[0])["Content"])["Side"] == "SD"
     assert run.states == [FeedState.LIVE, FeedState.ENDED]
     assert run.feed.stats.envelopes == 4 and run.feed.stats.reconnects == 0
+    assert "> GET /v2.0/signalr/connect" in caplog.text  # handshake logged at DEBUG ...
+    assert ssi.tokens_issued[0] not in caplog.text  # ... without the bearer token
 
 
-async def test_batched_frames_hub_errors_and_refused_calls(rest: SsiRestClient, caplog) -> None:
+async def test_batched_frames_hub_errors_and_refused_calls(caplog) -> None:
     caplog.set_level(logging.INFO)
     async with LocalSsiServer(rejected_channels={"MI:VN30": "Channel MI:VN30 not allowed"}) as ssi:
         async with SsiRestClient(ssi.data_url, ssi.consumer_id, ssi.consumer_secret,
