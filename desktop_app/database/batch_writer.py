@@ -50,10 +50,15 @@ log = logging.getLogger(__name__)
 TABLES = ("trades", "foreign_snapshots", "basis_history", "alerts")
 ENCODE_SLICE_ROWS = 1_000  # rows per encoded slice: bounds each hand-off to the loop
 FLUSH_HISTORY = 2_000  # flush latencies kept for percentiles
+# The writer forgets a batch (queue or journal) once COMMIT returns, so that COMMIT must be
+# durable even on a server configured with synchronous_commit=off.
+_DURABLE_COMMIT = "SET LOCAL synchronous_commit TO on"
 _LEDGER_INSERT = (
     "INSERT INTO ingest_ledger (batch_id, rows) VALUES ($1, $2) "
     "ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id"
 )
+
+_ACQUIRE_TIMEOUT_S = 10.0
 
 PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
 
@@ -487,8 +492,9 @@ class BatchWriter:
         total = pending.size
         try:
             pool = await self._pool()
-            async with pool.acquire() as conn:
+            async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
                 async with conn.transaction():
+                    await conn.execute(_DURABLE_COMMIT)
                     first = await conn.fetchval(_LEDGER_INSERT, pending.batch_id, total)
                     if first is None:  # cannot happen for a fresh uuid4; be safe anyway
                         log.warning("batch %s already committed; skipping", pending.batch_id)
@@ -531,8 +537,9 @@ class BatchWriter:
     async def _write_journaled(self, batch: JournalBatch) -> bool:
         """Replay one journal batch; True if it is now in the database (now or before)."""
         pool = await self._pool()
-        async with pool.acquire() as conn:
+        async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
             async with conn.transaction():
+                await conn.execute(_DURABLE_COMMIT)
                 first = await conn.fetchval(_LEDGER_INSERT, batch.batch_id, batch.rows)
                 if first is None:
                     log.info("journal batch %s was already committed; skipping it", batch.batch_id)
