@@ -7,7 +7,8 @@ from typing import AsyncIterator
 
 from desktop_app.config import Settings, mask_dsn
 from desktop_app.database.embedded import DATABASE_NAME, SUPERUSER, EmbeddedPostgres
-from desktop_app.database.migrate import current_revision, head_revision, upgrade_to_head
+
+# Alembic/SQLAlchemy are imported only by the commands that migrate: `db url` stays instant.
 
 
 def describe_url(settings: Settings) -> str:
@@ -36,12 +37,16 @@ async def _dsn_in_use(settings: Settings) -> AsyncIterator[str]:
 
 
 async def upgrade(settings: Settings) -> str:
+    from desktop_app.database.migrate import upgrade_to_head
+
     async with _dsn_in_use(settings) as dsn:
         revision = await upgrade_to_head(dsn)
     return f"database at head: {revision}"
 
 
 async def current(settings: Settings) -> str:
+    from desktop_app.database.migrate import current_revision, head_revision
+
     async with _dsn_in_use(settings) as dsn:
         revision = await current_revision(dsn)
     head = head_revision()

@@ -31,7 +31,7 @@ POOL_MAX_SIZE = 20
 SERVER_SETTINGS = {"application_name": "stock-tracker"}
 
 
-def _describe_failure(exc: BaseException) -> str:
+def _describe_failure(exc: BaseException, timeout: float) -> str:
     """Why a connection attempt failed, in words a user can act on (one line)."""
     if isinstance(exc, asyncpg.InvalidPasswordError):
         return "password authentication failed (check the user name and password)"
@@ -40,7 +40,7 @@ def _describe_failure(exc: BaseException) -> str:
     if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
         return f"the server refused this user ({_first_line(exc)})"
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        return f"no answer within {CONNECT_TIMEOUT_S:g} s (is the host right and the server up?)"
+        return f"no answer within {timeout:g} s (is the host right and the server up?)"
     if isinstance(exc, socket.gaierror):
         return f"unknown host ({_first_line(exc)})"
     if isinstance(exc, ConnectionRefusedError):
@@ -61,8 +61,11 @@ _CONNECT_ERRORS = (OSError, asyncio.TimeoutError, TimeoutError, asyncpg.Postgres
                    asyncpg.InterfaceError)
 
 
-def configuration_error(dsn: str, exc: BaseException) -> DatabaseConfigurationError:
-    return DatabaseConfigurationError(f"cannot use the database {mask_dsn(dsn)}: {_describe_failure(exc)}")
+def configuration_error(
+    dsn: str, exc: BaseException, timeout: float = CONNECT_TIMEOUT_S
+) -> DatabaseConfigurationError:
+    reason = _describe_failure(exc, timeout)
+    return DatabaseConfigurationError(f"cannot use the database {mask_dsn(dsn)}: {reason}")
 
 
 async def ensure_reachable(dsn: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
@@ -72,7 +75,7 @@ async def ensure_reachable(dsn: str, timeout: float = CONNECT_TIMEOUT_S) -> None
             asyncpg.connect(dsn, timeout=timeout, server_settings=SERVER_SETTINGS), timeout + 1
         )
     except _CONNECT_ERRORS as exc:
-        raise configuration_error(dsn, exc) from None
+        raise configuration_error(dsn, exc, timeout) from None
     await conn.close()
 
 
@@ -154,5 +157,5 @@ async def connect_dsn(
             timeout * 3,
         )
     except _CONNECT_ERRORS as exc:
-        raise configuration_error(dsn, exc) from None
+        raise configuration_error(dsn, exc, timeout) from None
     return Database(dsn=dsn, pool=pool)
