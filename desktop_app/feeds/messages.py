@@ -1,0 +1,640 @@
+"""SSI envelope text -> domain values, with the validation that keeps bad data out of the pipeline.
+
+Every source (live hub, demo, replay) hands us the envelope the hub sends after its first decode:
+``{"DataType": "X-TRADE", "Content": "<json>"}``. ``parse_envelope`` is the single gate: it either
+returns valid domain values or raises ``InvalidMessage`` with a short, stable ``kind`` that the
+pipeline counts as ``rejected``. No other exception may escape it, whatever the input.
+
+Speed matters (the pipeline must sustain >= 100k envelopes/s), hence: orjson, a dispatch table by
+DataType, direct key access on the common spelling with a fallback for renamed keys, caches for
+the values that repeat all day (prices on a tick grid, date/time strings), and one broad
+``except`` per message instead of per-field guards.
+
+Number conventions (the real feed's quirks): numbers may arrive as JSON numbers or as strings
+("28600", "663258204999.9850"); ``"NaN"``/null/absent is "unknown" for optional fields and a
+rejection for required ones; a price of 0 in an optional field means "not set" (SSI sends 0.0 for
+unused book levels and for highs/lows before the first print). Decimals keep the value SSI sent:
+JSON floats go through their shortest repr, integral floats through ``int`` (same value).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+import orjson
+
+from desktop_app.domain import (
+    VIETNAM_TZ,
+    Bar,
+    ForeignRoom,
+    IndexValue,
+    MarketEvent,
+    PriceLevel,
+    Quote,
+    SessionStatus,
+    Side,
+    Trade,
+    TradingSession,
+    fast_constructor,
+)
+
+__all__ = [
+    "InvalidMessage",
+    "REJECTION_KINDS",
+    "MAX_ENVELOPE_BYTES",
+    "SUPPORTED_DATA_TYPES",
+    "parse_envelope",
+]
+
+MAX_ENVELOPE_BYTES = 64 * 1024
+"""A hub broadcast is well under 4 KiB; anything over 64 KiB is garbage or an attack."""
+
+MAX_PRICE = Decimal(10) ** 9  # VND per share / index points: nothing real comes near
+MAX_VOLUME = 10**11  # shares
+MAX_VALUE = Decimal(10) ** 16  # VND: a whole market day is ~10^13
+MAX_SIGNED = Decimal(10) ** 12  # changes / ratios / counts that may be negative
+_MAX_PRICE_F = 1e9
+_MAX_VALUE_F = 1e16
+
+REJECTION_KINDS = frozenset(
+    {
+        "oversized",  # more than MAX_ENVELOPE_BYTES
+        "not_json",  # the envelope or its Content is not JSON (or not UTF-8)
+        "not_envelope",  # JSON, but not {"DataType": str, "Content": str|object}
+        "unknown_type",  # a DataType we do not handle
+        "missing_field",  # a required field is absent, null or "NaN"
+        "bad_symbol",  # empty, too long or non-alphanumeric symbol / index id
+        "bad_value",  # wrong type, negative, non-finite, fractional volume, absurd magnitude
+        "bad_time",  # TradingDate/Time unreadable or out of range
+    }
+)
+
+
+_new_trade = fast_constructor(Trade)
+_new_quote = fast_constructor(Quote)
+_new_level = fast_constructor(PriceLevel)
+_new_foreign_room = fast_constructor(ForeignRoom)
+_new_index_value = fast_constructor(IndexValue)
+
+
+class InvalidMessage(ValueError):
+    """An envelope that must be skipped; ``kind`` is one of ``REJECTION_KINDS``."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------- scalar converters
+
+_MISSING = object()
+_NAN_TEXTS = frozenset({"nan", "NaN", "NAN", "", "null", "None"})
+
+# Prices sit on a tick grid and repeat all day: cache their Decimals (bounded, cleared when full).
+_FLOAT_DEC: dict[float, Decimal] = {}
+_STR_DEC: dict[str, Decimal] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _float_dec(v: float, name: str) -> Decimal:
+    d = _FLOAT_DEC.get(v)
+    if d is not None:
+        return d
+    if not math.isfinite(v):
+        raise InvalidMessage("bad_value", f"{name} is not finite")
+    d = Decimal(int(v)) if v.is_integer() else Decimal(repr(v))
+    if len(_FLOAT_DEC) >= _CACHE_LIMIT:
+        _FLOAT_DEC.clear()
+    _FLOAT_DEC[v] = d
+    return d
+
+
+def _str_dec(v: str, name: str) -> Decimal | None:
+    """Decimal from a numeric string; None for the "NaN"-like texts SSI uses for unknown."""
+    d = _STR_DEC.get(v)
+    if d is not None:
+        return d
+    s = v.strip()
+    if s in _NAN_TEXTS:
+        return None
+    if len(s) > 40 or "_" in s:
+        raise InvalidMessage("bad_value", f"{name} is not a number: {v[:40]!r}")
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        raise InvalidMessage("bad_value", f"{name} is not a number: {v[:40]!r}") from None
+    if not d.is_finite():
+        if d.is_nan():
+            return None
+        raise InvalidMessage("bad_value", f"{name} is not finite")
+    if len(_STR_DEC) >= _CACHE_LIMIT:
+        _STR_DEC.clear()
+    _STR_DEC[v] = d
+    return d
+
+
+def _any_dec(v: Any, name: str) -> Decimal | None:
+    """Any JSON value -> Decimal, None for unknown (null / "NaN"); raises for non-numbers."""
+    t = type(v)
+    if t is float:
+        return _float_dec(v, name)
+    if t is int:
+        return Decimal(v)
+    if t is str:
+        return _str_dec(v, name)
+    if v is None:
+        return None
+    raise InvalidMessage("bad_value", f"{name} has type {t.__name__}")
+
+
+# Valid prices (0 < p < MAX_PRICE) by the float SSI sent: the hot path is one type check and one
+# dict lookup. Only validated values enter, so a hit needs no further checks.
+_PRICES: dict[float, Decimal] = {}
+
+
+def _price_slow(v: Any, name: str, required: bool) -> Decimal | None:
+    d = _any_dec(v, name)
+    if d is None or (d == 0 and not required):
+        if required:
+            raise InvalidMessage("missing_field", f"{name} is unknown")
+        return None
+    if not 0 < d < MAX_PRICE:
+        raise InvalidMessage("bad_value", f"{name} out of range: {d}")
+    if type(v) is float:
+        if len(_PRICES) >= _CACHE_LIMIT:
+            _PRICES.clear()
+        _PRICES[v] = d
+    return d
+
+
+def _price(v: Any, name: str) -> Decimal:
+    """A required price: > 0 and below MAX_PRICE."""
+    if type(v) is float:
+        d = _PRICES.get(v)
+        if d is not None:
+            return d
+    return _price_slow(v, name, True)  # type: ignore[return-value]
+
+
+def _opt_price(v: Any, name: str) -> Decimal | None:
+    """An optional price: unknown or 0 -> None; negative or absurd -> rejection."""
+    if type(v) is float:
+        d = _PRICES.get(v)
+        if d is not None:
+            return d
+    elif v is None:
+        return None
+    return _price_slow(v, name, False)
+
+
+def _value(v: Any, name: str) -> Decimal:
+    """A required money amount (VND or points x volume): >= 0 and below MAX_VALUE."""
+    if type(v) is float and 0.0 <= v < _MAX_VALUE_F:
+        return Decimal(int(v)) if v.is_integer() else Decimal(repr(v))
+    d = _any_dec(v, name)
+    if d is None:
+        raise InvalidMessage("missing_field", f"{name} is unknown")
+    if not 0 <= d < MAX_VALUE:
+        raise InvalidMessage("bad_value", f"{name} out of range: {d}")
+    return d
+
+
+def _opt_value(v: Any, name: str) -> Decimal | None:
+    if v is None:
+        return None
+    d = _any_dec(v, name)
+    if d is None:
+        return None
+    if not 0 <= d < MAX_VALUE:
+        raise InvalidMessage("bad_value", f"{name} out of range: {d}")
+    return d
+
+
+def _opt_signed(v: Any, name: str) -> Decimal | None:
+    """Changes and ratios: may be negative; unknown -> None."""
+    if v is None:
+        return None
+    d = _any_dec(v, name)
+    if d is None:
+        return None
+    if not -MAX_SIGNED < d < MAX_SIGNED:
+        raise InvalidMessage("bad_value", f"{name} out of range: {d}")
+    return d
+
+
+def _volume(v: Any, name: str) -> int:
+    """A required share count: integral, 0 <= v <= MAX_VOLUME ("100.0" and 100.0 are fine)."""
+    t = type(v)
+    if t is float:
+        if not (0.0 <= v <= MAX_VOLUME and v.is_integer()):
+            raise InvalidMessage("bad_value", f"{name} is not a share count: {v!r}")
+        return int(v)
+    if t is int:
+        if not 0 <= v <= MAX_VOLUME:
+            raise InvalidMessage("bad_value", f"{name} out of range: {v}")
+        return v
+    d = _any_dec(v, name)
+    if d is None:
+        raise InvalidMessage("missing_field", f"{name} is unknown")
+    if not (0 <= d <= MAX_VOLUME and d == d.to_integral_value()):
+        raise InvalidMessage("bad_value", f"{name} is not a share count: {d}")
+    return int(d)
+
+
+def _opt_volume(v: Any, name: str) -> int | None:
+    if v is None:
+        return None
+    if type(v) is str and v.strip() in _NAN_TEXTS:
+        return None
+    return _volume(v, name)
+
+
+def _symbol(v: Any, name: str = "Symbol") -> str:
+    if type(v) is not str:
+        if v is None:
+            raise InvalidMessage("missing_field", f"{name} is missing")
+        raise InvalidMessage("bad_symbol", f"{name} has type {type(v).__name__}")
+    if 0 < len(v) <= 20 and v.isascii() and v.isalnum():
+        return v
+    s = v.strip()
+    if not s:
+        raise InvalidMessage("missing_field", f"{name} is empty")
+    if not (len(s) <= 20 and s.isascii() and s.isalnum()):
+        raise InvalidMessage("bad_symbol", f"{name} is not a ticker: {v[:30]!r}")
+    return s
+
+
+_EXCHANGES: dict[str, str] = {}
+
+
+def _exchange(c: dict[str, Any]) -> str:
+    v = c.get("Exchange") or c.get("MarketId")
+    if v is None:
+        raise InvalidMessage("missing_field", "Exchange/MarketId is missing")
+    e = _EXCHANGES.get(v) if type(v) is str else None
+    if e is not None:
+        return e
+    if type(v) is not str or not (0 < len(v) <= 20 and v.isascii() and v.isalnum()):
+        raise InvalidMessage("bad_value", f"Exchange is not a market code: {str(v)[:30]!r}")
+    e = v.upper()
+    if e in ("DER", "FU", "DERIVATIVE"):
+        e = "DERIVATIVES"
+    if len(_EXCHANGES) < 1000:
+        _EXCHANGES[v] = e
+    return e
+
+
+_SESSIONS: dict[Any, TradingSession] = {s.value: s for s in TradingSession}
+_SESSIONS.update(
+    {
+        "CONTINUOUS": TradingSession.CONTINUOUS,
+        "PUT_THROUGH": TradingSession.PUT_THROUGH,
+        "CLOSE": TradingSession.CLOSED,
+        "CLOSED": TradingSession.CLOSED,
+        "LUNCH": TradingSession.BREAK,
+        "H": TradingSession.HALT,
+    }
+)
+
+
+def _session(v: Any) -> TradingSession:
+    s = _SESSIONS.get(v) if type(v) is str else None
+    if s is not None:
+        return s
+    if type(v) is str:
+        return _SESSIONS.get(v.strip().upper(), TradingSession.UNKNOWN)
+    return TradingSession.UNKNOWN
+
+
+_SIDES = {"BU": Side.BUY, "SD": Side.SELL, "bu": Side.BUY, "sd": Side.SELL}
+
+
+def _side(v: Any) -> Side | None:
+    return _SIDES.get(v) if type(v) is str else None
+
+
+_STATUSES = {"N": "N", "Normal": "N", "NORMAL": "N", "normal": "N"}
+
+
+def _status(v: Any) -> str | None:
+    """``TradingStatus``: "N" and "Normal" both mean normal trading; others kept as sent."""
+    if v is None:
+        return None
+    if type(v) is not str:
+        raise InvalidMessage("bad_value", f"TradingStatus has type {type(v).__name__}")
+    s = _STATUSES.get(v)
+    if s is not None:
+        return s
+    s = v.strip()
+    return s[:20] if s and s not in _NAN_TEXTS else None
+
+
+# --------------------------------------------------------------------------- dates and times
+
+_DATES: dict[str, date] = {}
+_STAMPS: dict[tuple[str, str], datetime] = {}
+
+
+def _parse_date(text: str) -> date:
+    d = _DATES.get(text)
+    if d is not None:
+        return d
+    s = text.strip()
+    try:
+        if len(s) == 10 and s[2] == "/" and s[5] == "/":  # dd/mm/yyyy (SSI)
+            d = date(int(s[6:10]), int(s[3:5]), int(s[0:2]))
+        elif len(s) == 10 and s[4] == "-" and s[7] == "-":  # yyyy-mm-dd (defensive)
+            d = date(int(s[0:4]), int(s[5:7]), int(s[8:10]))
+        else:
+            raise ValueError(s)
+    except ValueError:
+        raise InvalidMessage("bad_time", f"TradingDate is not dd/mm/yyyy: {text[:30]!r}") from None
+    if not 2000 <= d.year <= 2100:
+        raise InvalidMessage("bad_time", f"TradingDate out of range: {text!r}")
+    if len(_DATES) < 10_000:
+        _DATES[text] = d
+    return d
+
+
+def _parse_stamp(dtext: Any, ttext: Any) -> tuple[date, datetime]:
+    """(TradingDate, Time) Vietnam wall clock -> (date, aware datetime in VIETNAM_TZ)."""
+    if type(dtext) is not str or type(ttext) is not str:
+        if dtext is None or ttext is None or dtext is _MISSING or ttext is _MISSING:
+            raise InvalidMessage("missing_field", "TradingDate/Time is missing")
+        raise InvalidMessage("bad_time", "TradingDate/Time is not text")
+    stamp = _STAMPS.get((dtext, ttext))
+    if stamp is not None:
+        return stamp.date(), stamp
+    d = _parse_date(dtext)
+    t = ttext.strip()
+    try:
+        if len(t) < 8 or t[2] != ":" or t[5] != ":" or not (t[0:2] + t[3:5] + t[6:8]).isdigit():
+            raise ValueError(t)
+        micro = 0
+        if len(t) > 8:  # HH:MM:SS.fff
+            frac = t[9:]
+            if t[8] != "." or not (0 < len(frac) <= 6 and frac.isdigit()):
+                raise ValueError(t)
+            micro = int(frac.ljust(6, "0"))
+        stamp = datetime(d.year, d.month, d.day, int(t[0:2]), int(t[3:5]), int(t[6:8]), micro, VIETNAM_TZ)
+    except ValueError:
+        raise InvalidMessage("bad_time", f"Time is not HH:MM:SS: {ttext[:30]!r}") from None
+    if len(_STAMPS) >= _CACHE_LIMIT:
+        _STAMPS.clear()
+    _STAMPS[(dtext, ttext)] = stamp
+    return d, stamp
+
+
+def _first(c: dict[str, Any], *names: str) -> Any:
+    """The first of several spellings present (renamed keys: FBuyVol/BuyVol, IndexId/IndexID)."""
+    for n in names:
+        v = c.get(n, _MISSING)
+        if v is not _MISSING:
+            return v
+    return None
+
+
+def _req(c: dict[str, Any], name: str) -> Any:
+    v = c.get(name)
+    if v is None:
+        raise InvalidMessage("missing_field", f"{name} is missing")
+    return v
+
+
+# --------------------------------------------------------------------------- per-type parsers
+
+
+def _trade(c: dict[str, Any], symbol: str, exchange: str, d: date, ts: datetime, session: TradingSession) -> Trade:
+    price = _price(_req(c, "LastPrice"), "LastPrice")
+    volume = _volume(_req(c, "LastVol"), "LastVol")
+    if volume == 0:
+        raise InvalidMessage("bad_value", "LastVol is 0 for a print")
+    total_volume = _volume(_req(c, "TotalVol"), "TotalVol")
+    if total_volume < volume:
+        raise InvalidMessage("bad_value", f"TotalVol {total_volume} < LastVol {volume}")
+    g = c.get
+    return _new_trade(
+        symbol,
+        exchange,
+        d,
+        ts,
+        price,
+        volume,
+        total_volume,
+        _value(_req(c, "TotalVal"), "TotalVal"),
+        _opt_price(g("RefPrice"), "RefPrice"),
+        _opt_price(g("Ceiling"), "Ceiling"),
+        _opt_price(g("Floor"), "Floor"),
+        _opt_price(g("Highest"), "Highest"),
+        _opt_price(g("Lowest"), "Lowest"),
+        _opt_price(g("AvgPrice"), "AvgPrice"),
+        session,
+        _side(g("Side")),
+    )
+
+
+_BID_KEYS = tuple((f"BidPrice{i}", f"BidVol{i}") for i in range(1, 11))
+_ASK_KEYS = tuple((f"AskPrice{i}", f"AskVol{i}") for i in range(1, 11))
+
+
+# Book levels repeat from one quote to the next (only the level that traded changes), so the
+# validated PriceLevel for a (price, volume) pair of JSON floats is cached.
+_LEVELS: dict[tuple[float, float], PriceLevel] = {}
+
+
+def _side_levels(c: dict[str, Any], keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
+    """Levels best first, up to the first empty one (a book has no gaps; HOSE fills 3 of 10)."""
+    levels = []
+    g = c.get
+    for pk, vk in keys:
+        p = g(pk)
+        v = g(vk)
+        if type(p) is float and type(v) is float:
+            level = _LEVELS.get((p, v))
+            if level is not None:
+                levels.append(level)
+                continue
+            if p == 0.0:
+                break
+        elif p is None or p == 0:
+            break
+        price = _opt_price(p, pk)
+        if price is None:
+            break
+        level = _new_level(price, _volume(0 if v is None else v, vk))
+        if type(p) is float and type(v) is float:
+            if len(_LEVELS) >= _CACHE_LIMIT:
+                _LEVELS.clear()
+            _LEVELS[(p, v)] = level
+        levels.append(level)
+    return tuple(levels)
+
+
+def _levels(c: dict[str, Any]) -> tuple[tuple[PriceLevel, ...], tuple[PriceLevel, ...]]:
+    return _side_levels(c, _BID_KEYS), _side_levels(c, _ASK_KEYS)
+
+
+def _header(c: dict[str, Any]) -> tuple[str, str, date, datetime, TradingSession]:
+    symbol = _symbol(c.get("Symbol"))
+    d, ts = _parse_stamp(c.get("TradingDate", _MISSING), c.get("Time", _MISSING))
+    return symbol, _exchange(c), d, ts, _session(c.get("TradingSession"))
+
+
+def _parse_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
+    symbol, exchange, d, ts, session = _header(c)
+    return (_trade(c, symbol, exchange, d, ts, session),)
+
+
+def _parse_x_quote(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
+    symbol, exchange, d, ts, session = _header(c)
+    bids, asks = _levels(c)
+    return (_new_quote(symbol, exchange, d, ts, bids, asks, session),)
+
+
+def _parse_x(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
+    """Trade+quote snapshot: always a Quote, plus a Trade when it carries a print (LastVol > 0)."""
+    symbol, exchange, d, ts, session = _header(c)
+    bids, asks = _levels(c)
+    quote = _new_quote(symbol, exchange, d, ts, bids, asks, session)
+    last_vol = _opt_volume(c.get("LastVol"), "LastVol")
+    if not last_vol:
+        return (quote,)
+    return (quote, _trade(c, symbol, exchange, d, ts, session))
+
+
+def _parse_r(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
+    symbol = _symbol(c.get("Symbol"))
+    d, ts = _parse_stamp(c.get("TradingDate", _MISSING), c.get("Time", _MISSING))
+
+    def vol(*names: str) -> int:
+        v = _first(c, *names)
+        if v is None:
+            raise InvalidMessage("missing_field", f"{names[0]} is missing")
+        return _volume(v, names[0])
+
+    def val(*names: str) -> Decimal:
+        v = _first(c, *names)
+        if v is None:
+            raise InvalidMessage("missing_field", f"{names[0]} is missing")
+        return _value(v, names[0])
+
+    return (
+        _new_foreign_room(
+            symbol,
+            d,
+            ts,
+            _opt_volume(c.get("TotalRoom"), "TotalRoom"),
+            _opt_volume(c.get("CurrentRoom"), "CurrentRoom"),
+            vol("BuyVol", "FBuyVol"),
+            vol("SellVol", "FSellVol"),
+            val("BuyVal", "FBuyVal"),
+            val("SellVal", "FSellVal"),
+        ),
+    )
+
+
+def _opt_count(c: dict[str, Any], name: str) -> int | None:
+    return _opt_volume(c.get(name), name)
+
+
+def _parse_mi(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
+    index_id = _symbol(_first(c, "IndexId", "IndexID", "IndexCode"), "IndexId")
+    d, ts = _parse_stamp(c.get("TradingDate", _MISSING), c.get("Time", _MISSING))
+    value = _price(_req(c, "IndexValue"), "IndexValue")
+    return (
+        _new_index_value(
+            index_id,
+            d,
+            ts,
+            value,
+            _opt_price(c.get("PriorIndexValue"), "PriorIndexValue"),
+            _opt_signed(c.get("Change"), "Change"),
+            _opt_signed(c.get("RatioChange"), "RatioChange"),
+            _opt_volume(_first(c, "TotalQtty", "TotalQuantity", "TotalVol"), "TotalQtty"),
+            _opt_value(_first(c, "TotalValue", "TotalVal"), "TotalValue"),
+            _opt_count(c, "Advances"),
+            _opt_count(c, "NoChanges"),
+            _opt_count(c, "Declines"),
+            _opt_count(c, "Ceilings"),
+            _opt_count(c, "Floors"),
+            _session(c.get("TradingSession")),
+        ),
+    )
+
+
+def _parse_b(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
+    symbol = _symbol(c.get("Symbol"))
+    t = _first(c, "Time", "TradingTime")
+    d, ts = _parse_stamp(c.get("TradingDate", _MISSING), _MISSING if t is None else t)
+    o = _price(_req(c, "Open"), "Open")
+    h = _price(_req(c, "High"), "High")
+    lo = _price(_req(c, "Low"), "Low")
+    cl = _price(_req(c, "Close"), "Close")
+    if not (lo <= o <= h and lo <= cl <= h):
+        raise InvalidMessage("bad_value", f"bar is not low <= open/close <= high: {o} {h} {lo} {cl}")
+    return (
+        Bar(symbol, d, ts, o, h, lo, cl, _volume(_req(c, "Volume"), "Volume"), _opt_value(c.get("Value"), "Value")),
+    )
+
+
+def _parse_f(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
+    raw_symbol = c.get("Symbol")
+    symbol = _symbol(raw_symbol if raw_symbol not in (None, "") else c.get("MarketId"), "Symbol")
+    d, ts = _parse_stamp(c.get("TradingDate", _MISSING), c.get("Time", _MISSING))
+    return (SessionStatus(symbol, d, ts, _session(c.get("TradingSession")), _status(c.get("TradingStatus"))),)
+
+
+_PARSERS: dict[str, Callable[[dict[str, Any]], tuple[MarketEvent, ...]]] = {
+    "X-TRADE": _parse_x_trade,
+    "X-QUOTE": _parse_x_quote,
+    "X": _parse_x,
+    "R": _parse_r,
+    "MI": _parse_mi,
+    "B": _parse_b,
+    "F": _parse_f,
+}
+SUPPORTED_DATA_TYPES = frozenset(_PARSERS)
+
+_loads = orjson.loads
+_JSONError = orjson.JSONDecodeError
+
+
+def parse_envelope(raw: str | bytes) -> tuple[MarketEvent, ...]:
+    """One hub broadcast (after the first decode) -> its domain values.
+
+    Raises ``InvalidMessage`` for anything that is not a valid message; nothing else escapes.
+    """
+    try:
+        n = len(raw)
+        if n > MAX_ENVELOPE_BYTES or (n > MAX_ENVELOPE_BYTES // 4 and type(raw) is str
+                                      and len(raw.encode("utf-8", "surrogatepass")) > MAX_ENVELOPE_BYTES):
+            raise InvalidMessage("oversized", f"{n} characters")
+        try:
+            env = _loads(raw)
+        except _JSONError as exc:
+            raise InvalidMessage("not_json", f"envelope: {exc}") from None
+        if type(env) is not dict:
+            raise InvalidMessage("not_envelope", f"a JSON {type(env).__name__}, not an object")
+        data_type = env.get("DataType")
+        content = env.get("Content")
+        if type(data_type) is not str or content is None:
+            raise InvalidMessage("not_envelope", "needs DataType and Content")
+        parser = _PARSERS.get(data_type)
+        if parser is None:
+            raise InvalidMessage("unknown_type", f"DataType {data_type[:30]!r}")
+        if type(content) is str:  # the usual double-encoded Content
+            try:
+                content = _loads(content)
+            except _JSONError as exc:
+                raise InvalidMessage("not_json", f"Content: {exc}") from None
+        if type(content) is not dict:
+            raise InvalidMessage("not_envelope", f"Content is a {type(content).__name__}, not an object")
+        return parser(content)
+    except InvalidMessage:
+        raise
+    except Exception as exc:  # defensive: any surprise in odd input is a rejection, never a crash
+        raise InvalidMessage("bad_value", f"{type(exc).__name__}: {exc}") from None
