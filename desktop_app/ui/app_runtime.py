@@ -26,9 +26,11 @@ class FeedUnavailableError(ConfigurationError):
 class AppRuntime:
     """Owns the ``Database`` and the ``Pipeline`` of one GUI run."""
 
-    def __init__(self, settings: Settings, feed: FeedSpec) -> None:
+    def __init__(self, settings: Settings, feed: FeedSpec, *, feed_source: Any = None) -> None:
+        """``feed_source``: an already-built Feed to use instead of the spec's (benchmarks, tests)."""
         self.settings = settings
         self.feed_spec = feed
+        self.feed_source = feed_source
         self.database: Any = None
         self.pipeline: Any = None
         self.stopped = False
@@ -76,7 +78,7 @@ class AppRuntime:
                     "then restart. History views work meanwhile."
                 )
         progress(f"Connecting feed ({self.feed_spec.describe()})…")
-        pipeline = Pipeline(settings, self.feed_spec, self.database)
+        pipeline = Pipeline(settings, self.feed_spec, self.database, feed=self.feed_source)
         try:
             await pipeline.start()
         except MissingCredentialsError as exc:
