@@ -32,7 +32,6 @@ import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any, Awaitable, Callable, Sequence
 
 import asyncpg
@@ -66,7 +65,7 @@ PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
 # --------------------------------------------------------------------------- table layouts
 
 
-def _pg_type(column: Any) -> CopyColumn:
+def _pg_type(column: Any, cached: bool = True) -> CopyColumn:
     t = column.type
     if isinstance(t, BigInteger):
         kind = PgType.INT8
@@ -75,7 +74,7 @@ def _pg_type(column: Any) -> CopyColumn:
     elif isinstance(t, Integer):
         kind = PgType.INT4
     elif isinstance(t, Numeric) and not isinstance(t, Float):
-        return CopyColumn(column.name, PgType.NUMERIC, t.scale)
+        return CopyColumn(column.name, PgType.NUMERIC, t.scale, cached)
     elif isinstance(t, Float):
         kind = PgType.FLOAT8
     elif isinstance(t, DateTime):
@@ -92,41 +91,47 @@ def _pg_type(column: Any) -> CopyColumn:
         kind = PgType.TEXT
     else:
         raise TypeError(f"{column.table.name}.{column.name}: no COPY encoder for {t!r}")
-    return CopyColumn(column.name, kind)
+    return CopyColumn(column.name, kind, None, cached)
 
 
-def layout_for(table: Any, columns: Sequence[str]) -> CopyLayout:
+def layout_for(table: Any, columns: Sequence[str], attributes: Sequence[str] | None = None,
+               uncached: frozenset[str] = frozenset()) -> CopyLayout:
     """A ``CopyLayout`` from the one schema source (works while the database is down)."""
-    return CopyLayout(table.name, [_pg_type(table.c[name]) for name in columns])
+    return CopyLayout(table.name, [_pg_type(table.c[name], name not in uncached) for name in columns],
+                      attributes=attributes)
 
 
-def _foreign_row(d: ForeignInvestorData) -> tuple:
-    return (d.symbol, d.buy_volume, d.sell_volume, d.buy_volume - d.sell_volume, d.buy_speed_per_min,
-            d.sell_speed_per_min, d.timestamp, d.buy_value, d.sell_value, d.room_left)
+# Which attribute of the domain value fills each COPY column (schema.*_COPY_COLUMNS order), and
+# the columns whose values rarely repeat (not worth a cache lookup).
+_SOURCES: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...], frozenset[str]]] = {
+    "trades": (
+        schema.trades, schema.TRADE_COPY_COLUMNS,
+        ("symbol", "price", "volume", "value", "trade_type", "bid_price", "ask_price", "timestamp"),
+        frozenset({"value"}),
+    ),
+    "foreign_snapshots": (
+        schema.foreign_snapshots, schema.FOREIGN_COPY_COLUMNS,
+        ("symbol", "buy_volume", "sell_volume", "net_volume", "buy_speed_per_min", "sell_speed_per_min",
+         "timestamp", "buy_value", "sell_value", "room_left"),
+        frozenset({"buy_speed_per_min", "sell_speed_per_min", "f_buy_val", "f_sell_val"}),
+    ),
+    "basis_history": (
+        schema.basis_history, schema.BASIS_COPY_COLUMNS,
+        ("futures_symbol", "futures_price", "spot_value", "basis", "timestamp"),
+        frozenset(),
+    ),
+    "alerts": (
+        schema.alerts, schema.ALERT_COPY_COLUMNS,
+        ("symbol", "alert_type", "message", "severity", "timestamp"),
+        frozenset({"message"}),
+    ),
+}
 
 
-@dataclass(frozen=True, slots=True)
-class _TableSpec:
-    layout: CopyLayout
-    row: Callable[[Any], tuple]
-
-
-def _table_specs() -> dict[str, _TableSpec]:
-    return {
-        "trades": _TableSpec(
-            layout_for(schema.trades, schema.TRADE_COPY_COLUMNS),
-            attrgetter("symbol", "price", "volume", "value", "trade_type", "bid_price", "ask_price", "timestamp"),
-        ),
-        "foreign_snapshots": _TableSpec(layout_for(schema.foreign_snapshots, schema.FOREIGN_COPY_COLUMNS), _foreign_row),
-        "basis_history": _TableSpec(
-            layout_for(schema.basis_history, schema.BASIS_COPY_COLUMNS),
-            attrgetter("futures_symbol", "futures_price", "spot_value", "basis", "timestamp"),
-        ),
-        "alerts": _TableSpec(
-            layout_for(schema.alerts, schema.ALERT_COPY_COLUMNS),
-            attrgetter("symbol", "alert_type", "message", "severity", "timestamp"),
-        ),
-    }
+def table_layouts() -> dict[str, CopyLayout]:
+    """One layout per table the writer fills, encoding domain values via ``encode_objects``."""
+    return {name: layout_for(table, columns, attributes, uncached)
+            for name, (table, columns, attributes, uncached) in _SOURCES.items()}
 
 
 _TABLE_OF: dict[type, str] = {
@@ -237,7 +242,7 @@ class BatchWriter:
         self._retry_max_s = retry_max_s
         self._slice_rows = max(1, int(encode_slice_rows))
         self._replay_budget_s = replay_budget_s if replay_budget_s is not None else self.flush_interval_s / 2
-        self._specs = _table_specs()
+        self._layouts = table_layouts()
         self._queues: dict[str, list[Any]] = {t: [] for t in TABLES}
         self._overflow: deque[_Pending] = deque()
         self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-encoder")
@@ -436,21 +441,20 @@ class BatchWriter:
     # ------------------------------------------------------------------ encoding
     def _encode_slice(self, table: str, values: Sequence[Any], header: bool, trailer: bool) -> tuple[bytes, int]:
         """Runs on the encoder thread: domain values -> COPY bytes (bad rows set aside)."""
-        spec = self._specs[table]
-        rows = list(map(spec.row, values))
+        layout = self._layouts[table]
         try:
-            return spec.layout.encode_rows(rows, header=header, trailer=trailer), len(rows)
+            return layout.encode_objects(values, header=header, trailer=trailer), len(values)
         except CopyEncodingError:
             good = []
-            for value, row in zip(values, rows):
+            for value in values:
                 try:
-                    spec.layout.encode_rows([row], header=False, trailer=False)
+                    layout.encode_objects([value], header=False, trailer=False)
                 except CopyEncodingError as exc:
                     self._unencodable += 1
                     log.error("row refused before writing (%s): %r", exc, value)
                 else:
-                    good.append(row)
-            return spec.layout.encode_rows(good, header=header, trailer=trailer), len(good)
+                    good.append(value)
+            return layout.encode_objects(good, header=header, trailer=trailer), len(good)
 
     def _slice_futures(self, table: str, values: list[Any]) -> list[asyncio.Future]:
         loop = asyncio.get_running_loop()
@@ -472,7 +476,7 @@ class BatchWriter:
         return JournalBatch(pending.batch_id, pending.created_at, tuple(tables))
 
     def _payload(self, table: str, parts: Sequence[tuple[bytes, int]]) -> TablePayload:
-        layout = self._specs[table].layout
+        layout = self._layouts[table]
         return TablePayload(table, layout.column_names, layout.signature, sum(n for _, n in parts),
                             b"".join(data for data, _ in parts))
 
@@ -500,7 +504,7 @@ class BatchWriter:
                         log.warning("batch %s already committed; skipping", pending.batch_id)
                         return
                     for table, table_futures in futures.items():
-                        layout = self._specs[table].layout
+                        layout = self._layouts[table]
                         await conn.copy_to_table(
                             table, source=_stream(table_futures), columns=list(layout.column_names),
                             format="binary",
@@ -545,7 +549,7 @@ class BatchWriter:
                     log.info("journal batch %s was already committed; skipping it", batch.batch_id)
                     return False
                 for payload in batch.tables:
-                    expected = self._specs[payload.table].layout.signature if payload.table in self._specs else None
+                    expected = self._layouts[payload.table].signature if payload.table in self._layouts else None
                     if payload.signature != expected:
                         raise ValueError(
                             f"journal batch {batch.batch_id} was encoded for {payload.table}({payload.signature}), "

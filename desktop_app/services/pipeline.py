@@ -19,8 +19,8 @@ How the GUI uses it::
 ``database`` may also be an asyncpg pool or an async callable returning one (``record`` uses
 that to keep trying while the database is unreachable; rows go to the journal meanwhile).
 
-The loop is never starved: at ``--speed max`` the feed is consumed in slices of ``SLICE`` envelopes
-with an ``await asyncio.sleep(0)`` between them, and when the writer's queues fill the pipeline
+The loop is never starved: at ``--speed max`` the feed is consumed in time slices of ``SLICE_S``
+(a few ms) with an ``await asyncio.sleep(0)`` between them, and when the writer's queues fill the pipeline
 waits for a flush (``BatchWriter.wait_for_room``) — backpressure, never a drop.
 
 Parse errors: an envelope that fails validation (``InvalidMessage``) is counted in ``rejected``
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -45,7 +46,8 @@ from desktop_app.services.loop_lag import LoopLagMonitor
 
 log = logging.getLogger(__name__)
 
-SLICE = 256  # envelopes handled between two yields to the loop
+SLICE_S = 0.004  # at most this long on the loop before yielding to it (timers, Qt events)
+CHECK_EVERY = 8  # envelopes between two clock reads
 _LOGGED_TEXT = 200  # characters of an offending envelope shown in the log
 
 
@@ -61,13 +63,13 @@ async def build_feed(settings: Settings, spec: FeedSpec) -> Feed:
     if spec.kind == "demo":
         from desktop_app.feeds.demo import DemoFeed
 
-        return DemoFeed(spec.speed)
+        return DemoFeed(speed=spec.speed)
     if spec.kind == "replay":
         from desktop_app.feeds.replay import ReplayFeed
 
         if spec.replay_path is None:
             raise ValueError("a replay feed needs a file")
-        return ReplayFeed(spec.replay_path, spec.speed)
+        return ReplayFeed(spec.replay_path, speed=spec.speed)
     if spec.kind == "ssi":
         from desktop_app.feeds.ssi_stream import ssi_live_feed
 
@@ -186,16 +188,20 @@ class Pipeline:
         assert self._finished is not None and self._feed is not None
         handle = self.handle_envelope
         writer = self.writer
+        clock = time.perf_counter
         n = 0
+        slice_end = clock() + SLICE_S
         try:
             async for raw in self._feed.envelopes():
                 handle(raw)
                 n += 1
-                if n >= SLICE:
+                if n >= CHECK_EVERY:
                     n = 0
                     if writer.congested:
                         await writer.wait_for_room()
-                    await asyncio.sleep(0)
+                    if clock() >= slice_end:
+                        await asyncio.sleep(0)
+                        slice_end = clock() + SLICE_S
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the run ends; record reports it
