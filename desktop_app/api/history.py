@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from desktop_app.api.models import (
@@ -47,6 +48,8 @@ from desktop_app.api.params import (
     FUTURES_SYMBOL_PATTERN,
     SYMBOL_PATTERN,
     TIME_DESCRIPTION,
+    DAY_PATTERN,
+    TIME_PATTERN,
     BadParameter,
     Page,
     day_range,
@@ -80,8 +83,8 @@ R = TypeVar("R")
 router = APIRouter(prefix="/api/history", tags=["history"])
 
 _SymbolPath = Path(pattern=SYMBOL_PATTERN, description="ticker, e.g. FPT (case-insensitive)")
-_From = Query(None, alias="from", description=TIME_DESCRIPTION)
-_To = Query(None, alias="to", description=TIME_DESCRIPTION)
+_From = Query(None, alias="from", pattern=TIME_PATTERN, description=TIME_DESCRIPTION)
+_To = Query(None, alias="to", pattern=TIME_PATTERN, description=TIME_DESCRIPTION)
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "invalid parameter"},
     503: {"model": ErrorOut, "description": "database unavailable"},
@@ -132,7 +135,9 @@ async def daily_history(
 @router.get("/{symbol}/trades", response_model=TradesPage, responses=_ERRORS)
 async def trade_history(
     symbol: str = _SymbolPath,
-    day: str | None = Query(None, alias="date", description="a trading day YYYY-MM-DD (default: today)"),
+    day: str | None = Query(
+        None, alias="date", pattern=DAY_PATTERN, description="a trading day YYYY-MM-DD (default: today)"
+    ),
     from_: str | None = _From,
     to: str | None = _To,
     page: Page = Depends(pagination),
@@ -231,6 +236,23 @@ async def alert_history(
 # --------------------------------------------------------------------------- the app
 
 
+_PATTERN_MEANING = {"from": TIME_DESCRIPTION, "to": TIME_DESCRIPTION, "date": "a day YYYY-MM-DD"}
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's validation errors as one readable line: ``name: what is wrong``."""
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for error in exc.errors():
+        name = str(error.get("loc", ("?",))[-1])
+        message = str(error.get("msg", "invalid"))
+        if error.get("type") == "string_pattern_mismatch":
+            shown = repr(error.get("input"))[:60]
+            message = f"not {_PATTERN_MEANING.get(name, 'in the expected format')} (got {shown})"
+        parts.append(f"{name}: {message}")
+    return JSONResponse(status_code=422, content={"detail": "; ".join(parts) or "invalid request"})
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.error("history API: %s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
     return JSONResponse(status_code=503, content={"detail": f"database unavailable: {type(exc).__name__}"})
@@ -245,6 +267,7 @@ def create_app(pool: asyncpg.Pool) -> FastAPI:
     )
     app.state.pool = pool
     app.include_router(router)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     for exc_type in (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
         app.add_exception_handler(exc_type, _database_unavailable)
     return app

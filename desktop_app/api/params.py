@@ -26,6 +26,11 @@ MAX_OFFSET = 100_000_000
 SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,10}$"
 FUTURES_SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,20}$"
 ALERT_TYPE_PATTERN = r"^[a-z_]{1,50}$"
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+TIME_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$"
+)
 TIME_DESCRIPTION = (
     "a date YYYY-MM-DD or an ISO 8601 datetime (Vietnam time, UTC+07:00, when no offset is given)"
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -131,6 +132,28 @@ async def start_server(dsn: str, host: str = "127.0.0.1", port: int = 8765) -> A
     return ApiServerHandle(host, actual_port, server, task, pool)
 
 
+@contextlib.contextmanager
+def _stop_on_signals(server: uvicorn.Server) -> Iterator[None]:
+    """SIGINT/SIGTERM end the command normally (exit 0) after a graceful shutdown."""
+    loop = asyncio.get_running_loop()
+    handled = []
+
+    def stop() -> None:
+        server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop)
+            handled.append(sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or not supported here
+            pass
+    try:
+        yield
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
 async def serve_until_stopped(settings: "Settings", host: str, port: int) -> int:
     """The ``serve-api`` command: open the database, serve until SIGINT/SIGTERM, clean up."""
     from desktop_app.api.history import create_app
@@ -143,13 +166,14 @@ async def serve_until_stopped(settings: "Settings", host: str, port: int) -> int
             pool = await open_read_only_pool(database.dsn)
             try:
                 actual_port = sock.getsockname()[1]
-                server = uvicorn.Server(_config(create_app(pool), host, actual_port, access_log=True))
-                print(
-                    f"stock-tracker: history API on http://{host}:{actual_port}/api/history "
-                    f"(OpenAPI: /openapi.json, docs: /docs); Ctrl+C to stop",
-                    file=sys.stderr, flush=True,
-                )
-                await server.serve(sockets=[sock])
+                server = _EmbeddedServer(_config(create_app(pool), host, actual_port, access_log=True))
+                with _stop_on_signals(server):
+                    print(
+                        f"stock-tracker: history API on http://{host}:{actual_port}/api/history "
+                        f"(OpenAPI: /openapi.json, docs: /docs); Ctrl+C to stop",
+                        file=sys.stderr, flush=True,
+                    )
+                    await server.serve(sockets=[sock])
             finally:
                 await pool.close()
         finally:

@@ -98,7 +98,7 @@ async def test_trades_date_and_range_together_are_refused(api: httpx.AsyncClient
 
 async def test_trades_date_must_be_a_day(api: httpx.AsyncClient) -> None:
     r = await api.get("/api/history/FPT/trades", params={"date": "2024-03-01T09:00:00"})
-    assert r.status_code == 422 and "YYYY-MM-DD" in r.json()["detail"]
+    assert r.status_code == 422 and r.json()["detail"].startswith("date: not a day YYYY-MM-DD")
 
 
 # --------------------------------------------------------------------------- foreign
@@ -173,15 +173,18 @@ async def test_alert_filters(api: httpx.AsyncClient) -> None:
         ("/api/history/F$T/daily", {}, "symbol"),
         ("/api/history/ABCDEFGHIJK/daily", {}, "symbol"),
         ("/api/history/FPT/daily", {"from": "2024-13-01"}, "from: not a date"),
-        ("/api/history/FPT/daily", {"to": "yesterday"}, "to: not a date"),
+        ("/api/history/FPT/daily", {"to": "yesterday"}, "to: not a date YYYY-MM-DD or an ISO 8601 datetime"),
+        ("/api/history/FPT/daily", {"to": "2024-02-30"}, "to: not a date '2024-02-30'"),
         ("/api/history/FPT/daily", {"from": "2024-02-01", "to": "2024-01-01"}, "from: must not be after"),
         ("/api/history/FPT/daily", {"from": "9999-12-31"}, "outside 1990-01-01..2100-12-31"),
         ("/api/history/FPT/daily", {"from": "0001-01-01T00:00:00+14:00"}, "from"),
-        ("/api/history/FPT/trades", {"limit": 5001}, "limit"),
-        ("/api/history/FPT/trades", {"limit": 0}, "limit"),
-        ("/api/history/FPT/trades", {"offset": -1}, "offset"),
-        ("/api/history/FPT/trades", {"offset": "lots"}, "offset"),
-        ("/api/history/FPT/foreign", {"from": ""}, "from: empty"),
+        ("/api/history/FPT/trades", {"limit": 5001}, "limit: Input should be less than or equal to 5000"),
+        ("/api/history/FPT/trades", {"limit": 0}, "limit: Input should be greater than or equal to 1"),
+        ("/api/history/FPT/trades", {"offset": -1}, "offset: "),
+        ("/api/history/FPT/trades", {"offset": "lots"}, "offset: "),
+        ("/api/history/FPT/trades", {"date": "1.3.2024"}, "date: not a day YYYY-MM-DD"),
+        ("/api/history/FPT/foreign", {"from": ""}, "from: not a date"),
+        ("/api/history/FPT/foreign", {"from": "2024-03-01T25:00:00"}, "from: not a date or datetime"),
         ("/api/history/basis", {"futures_symbol": "VN30F' OR 1=1"}, "futures_symbol"),
         ("/api/history/alerts", {"severity": "panic"}, "severity"),
         ("/api/history/alerts", {"alert_type": "DROP TABLE"}, "alert_type"),
