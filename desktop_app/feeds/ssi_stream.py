@@ -41,7 +41,8 @@ HUB_NAME = "FcMarketDataV2Hub"
 SIGNALR_PATH = "v2.0/signalr/"
 CLIENT_PROTOCOL = "1.5"
 CONNECTION_DATA = json.dumps([{"name": HUB_NAME}], separators=(",", ":"))
-DEFAULT_KEEPALIVE_TIMEOUT_S = 20.0
+DEFAULT_KEEPALIVE_TIMEOUT_S = 20.0  # SignalR 2.x default; the hub's negotiate answer wins
+PING_INTERVAL_S = 20.0  # WebSocket pings, only when the hub disables its keep-alives
 
 DEFAULT_CHANNELS: tuple[str, ...] = ("X-TRADE:ALL", "X-QUOTE:ALL", "R:ALL", "MI:VN30")
 """Why ``ALL`` rather than the VN30 symbols: the futures contract codes roll every month (and
@@ -141,7 +142,7 @@ class SsiStreamFeed(FeedStateHolder):
         self.open_timeout_s = open_timeout_s
         self.init_timeout_s = init_timeout_s
         self.call_start = call_start
-        self.keepalive_timeout_s = keepalive_timeout or DEFAULT_KEEPALIVE_TIMEOUT_S
+        self.keepalive_timeout_s: float | None = keepalive_timeout or DEFAULT_KEEPALIVE_TIMEOUT_S
         self._http = httpx.AsyncClient(timeout=open_timeout_s)
         self._ws: Any = None
         self._closing = False
@@ -253,11 +254,17 @@ class SsiStreamFeed(FeedStateHolder):
         if negotiated.get("TryWebSockets") is False:
             log.warning("SSI hub does not offer WebSockets; trying anyway (the only transport "
                         "this client speaks)")
-        advertised = negotiated.get("KeepAliveTimeout")
+        advertised = negotiated.get("KeepAliveTimeout", DEFAULT_KEEPALIVE_TIMEOUT_S)
         if self._keepalive_override:
             self.keepalive_timeout_s = self._keepalive_override
         elif isinstance(advertised, (int, float)) and advertised > 0:
             self.keepalive_timeout_s = float(advertised)
+        elif advertised is None:
+            # The hub has keep-alives switched off: a quiet market must not look like a dead
+            # socket, so liveness falls back to WebSocket pings.
+            self.keepalive_timeout_s = None
+        else:
+            self.keepalive_timeout_s = DEFAULT_KEEPALIVE_TIMEOUT_S
         if self._closing:
             raise _SessionLost("closing")
 
@@ -270,7 +277,9 @@ class SsiStreamFeed(FeedStateHolder):
                 self._signalr_url("connect", self._ws_base, **transport_query),
                 additional_headers=ws_headers,
                 open_timeout=self.open_timeout_s,
-                ping_interval=None,  # SignalR's own keep-alive frames are the liveness signal
+                # SignalR's own keep-alive frames are the liveness signal when the hub sends them.
+                ping_interval=None if self.keepalive_timeout_s else PING_INTERVAL_S,
+                ping_timeout=PING_INTERVAL_S,
                 max_size=16 * 2**20,
                 close_timeout=2,
                 logger=_ws_log,
@@ -288,14 +297,15 @@ class SsiStreamFeed(FeedStateHolder):
             await self._start(transport_query, ws_headers)
         for channel in self.channels:
             await self._invoke(ws, "SwitchChannels", channel)
-        log.info("SSI stream live on %s (channels: %s; keep-alive timeout %.1f s)",
-                 self._http_base, ", ".join(self.channels), self.keepalive_timeout_s)
+        log.info("SSI stream live on %s (channels: %s; keep-alive timeout %s s)",
+                 self._http_base, ", ".join(self.channels), self.keepalive_timeout_s or "none")
         self._set_state(FeedState.LIVE)
         return ws
 
     async def _await_init(self, ws: Any) -> None:
         """Wait for the hub's ``{"S":1}`` init frame; tolerate its absence (defensive)."""
-        deadline = time.monotonic() + min(self.init_timeout_s, self.keepalive_timeout_s)
+        deadline = time.monotonic() + min(self.init_timeout_s,
+                                          self.keepalive_timeout_s or self.init_timeout_s)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -339,6 +349,8 @@ class SsiStreamFeed(FeedStateHolder):
                                  separators=(",", ":")))
 
     async def _receive(self, ws: Any) -> Any:
+        if self.keepalive_timeout_s is None:
+            return await ws.recv()
         try:
             async with asyncio.timeout(self.keepalive_timeout_s):
                 return await ws.recv()

@@ -249,7 +249,22 @@ async def test_live_feed_from_settings(ssi: LocalSsiServer, tmp_path: Path, capl
     await wait_for(lambda: len(subscribed(ssi, 1)) == len(DEFAULT_CHANNELS))
     assert subscribed(ssi, 1) == list(DEFAULT_CHANNELS)
     trade = envelope("X-TRADE", TRADE)
-    await ssi.broadcast(trade)
+    assert await ssi.broadcast(trade) == 1
     await wait_for(lambda: run.received == [trade])
     await run.stop()
     assert ssi.consumer_secret not in caplog.text
+
+
+async def test_hub_without_keepalives_is_not_mistaken_for_dead(caplog) -> None:
+    async with LocalSsiServer(keepalive_timeout_s=None) as ssi:  # negotiate: KeepAliveTimeout null
+        async with SsiRestClient(ssi.data_url, ssi.consumer_id, ssi.consumer_secret,
+                                 pace_s=0) as client:
+            run = Run(make_feed(ssi, client))
+            await wait_for(lambda: len(subscribed(ssi, 1)) == 4)
+            # no frame watchdog then (WebSocket pings watch the socket instead)
+            assert run.feed.keepalive_timeout_s is None
+            trade = envelope("X-TRADE", TRADE)
+            assert await ssi.broadcast(trade) == 1
+            await wait_for(lambda: run.received == [trade])
+            await run.stop()
+    assert len(ssi.connections) == 1 and run.feed.stats.keepalives == 0
