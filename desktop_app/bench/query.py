@@ -1,0 +1,387 @@
+"""``stock-tracker bench query``: history query latency on a seed-sized database.
+
+Seeds (once; kept for the next run) the seed's sizes, scaled by ``--scale``:
+  * ``daily_ohlc``: 10 years of weekdays × 400 symbols (≈1.04 M rows at scale 1; symbols scale),
+  * ``trades``: one year of weekdays × 30 symbols × 2,300 prints per symbol-day (≈18 M rows at
+    scale 1; the prints per day scale, so every query still spans its full time range),
+  * ``alerts``: 100,000 alerts over that year (scaled),
+then times the queries the app and the history API make, through the real repositories:
+  ``daily_ohlc_1y``        one symbol, one year of daily bars            (ohlc_repository.daily_bars)
+  ``trades_symbol_day``    one symbol, one trading day of trades         (trade_repository.trades_for_day)
+  ``intraday_minutes_1y``  one symbol, a year aggregated per minute      (trade_repository.minute_bars)
+  ``alert_page``           first page (100) of alerts for a symbol+severity (alert_repository.list_alerts)
+
+Where the data goes: a separate schema, ``bench_query``, with tables built ``LIKE`` the app's own
+(same columns, same indexes, read from the catalog so they follow ``schema.py``), so the user's
+data is never touched; the benchmark's pool sets ``search_path = bench_query, public`` so the
+unmodified repositories read the seeded tables. The tables are UNLOGGED (scratch data: faster to
+seed, no WAL; query plans and reads are the same). ``bench_query.seed_info`` records what was
+seeded: a re-run at the same or a smaller scale reuses it, a larger one reseeds.
+
+Seeding is server-side ``INSERT … SELECT generate_series`` (no rows cross the wire), in time order
+like live ingestion (trades of all symbols interleaved), with indexes built after the load. This
+module holds SQL of its own only for that scratch seeding; every measured query is a repository's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+import asyncpg
+
+from desktop_app.domain import VIETNAM_TZ
+
+if TYPE_CHECKING:
+    from desktop_app.config import Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "bench_query"
+SEED_VERSION = 1
+FULL_DAILY_SYMBOLS = 400
+DAILY_YEARS = 10
+TRADE_SYMBOLS = 30
+FULL_TRADES_PER_SYMBOL_DAY = 2300
+FULL_ALERTS = 100_000
+DAILY_END = date(2025, 12, 31)  # fixed, so a reused seed and a fresh one are the same data
+TRADES_YEAR_START = date(2025, 1, 1)
+TRADES_YEAR_END = date(2025, 12, 31)
+ALERT_TYPES = (
+    ("ceiling_hit", "warning"), ("floor_hit", "warning"), ("block_trade", "info"),
+    ("foreign_surge", "warning"), ("active_imbalance", "info"),
+)
+ALERT_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SeedPlan:
+    scale: float
+    daily_symbols: int
+    trades_per_symbol_day: int
+    alerts: int
+
+    @classmethod
+    def for_scale(cls, scale: float) -> "SeedPlan":
+        return cls(
+            scale=scale,
+            daily_symbols=max(1, round(FULL_DAILY_SYMBOLS * scale)),
+            trades_per_symbol_day=max(1, round(FULL_TRADES_PER_SYMBOL_DAY * scale)),
+            alerts=max(10, round(FULL_ALERTS * scale)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SeedInfo:
+    scale: float
+    daily_rows: int
+    trades_rows: int
+    alerts_rows: int
+    daily_symbols: int
+    seed_s: float
+    reused: bool
+
+
+def _daily_symbol(i: int) -> str:
+    return f"D{i:04d}"
+
+
+def _trade_symbol(i: int) -> str:
+    return f"T{i:02d}"
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+async def _existing_seed(conn: asyncpg.Connection) -> asyncpg.Record | None:
+    exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{SCHEMA}.seed_info")
+    if not exists:
+        return None
+    return await conn.fetchrow(
+        f"SELECT scale, daily_rows, trades_rows, alerts_rows, daily_symbols, seed_s, version "
+        f"FROM {SCHEMA}.seed_info ORDER BY seeded_at DESC LIMIT 1"
+    )
+
+
+async def _copy_indexes(conn: asyncpg.Connection, table: str) -> list[str]:
+    """The app table's index definitions, retargeted at the bench table (same names, other schema)."""
+    rows = await conn.fetch(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1", table
+    )
+    return [r["indexdef"].replace(f" ON public.{table} ", f" ON {SCHEMA}.{table} ") for r in rows]
+
+
+async def _create_tables(conn: asyncpg.Connection) -> dict[str, list[str]]:
+    await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    await conn.execute(f"CREATE SCHEMA {SCHEMA}")
+    indexes: dict[str, list[str]] = {}
+    for table in ("daily_ohlc", "trades", "alerts"):
+        await conn.execute(f"CREATE UNLOGGED TABLE {SCHEMA}.{table} (LIKE public.{table} INCLUDING DEFAULTS)")
+        indexes[table] = await _copy_indexes(conn, table)
+    await conn.execute(
+        f"CREATE UNLOGGED TABLE {SCHEMA}.seed_info (scale double precision, daily_rows bigint, "
+        f"trades_rows bigint, alerts_rows bigint, daily_symbols int, seed_s double precision, "
+        f"version int, seeded_at timestamptz DEFAULT now())"
+    )
+    return indexes
+
+
+async def _seed_daily(conn: asyncpg.Connection, plan: SeedPlan) -> None:
+    start = DAILY_END - timedelta(days=365 * DAILY_YEARS + DAILY_YEARS // 4)
+    await conn.execute(
+        f"""
+        INSERT INTO {SCHEMA}.daily_ohlc (id, symbol, date, open, high, low, close, volume)
+        SELECT s * 5000 + d,
+               'D' || lpad(s::text, 4, '0'),
+               $1::date + d,
+               p, p + 50 * (1 + (s + d) % 4), p - 50 * (1 + (s * d) % 3), p + 50 * ((s + d) % 5 - 2),
+               100 * (1000 + (s * 7919 + d * 104729) % 400000)
+        FROM generate_series(1, $2::int) AS s,
+             LATERAL generate_series(0, $3::date - $1::date) AS d,
+             LATERAL (SELECT (10000 + 50 * ((s * 37 + d * 13) % 800))::numeric(12, 2) AS p) AS price
+        WHERE extract(isodow FROM $1::date + d) < 6
+        """,
+        start, plan.daily_symbols, DAILY_END,
+    )
+
+
+async def _seed_trades(pool: asyncpg.Pool, plan: SeedPlan) -> None:
+    """Two connections, each a half of the trading days, rows in time order within each half."""
+    days = (TRADES_YEAR_END - TRADES_YEAR_START).days + 1
+    halves = [(0, days // 2 - 1), (days // 2, days - 1)]
+    n = plan.trades_per_symbol_day
+    session_s = 2 * 3600 + 15 * 60 + 90 * 60  # 09:15-11:30 and 13:00-14:30
+
+    async def load(first: int, last: int) -> None:
+        async with pool.acquire() as conn:
+            await conn.execute("SET synchronous_commit = off")
+            await conn.execute(
+                f"""
+                INSERT INTO {SCHEMA}.trades
+                    (id, symbol, price, volume, value, trade_type, bid_price, ask_price, traded_at)
+                SELECT (d::bigint * $3 + k) * 100 + s,
+                       'T' || lpad(s::text, 2, '0'),
+                       px, vol, px * vol,
+                       (ARRAY['buy','sell','buy','neutral','sell','buy','sell','buy','sell','neutral'])[1 + (k + s) % 10],
+                       px - 50, px,
+                       ($1::date + d + make_interval(secs => 33300 + off + CASE WHEN off >= 8100 THEN 5400 ELSE 0 END))
+                           AT TIME ZONE INTERVAL '07:00'
+                FROM generate_series($4::int, $5::int) AS d,
+                     LATERAL generate_series(0, $3::int - 1) AS k,
+                     LATERAL generate_series(1, $2::int) AS s,
+                     LATERAL (SELECT (k * $6::double precision / $3)::int AS off,
+                                     (20000 + 50 * ((s * 31 + d * 7 + k % 13) % 400))::numeric(12, 2) AS px,
+                                     100 * (1 + (k * 7 + s) % 50) AS vol) AS v
+                WHERE extract(isodow FROM $1::date + d) < 6
+                """,
+                TRADES_YEAR_START, TRADE_SYMBOLS, n, first, last, session_s,
+            )
+
+    await asyncio.gather(*(load(a, b) for a, b in halves))
+
+
+async def _seed_alerts(conn: asyncpg.Connection, plan: SeedPlan) -> None:
+    types = [t for t, _ in ALERT_TYPES]
+    severities = [s for _, s in ALERT_TYPES]
+    year_s = (TRADES_YEAR_END - TRADES_YEAR_START).days * 86400
+    await conn.execute(
+        f"""
+        INSERT INTO {SCHEMA}.alerts (id, symbol, alert_type, message, severity, created_at, acknowledged_at, note)
+        SELECT i, 'T' || lpad((1 + i % $2)::text, 2, '0'),
+               ($3::text[])[1 + (i / 7) % $5], 'seeded alert ' || i,
+               ($4::text[])[1 + (i / 7) % $5],
+               ts, CASE WHEN i % 3 = 0 THEN ts + interval '5 minutes' END, NULL
+        FROM generate_series(1, $1::int) AS i,
+             LATERAL (SELECT ($6::date::timestamp + make_interval(secs => (i::bigint * 7919) % $7))
+                             AT TIME ZONE INTERVAL '07:00' AS ts) AS t
+        """,
+        plan.alerts, TRADE_SYMBOLS, types, severities, len(types), TRADES_YEAR_START, year_s,
+    )
+
+
+async def ensure_seeded(pool: asyncpg.Pool, scale: float, *, log_to: Callable[[str], None]) -> SeedInfo:
+    """Reuse a seed of at least ``scale`` (same seed version), else (re)seed; returns what's there."""
+    async with pool.acquire() as conn:
+        existing = await _existing_seed(conn)
+        if existing is not None and existing["version"] == SEED_VERSION and existing["scale"] >= scale - 1e-9:
+            return SeedInfo(
+                scale=existing["scale"], daily_rows=existing["daily_rows"], trades_rows=existing["trades_rows"],
+                alerts_rows=existing["alerts_rows"], daily_symbols=existing["daily_symbols"],
+                seed_s=existing["seed_s"], reused=True,
+            )
+        plan = SeedPlan.for_scale(scale)
+        log_to(f"seeding {SCHEMA} at scale {scale:g} (this runs once; later runs reuse it)…")
+        started = time.perf_counter()
+        indexes = await _create_tables(conn)
+    async with pool.acquire() as conn:
+        await conn.execute("SET synchronous_commit = off")
+        await asyncio.gather(_seed_trades(pool, plan), _seed_daily_and_alerts(pool, plan))
+        log_to(f"  rows loaded in {time.perf_counter() - started:.1f} s; building indexes…")
+        await _build_indexes(pool, indexes)
+        for table in ("daily_ohlc", "trades", "alerts"):
+            await conn.execute(f"VACUUM (ANALYZE) {SCHEMA}.{table}")
+        daily_rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.daily_ohlc")
+        trades_rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.trades")
+        alerts_rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.alerts")
+        seed_s = time.perf_counter() - started
+        await conn.execute(
+            f"INSERT INTO {SCHEMA}.seed_info (scale, daily_rows, trades_rows, alerts_rows, daily_symbols, "
+            f"seed_s, version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            scale, daily_rows, trades_rows, alerts_rows, plan.daily_symbols, seed_s, SEED_VERSION,
+        )
+    log_to(f"  seeded {daily_rows:,} daily bars, {trades_rows:,} trades, {alerts_rows:,} alerts in {seed_s:.1f} s")
+    return SeedInfo(scale, daily_rows, trades_rows, alerts_rows, plan.daily_symbols, seed_s, reused=False)
+
+
+async def _seed_daily_and_alerts(pool: asyncpg.Pool, plan: SeedPlan) -> None:
+    async with pool.acquire() as conn:
+        await conn.execute("SET synchronous_commit = off")
+        await _seed_daily(conn, plan)
+        await _seed_alerts(conn, plan)
+
+
+async def _build_indexes(pool: asyncpg.Pool, indexes: dict[str, list[str]]) -> None:
+    """Index builds after the load, two at a time (one per core), the big trades ones first."""
+    statements = [s for t in ("trades", "daily_ohlc", "alerts") for s in indexes[t]]
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for s in statements:
+        queue.put_nowait(s)
+
+    async def worker() -> None:
+        async with pool.acquire() as conn:
+            await conn.execute("SET maintenance_work_mem = '256MB'")
+            while not queue.empty():
+                await conn.execute(queue.get_nowait())
+
+    await asyncio.gather(worker(), worker())
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+async def _time_query(make: Callable[[random.Random], Awaitable[Any]], iterations: int, rng: random.Random) -> list[float]:
+    await make(rng)  # warm-up: plans cached, pages in memory
+    samples = []
+    for _ in range(iterations):
+        t0 = time.perf_counter()
+        await make(rng)
+        samples.append((time.perf_counter() - t0) * 1000.0)
+    return samples
+
+
+def _p(samples: list[float], q: float) -> float:
+    if len(samples) == 1:
+        return samples[0]
+    return statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1]
+
+
+async def measure(pool: asyncpg.Pool, info: SeedInfo, *, quick: bool = False) -> dict[str, Any]:
+    """p50/p99 (ms) per query on the seeded schema (``pool`` must have the bench search_path)."""
+    from desktop_app.database.repositories import alert_repository, ohlc_repository, trade_repository
+
+    rng = random.Random(42)
+    year_days = (TRADES_YEAR_END - TRADES_YEAR_START).days + 1
+    trading_days = [TRADES_YEAR_START + timedelta(days=i) for i in range(year_days)
+                    if (TRADES_YEAR_START + timedelta(days=i)).weekday() < 5]
+    daily_first = DAILY_END - timedelta(days=365 * (DAILY_YEARS - 1))
+
+    async def daily_1y(r: random.Random) -> Any:
+        sym = _daily_symbol(r.randint(1, info.daily_symbols))
+        start = daily_first + timedelta(days=r.randrange((DAILY_END - daily_first).days - 365))
+        bars = await ohlc_repository.daily_bars(pool, sym, start - timedelta(days=365), start)
+        assert bars, "daily_ohlc_1y returned nothing: the seed is not where the repository looks"
+        return bars
+
+    async def trades_day(r: random.Random) -> Any:
+        trades = await trade_repository.trades_for_day(pool, _trade_symbol(r.randint(1, TRADE_SYMBOLS)), r.choice(trading_days))
+        assert trades, "trades_symbol_day returned nothing"
+        return trades
+
+    async def minutes_1y(r: random.Random) -> Any:
+        sym = _trade_symbol(r.randint(1, TRADE_SYMBOLS))
+        start = datetime.combine(TRADES_YEAR_START, datetime.min.time(), VIETNAM_TZ)
+        end = datetime.combine(TRADES_YEAR_END + timedelta(days=1), datetime.min.time(), VIETNAM_TZ)
+        return await trade_repository.minute_bars(pool, sym, start, end)
+
+    async def alert_page(r: random.Random) -> Any:
+        filt = alert_repository.AlertFilter(
+            symbol=_trade_symbol(r.randint(1, TRADE_SYMBOLS)), severity=r.choice(["info", "warning"])
+        )
+        rows = await alert_repository.list_alerts(pool, filt, ALERT_PAGE, 0)
+        assert rows, "alert_page returned nothing"
+        return rows
+
+    plan = {
+        "daily_ohlc_1y": (daily_1y, 20 if quick else 200),
+        "trades_symbol_day": (trades_day, 10 if quick else 100),
+        "intraday_minutes_1y": (minutes_1y, 3 if quick else 10),
+        "alert_page": (alert_page, 20 if quick else 200),
+    }
+    out: dict[str, Any] = {}
+    for name, (make, iterations) in plan.items():
+        samples = await _time_query(make, iterations, rng)
+        out[f"{name}_ms_p50"] = round(_p(samples, 50), 3)
+        out[f"{name}_ms_p99"] = round(_p(samples, 99), 3)
+        out[f"{name}_samples"] = len(samples)
+    return out
+
+
+async def open_bench_pool(dsn: str) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn, min_size=2, max_size=5,
+        server_settings={"search_path": f"{SCHEMA}, public", "application_name": "stock-tracker-bench"},
+    )
+    assert pool is not None
+    return pool
+
+
+async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, quick: bool = False) -> int:
+    """Seed (or reuse) and measure; prints one JSON object with ``--json``, a table otherwise.
+
+    ``quick`` takes fewer samples per query (tests); the figures are then rougher."""
+    from desktop_app.database.connection import Database
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    database = await Database.open(settings, migrate=True)
+    try:
+        pool = await open_bench_pool(database.dsn)
+        try:
+            info = await ensure_seeded(pool, scale, log_to=say)
+            figures = await measure(pool, info, quick=quick)
+            server_version = await pool.fetchval("SHOW server_version")
+        finally:
+            await pool.close()
+    finally:
+        await database.close()
+    result: dict[str, Any] = {
+        **figures,
+        "trades_rows": info.trades_rows,
+        "daily_rows": info.daily_rows,
+        "alerts_rows": info.alerts_rows,
+        "scale_requested": scale,
+        "scale_seeded": info.scale,
+        "seed_reused": info.reused,
+        "seed_s": round(info.seed_s, 1),
+        "postgres": server_version,
+    }
+    if as_json:
+        print(json.dumps(result), flush=True)
+        return 0
+    print(f"bench query  (PostgreSQL {server_version}; seed scale {info.scale:g}"
+          f"{', reused' if info.reused else ''}; seeding took {info.seed_s:.1f} s)")
+    print(f"  seeded rows: daily_ohlc {info.daily_rows:,}  trades {info.trades_rows:,}  alerts {info.alerts_rows:,}")
+    print(f"  {'query':<22}{'p50 ms':>10}{'p99 ms':>10}{'runs':>6}")
+    for name in ("daily_ohlc_1y", "trades_symbol_day", "intraday_minutes_1y", "alert_page"):
+        print(f"  {name:<22}{figures[name + '_ms_p50']:>10.2f}{figures[name + '_ms_p99']:>10.2f}"
+              f"{figures[name + '_samples']:>6}")
+    return 0
