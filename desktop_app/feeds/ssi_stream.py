@@ -327,7 +327,7 @@ class SsiStreamFeed(FeedStateHolder):
             frame = json.loads(text)
         except (TypeError, ValueError):
             return False
-        return isinstance(frame, dict) and str(frame.get("S")) == "1"
+        return isinstance(frame, dict) and frame.get("S") in (1, "1")
 
     async def _start(self, transport_query: dict[str, str], headers: dict[str, str]) -> None:
         """The classic client's ``start`` call; SSI's SDK skips it, so failures only warn."""
@@ -396,7 +396,7 @@ class SsiStreamFeed(FeedStateHolder):
             return []
         if "I" in frame:
             self._invocation_result(frame)
-        if str(frame.get("D")) == "1" or str(frame.get("T")) == "1":
+        if frame.get("D") in (1, "1") or frame.get("T") in (1, "1"):  # 1 == True too
             raise _SessionLost("the hub asked the client to reconnect")
         out: list[str] = []
         for message in frame.get("M") or ():

@@ -166,10 +166,12 @@ async def test_retries_exhausted_raise_a_clear_error(ssi: LocalSsiServer) -> Non
     assert len(ssi.data_requests("DailyOhlc")) == 3
 
 
-async def test_network_errors_exhaust_retries_without_leaking_the_secret(caplog) -> None:
+async def test_network_errors_exhaust_retries_without_leaking_the_secret(
+    caplog, unused_tcp_port: int
+) -> None:
     caplog.set_level(logging.DEBUG)
     secret = "very-secret-value-123"
-    async with SsiRestClient("http://127.0.0.1:9/", "someone", secret, pace_s=0, max_retries=2,
+    async with SsiRestClient(f"http://127.0.0.1:{unused_tcp_port}/", "someone", secret, pace_s=0, max_retries=2,
                              backoff_base_s=0.01) as client:
         with pytest.raises(SsiUnavailableError) as info:
             await client.access_token()

@@ -181,10 +181,12 @@ async def test_reconnects_when_the_hub_goes_silent(ssi: LocalSsiServer, rest: Ss
     run = Run(make_feed(ssi, rest))  # keep-alive timeout 1 s, advertised by negotiate
     await wait_for(lambda: len(subscribed(ssi, 1)) == 4)
     assert run.feed.keepalive_timeout_s == 1.0
+    ssi.expire_tokens()
     ssi.silence_connections()
     await wait_for(lambda: len(subscribed(ssi, 2)) == 4 and run.feed.state is FeedState.LIVE)
     await wait_for(lambda: ssi.connections[0].closed)  # the client hung up the silent socket
-    assert len(ssi.negotiations) == 2
+    assert [n.token for n in ssi.negotiations] == ssi.tokens_issued  # re-negotiated, new token
+    assert len(ssi.tokens_issued) == 2
     assert subscribed(ssi, 2) == list(CHANNELS)
     await run.stop()
     assert run.states == [FeedState.LIVE, FeedState.RECONNECTING, FeedState.LIVE, FeedState.ENDED]
