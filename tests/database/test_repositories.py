@@ -102,6 +102,17 @@ async def test_minute_bars_aggregate_in_sql(pool) -> None:
     assert bars.volume.dtype == np.int64 and len(bars) == 4
 
 
+async def test_minute_bars_in_wider_buckets_align_on_vietnam_hours(pool) -> None:
+    await copy_trades(pool, DAY_TRADES + OTHER)
+    bars = await trades.minute_bars(pool, "FPT", vn(2025, 3, 14), vn(2025, 3, 15), bucket=timedelta(hours=1))
+    starts = [datetime.fromtimestamp(int(m), VIETNAM_TZ).strftime("%H:%M") for m in bars.minute_epoch_s]
+    assert starts == ["06:00", "09:00", "14:00"]
+    assert (bars.open[1], bars.high[1], bars.low[1], bars.close[1]) == (120500, 121000, 119500, 119500)
+    assert (bars.volume[1], bars.buy_volume[1], bars.sell_volume[1], bars.neutral_volume[1]) == (620, 250, 300, 70)
+    with pytest.raises(ValueError, match="bucket"):
+        await trades.minute_bars(pool, "FPT", vn(2025, 3, 14), vn(2025, 3, 15), bucket=timedelta(0))
+
+
 async def test_trade_columns_for_day_as_numpy(pool) -> None:
     await copy_trades(pool, DAY_TRADES + OTHER)
     cols = await trades.trade_columns_for_day(pool, "FPT", DAY)

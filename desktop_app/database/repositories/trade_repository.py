@@ -6,7 +6,7 @@ All queries use ``idx_trades_symbol_time (symbol, traded_at DESC)``. Times come 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
@@ -24,6 +24,8 @@ __all__ = [
     "TRADE_COPY_COLUMNS", "TRADE_TYPE_CODES", "MinuteBars", "TradeColumns",
     "trades_for_day", "trades_between", "minute_bars", "trade_columns_for_day",
 ]
+
+ONE_MINUTE = timedelta(minutes=1)
 
 TRADE_TYPE_CODES: dict[TradeType, int] = {t: i for i, t in enumerate(TradeType)}
 """Small integer per trade type in ``TradeColumns.trade_type`` (buy 0, sell 1, neutral 2, ato 3,
@@ -49,15 +51,19 @@ ORDER BY traded_at, id
 
 # Put-through prints are negotiated off the order book: they neither set the price nor belong to
 # the active buy/sell picture, so minute bars leave them out. ATO/ATC prints count as auction volume.
+# Open/close come from ONE ordered array per bucket (first and last element): a single sort of the
+# input serves both, and ties on the same microsecond resolve by id (arrival order). Measured on a
+# loaded 2-core box, this is as fast as the same query without open/close; min/max over
+# (time, id, price) arrays and two ordered aggregates were slower. Buckets align on Vietnam midnight.
 _MINUTE_BARS = """
-SELECT extract(epoch FROM minute)::bigint, open::float8, high::float8, low::float8, close::float8,
+SELECT extract(epoch FROM bucket)::bigint, prices[1]::float8, high::float8, low::float8,
+       prices[cardinality(prices)]::float8,
        volume, buy_volume, sell_volume, neutral_volume, auction_volume
 FROM (
-    SELECT date_trunc('minute', traded_at) AS minute,
-           (array_agg(price ORDER BY traded_at, id))[1] AS open,
+    SELECT date_bin($4::interval, traded_at, TIMESTAMPTZ '2000-01-03 00:00:00+07') AS bucket,
+           array_agg(price ORDER BY traded_at, id) AS prices,
            max(price) AS high,
            min(price) AS low,
-           (array_agg(price ORDER BY traded_at DESC, id DESC))[1] AS close,
            sum(volume)::bigint AS volume,
            coalesce(sum(volume) FILTER (WHERE trade_type = 'buy'), 0)::bigint AS buy_volume,
            coalesce(sum(volume) FILTER (WHERE trade_type = 'sell'), 0)::bigint AS sell_volume,
@@ -67,7 +73,7 @@ FROM (
     WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3 AND trade_type <> 'put_through'
     GROUP BY 1
 ) AS bars
-ORDER BY 1
+ORDER BY bucket
 """
 
 
@@ -88,7 +94,7 @@ class TradeColumns:
 class MinuteBars:
     """Minute OHLC + volume split by classification, as arrays (one entry per minute with trades)."""
 
-    minute_epoch_s: np.ndarray  # int64, start of the minute (UTC instant)
+    minute_epoch_s: np.ndarray  # int64, start of the minute/bucket (UTC instant)
     open: np.ndarray  # float64
     high: np.ndarray
     low: np.ndarray
@@ -146,10 +152,15 @@ async def trade_columns_for_day(executor: Executor, symbol: str, day: date) -> T
     )
 
 
-async def minute_bars(executor: Executor, symbol: str, start: datetime, end: datetime) -> MinuteBars:
-    """Minute bars over ``[start, end)``, aggregated by PostgreSQL (fit for year-long ranges)."""
+async def minute_bars(
+    executor: Executor, symbol: str, start: datetime, end: datetime, *, bucket: timedelta = ONE_MINUTE
+) -> MinuteBars:
+    """Bars over ``[start, end)`` aggregated by PostgreSQL; one per minute unless ``bucket`` says
+    otherwise (a year of minutes is ~70k bars: a long-range chart may ask for 5-15 minute buckets)."""
     require_aware(start, end)
-    rows = await executor.fetch(_MINUTE_BARS, symbol, start, end)
+    if not timedelta(seconds=1) <= bucket <= timedelta(days=7):
+        raise ValueError(f"bucket must be between 1 second and 7 days, got {bucket}")
+    rows = await executor.fetch(_MINUTE_BARS, symbol, start, end, bucket)
     n = len(rows)
 
     def col(i: int, dtype: type) -> np.ndarray:
