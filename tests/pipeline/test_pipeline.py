@@ -1,0 +1,84 @@
+"""The Pipeline in process: rejections logged once per kind, backpressure that spills, loop lag."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from desktop_app.config import Settings
+from desktop_app.feeds.spec import FeedSpec
+from desktop_app.services.loop_lag import LoopLagMonitor
+from desktop_app.services.pipeline import Pipeline
+from tests.pipeline.test_record_command import (
+    envelope, fetch_volumes, record_env, run_record, write_tape,
+)
+from tests.writer.test_batch_writer import unreachable_dsn, unreachable_pool
+
+
+async def test_each_rejection_kind_is_counted_and_logged_once(db, tmp_path: Path, caplog) -> None:
+    tape = tmp_path / "tape.jsonl"
+    bad = ["not json"] * 3 + [envelope("ZZ", {"Symbol": "ACB"})] * 2
+    write_tape(tape, 300, per_second=10, bad_lines=bad)
+    settings = Settings(home=tmp_path / "home")
+    pipeline = Pipeline(settings, FeedSpec("replay", tape, None), db)
+    with caplog.at_level(logging.WARNING, logger="desktop_app.services.pipeline"):
+        await pipeline.start()
+        await pipeline.wait_finished()
+        await pipeline.stop()
+    assert pipeline.counters.rejected_by_kind == {"not_json": 3, "unknown_type": 2}
+    logged = [r for r in caplog.records if "rejected a feed message" in r.getMessage()]
+    assert len(logged) == 2
+    assert pipeline.writer.metrics().rows_written["trades"] == 300
+    assert await fetch_volumes(db.dsn) == list(range(1, 301))
+
+
+async def test_a_fast_feed_with_the_database_down_spills_and_never_drops(tmp_path: Path) -> None:
+    tape = tmp_path / "tape.jsonl"
+    write_tape(tape, 3_000, per_second=100)
+    settings = replace(Settings(home=tmp_path / "home"), queue_max=500)
+    pool = await unreachable_pool()
+    pipeline = Pipeline(settings, FeedSpec("replay", tape, None), pool)
+    await pipeline.start()
+    await pipeline.wait_finished()
+    await pipeline.stop()
+    await pool.close()
+    metrics = pipeline.writer.metrics()
+    assert metrics.dropped == 0
+    assert metrics.journal_rows == 3_000 == metrics.pending
+    assert max(metrics.queue_depths.values()) == 0
+
+
+async def test_database_unreachable_at_start_exits_1_keeps_the_rows_and_the_next_run_writes_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    tape = tmp_path / "tape.jsonl"
+    write_tape(tape, 400, per_second=50)
+    home = tmp_path / "home"
+    code, summary, err = run_record(["--feed", "replay", "--replay", str(tape), "--speed", "max"],
+                                    record_env(unreachable_dsn(), home))
+    assert code == 1
+    assert summary["pending"] == 400 and summary["dropped"] == 0
+    assert "will be written at the next start" in err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    code, summary, err = run_record(["--feed", "replay", "--replay", str(empty), "--speed", "max"],
+                                    record_env(database_url, home))
+    assert code == 0, err
+    assert summary["journal_replayed"] >= 1 and summary["written"]["trades"] == 400
+    assert await fetch_volumes(database_url) == list(range(1, 401))
+
+
+async def test_loop_lag_monitor_sees_a_stalled_loop() -> None:
+    monitor = LoopLagMonitor(interval_s=0.01)
+    monitor.start()
+    await asyncio.sleep(0.05)
+    time.sleep(0.2)  # a blocking call on the loop: exactly what the monitor must expose
+    await asyncio.sleep(0.05)
+    await monitor.stop()
+    stats = monitor.overall()
+    assert stats.samples >= 3
+    assert stats.max_ms >= 150
+    assert monitor.window().max_ms == stats.max_ms
