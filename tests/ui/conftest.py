@@ -21,6 +21,7 @@ import qasync
 
 @pytest.fixture(scope="session")
 def qloop(qapp):  # type: ignore[no-untyped-def]
+    qapp.setQuitOnLastWindowClosed(False)  # as in run_gui: closing a window must not stop the loop
     loop = qasync.QEventLoop(qapp)
     yield loop
     if not loop.is_closed():
