@@ -196,6 +196,10 @@ class SsiStreamFeed(FeedStateHolder):
                     self._set_state(FeedState.RECONNECTING)
                     await self._pause(failures)
                     continue
+                except Exception:
+                    if self._closing:  # close() shut the HTTP client under a pending call
+                        break
+                    raise
                 failures = 0
                 try:
                     while self._buffer:
@@ -242,6 +246,8 @@ class SsiStreamFeed(FeedStateHolder):
     async def _open_session(self) -> Any:
         """negotiate -> connect -> init -> start -> subscribe; returns the live socket."""
         token = await self._token_provider()
+        if self._closing:
+            raise _SessionLost("closing")
         headers = {"Authorization": f"Bearer {token}"}
         response = await self._http.get(self._signalr_url("negotiate"), headers=headers)
         if response.status_code != 200:

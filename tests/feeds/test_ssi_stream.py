@@ -270,3 +270,21 @@ async def test_hub_without_keepalives_is_not_mistaken_for_dead(caplog) -> None:
             await wait_for(lambda: run.received == [trade])
             await run.stop()
     assert len(ssi.connections) == 1 and run.feed.stats.keepalives == 0
+
+
+async def test_close_while_the_token_is_being_fetched_ends_cleanly(ssi: LocalSsiServer) -> None:
+    asked, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_token() -> str:
+        asked.set()
+        await release.wait()
+        return "token"
+
+    run = Run(SsiStreamFeed(ssi.stream_url, slow_token, CHANNELS))
+    await asyncio.wait_for(asked.wait(), 5)
+    closing = asyncio.create_task(run.feed.close())
+    await asyncio.sleep(0)
+    release.set()
+    await closing
+    await asyncio.wait_for(run.task, 5)  # no exception escapes the iteration
+    assert run.feed.state is FeedState.ENDED and ssi.negotiations == []
