@@ -168,3 +168,19 @@ async def test_open_embedded_starts_migrates_and_close_stops(fresh_home: Path) -
     finally:
         await database.close()
     assert not database.embedded.is_running()
+
+
+async def test_health_check_follows_a_server_outage(db, pg_server_control) -> None:  # type: ignore[no-untyped-def]
+    assert await db.health_check()
+    pg_server_control.stop_immediate()
+    try:
+        assert not pg_server_control.is_running()
+        assert not await db.health_check()
+    finally:
+        pg_server_control.start()
+    # the pool replaces its dead connections: the same Database works again
+    for _ in range(10):
+        if await db.health_check():
+            break
+    assert await db.health_check()
+    assert await db.pool.fetchval("SELECT count(*) FROM alerts") == 0
