@@ -427,6 +427,9 @@ class SsiRestClient:
     ) -> AsyncIterator[OhlcWindow]:
         """Bars window by window, so a caller can show progress and cancel in between."""
         symbol = symbol.strip().upper()
+        if page_size not in DOCUMENTED_PAGE_SIZES:
+            log.warning("DailyOhlc page size %d is not one SSI documents %s",
+                        page_size, DOCUMENTED_PAGE_SIZES)
         for start, end in date_windows(from_date, to_date, window_days or self.window_days):
             rows = await self._paged_rows(
                 DAILY_OHLC_PATH,
