@@ -56,7 +56,6 @@ class BasisChart(ChartPanel):
         self.level_plot.setLabel("left", "Points")
         self.basis_plot.setLabel("left", "Basis (points)")
         for plot in (self.level_plot, self.basis_plot):
-            plot.showGrid(x=True, y=True, alpha=0.15)
             plot.addLegend(offset=(5, 5))
         self.futures_line = self.level_plot.plot(name="Futures", pen=pg.mkPen("#f0a030", width=1.5))
         self.spot_line = self.level_plot.plot(name="VN30", pen=pg.mkPen("#50a0f0", width=1.5))

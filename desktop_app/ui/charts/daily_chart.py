@@ -63,8 +63,6 @@ class DailyChart(ChartPanel):
         self.layout_widget.ci.layout.setRowStretchFactor(1, 1)
         self.volume_plot.setXLink(self.price_plot)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
-        self.price_plot.showGrid(x=True, y=True, alpha=0.15)
-        self.volume_plot.showGrid(x=True, y=True, alpha=0.15)
         self.price_plot.setLabel("left", "Price (thousand VND)")
         self.volume_plot.setLabel("left", "Volume")
         for plot in (self.price_plot, self.volume_plot):

@@ -60,7 +60,6 @@ class ForeignChart(ChartPanel):
         self.flow_plot.setLabel("left", "Cumulative", units="sh")
         self.speed_plot.setLabel("left", "Speed", units="sh/min")
         for plot in (self.flow_plot, self.speed_plot):
-            plot.showGrid(x=True, y=True, alpha=0.15)
             plot.addLegend(offset=(5, 5))
         self.flow_plot.addItem(pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#606060")), ignoreBounds=True)
         self.buy_line = self.flow_plot.plot(name="Foreign buy", pen=pg.mkPen(board_format.UP_COLOR, width=1.5))

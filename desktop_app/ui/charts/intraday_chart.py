@@ -117,7 +117,6 @@ class IntradayChart(ChartPanel):
         self.price_plot.setLabel("left", "Price (thousand VND)")
         self.volume_plot.setLabel("left", "Volume / min", units="sh")
         for plot in (self.price_plot, self.volume_plot):
-            plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setMouseEnabled(x=True, y=False)
             plot.vb.setAutoVisible(y=True)
         self.price_line = pg.PlotDataItem(pen=pg.mkPen("#e8e8e8", width=1))

@@ -1,0 +1,253 @@
+"""``stock-tracker bench ui``: the GUI's responsiveness figures, measured with the real window.
+
+1. Event-loop lag (the pipeline's ``LoopLagMonitor``: how late a 50 ms timer fires on the Qt
+   thread) while the main window is open, the board refreshing at 10 Hz and the intraday chart
+   appending live prints, with the demo market replayed through the real pipeline and database at
+   a paced 5,000 trades/s.
+2. Time to paint the charts for one symbol: one symbol-day of trades (intraday tab: query +
+   columns + first full paint) and 10 years of daily bars (daily tab), each from a cold start of
+   the chart, median of a few runs.
+
+The bench writes its own rows under the symbol ``ZZBENCH`` (daily bars, one day of trades) and
+deletes them at the end. Uses the configured database (embedded by default). Runs with Qt's
+offscreen platform when no display is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, datetime, time as dtime, timedelta
+from decimal import Decimal
+from typing import AsyncIterator
+
+from desktop_app.config import Settings
+from desktop_app.domain import VIETNAM_TZ, DailyBar
+from desktop_app.feeds.base import FeedState, FeedStateHolder
+from desktop_app.feeds.spec import FeedSpec
+
+log = logging.getLogger(__name__)
+
+BENCH_SYMBOL = "ZZBENCH"
+TRADES_PER_S = 5_000
+LAG_SECONDS = 10.0
+PAINT_RUNS = 5
+DAY_TRADES = 20_000
+DAILY_YEARS = 10
+
+
+class PacedDemoFeed(FeedStateHolder):
+    """Pre-generated demo envelopes, paced so that trade prints arrive at ``trades_per_s``.
+
+    The day is generated beforehand in an executor (``prepare``): generating it costs seconds of
+    CPU that must not be measured as loop lag.
+    """
+
+    name = "demo-paced"
+
+    def __init__(self, trades_per_s: int, duration_s: float) -> None:
+        super().__init__(FeedState.CONNECTING)
+        self.trades_per_s = trades_per_s
+        self.duration_s = duration_s
+        self.trades_sent = 0
+        self._closed = False
+        self._envelopes: list[str] = []
+
+    async def prepare(self) -> int:
+        want_trades = int(self.trades_per_s * self.duration_s * 1.1)
+
+        def generate() -> list[str]:
+            from desktop_app.feeds.demo import DemoMarket
+
+            market = DemoMarket(seed=7, start=datetime.now(VIETNAM_TZ).date(), days=5)
+            out: list[str] = []
+            trades = 0
+            for text in market.envelopes():
+                out.append(text)
+                if '"DataType":"X-TRADE"' in text[:40]:
+                    trades += 1
+                    if trades >= want_trades:
+                        break
+            return out
+
+        self._envelopes = await asyncio.get_running_loop().run_in_executor(None, generate)
+        return len(self._envelopes)
+
+    async def envelopes(self) -> AsyncIterator[str]:
+        self._set_state(FeedState.LIVE)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        try:
+            for envelope in self._envelopes:
+                if self._closed or loop.time() - start > self.duration_s:
+                    return
+                if '"DataType":"X-TRADE"' in envelope[:40]:
+                    self.trades_sent += 1
+                    if self.trades_sent % 50 == 0:
+                        ahead = start + self.trades_sent / self.trades_per_s - loop.time()
+                        if ahead > 0:
+                            await asyncio.sleep(ahead)
+                yield envelope
+        finally:
+            self._set_state(FeedState.ENDED)
+
+    async def close(self) -> None:
+        self._closed = True
+
+
+def _synthetic_daily(symbol: str, years: int) -> list[DailyBar]:
+    rng = random.Random(10)
+    bars: list[DailyBar] = []
+    d = date.today() - timedelta(days=int(365.25 * years))
+    price = 30_000.0
+    while d <= date.today():
+        if d.weekday() < 5:
+            o = price
+            c = max(1_000.0, o * math.exp(rng.gauss(0.0003, 0.018)))
+            h = max(o, c) * (1 + abs(rng.gauss(0, 0.008)))
+            lo = min(o, c) * (1 - abs(rng.gauss(0, 0.008)))
+            bars.append(DailyBar(symbol, d, *(Decimal(round(v / 50) * 50) for v in (o, h, lo, c)),
+                                 int(rng.uniform(0.5, 3.0) * 1e6)))
+            price = c
+        d += timedelta(days=1)
+    return bars
+
+
+async def _seed(pool, day: date) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    from desktop_app.database.repositories import ohlc_repository
+
+    await _cleanup(pool)
+    bars = _synthetic_daily(BENCH_SYMBOL, DAILY_YEARS)
+    await ohlc_repository.upsert_daily_bars(pool, bars)
+    rng = random.Random(11)
+    t0 = datetime.combine(day, dtime(9, 15), VIETNAM_TZ)
+    span = 5 * 3600
+    price = 50_000
+    records = []
+    for i in range(DAY_TRADES):
+        price = max(1_000, price + rng.choice((-50, 0, 0, 50)))
+        vol = rng.choice((100, 200, 500, 1_000, 5_000))
+        records.append((BENCH_SYMBOL, Decimal(price), vol, Decimal(price * vol),
+                        rng.choice(("buy", "sell", "neutral")), None, None,
+                        t0 + timedelta(seconds=span * i / DAY_TRADES)))
+    async with pool.acquire() as conn:
+        await conn.copy_records_to_table(
+            "trades", records=records,
+            columns=["symbol", "price", "volume", "value", "trade_type", "bid_price", "ask_price", "traded_at"],
+        )
+    return len(bars), len(records)
+
+
+async def _cleanup(pool) -> None:  # type: ignore[no-untyped-def]
+    await pool.execute("DELETE FROM daily_ohlc WHERE symbol = $1", BENCH_SYMBOL)
+    await pool.execute("DELETE FROM trades WHERE symbol = $1", BENCH_SYMBOL)
+
+
+async def _time_to_paint(window, day: date) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.charts.chart_tabs import ChartTabs
+
+    tabs: ChartTabs = window.charts
+    results: dict[str, list[float]] = {"intraday": [], "daily": []}
+    for _ in range(PAINT_RUNS):
+        for name, widget in (("intraday", tabs.intraday), ("daily", tabs.daily)):
+            tabs.symbol = None
+            tabs.tabs.setCurrentWidget(widget)
+            tabs.day = day
+            t0 = time.perf_counter()
+            if name == "intraday":
+                tabs.tasks.start("intraday", tabs._load_intraday(BENCH_SYMBOL, day))
+            else:
+                tabs.tasks.start("daily", tabs._load_daily(BENCH_SYMBOL))
+            await tabs.tasks.wait_idle()
+            widget.layout_widget.viewport().repaint()  # the first full paint, synchronously
+            results[name].append((time.perf_counter() - t0) * 1000)
+    return {f"paint_{k}_ms_p50": round(statistics.median(v), 1) for k, v in results.items()} | {
+        f"paint_{k}_ms_max": round(max(v), 1) for k, v in results.items()
+    }
+
+
+async def _bench(settings: Settings, window, app) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.app_runtime import AppRuntime
+
+    day = datetime.now(VIETNAM_TZ).date()
+    feed = PacedDemoFeed(TRADES_PER_S, LAG_SECONDS)
+    runtime = AppRuntime(settings, FeedSpec("demo"), feed_source=feed)
+    database = await runtime.open_database(window.show_step)
+    out: dict[str, float] = {}
+    try:
+        window.attach_database(database)
+        window.show_step("Generating the demo market…")
+        prepared = asyncio.ensure_future(feed.prepare())
+        daily_rows, day_trades = await _seed(database.pool, day - timedelta(days=1))
+        await prepared
+        await asyncio.sleep(0.5)
+        out.update(await _time_to_paint(window, day - timedelta(days=1)))
+        out["daily_bars"] = daily_rows
+        out["symbol_day_trades"] = day_trades
+        # live: the board + a live intraday chart for a busy symbol of today
+        pipeline = await runtime.start_pipeline(window.show_step)
+        window.attach_pipeline(pipeline)
+        window.startup_finished()
+        window.charts.set_day(day)
+        window.watchlist.select_symbol("FPT") or window.charts.show_symbol("FPT")
+        pipeline.loop_lag.reset()
+        started = time.perf_counter()
+        trades0 = pipeline.processor.counters.trades
+        while time.perf_counter() - started < LAG_SECONDS and not pipeline.finished:
+            await asyncio.sleep(0.25)
+        elapsed = time.perf_counter() - started
+        lag = pipeline.loop_lag.overall()
+        out["live_trades_per_s"] = round((pipeline.processor.counters.trades - trades0) / elapsed)
+        out["loop_lag_ms_p50"] = round(lag.p50_ms, 2)
+        out["loop_lag_ms_p99"] = round(lag.p99_ms, 2)
+        out["loop_lag_ms_max"] = round(lag.max_ms, 2)
+        out["lag_samples"] = lag.samples
+        out["qt_platform"] = app.platformName()
+        out["load_average_1m"] = round(os.getloadavg()[0], 2)  # other processes skew every figure
+    finally:
+        if runtime.pipeline is not None:
+            await runtime.pipeline.stop()
+            runtime.pipeline = None
+        try:
+            await _cleanup(database.pool)
+        finally:
+            await runtime.stop()
+    return out
+
+
+def run_ui_bench(settings: Settings, as_json: bool) -> int:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow(settings, FeedSpec("demo"))
+    window.show()
+    with loop:
+        result = loop.run_until_complete(_bench(settings, window, app))
+        window.finish_close()
+    if as_json:
+        print(json.dumps(result))
+    else:
+        print(f"UI benchmark ({result['qt_platform']} platform, load average {result['load_average_1m']})")
+        print(f"  loop lag with the window open at {result['live_trades_per_s']:,} trades/s:"
+              f" p50 {result['loop_lag_ms_p50']} ms, p99 {result['loop_lag_ms_p99']} ms,"
+              f" max {result['loop_lag_ms_max']} ms")
+        print(f"  time to paint one symbol-day ({result['symbol_day_trades']:,} trades):"
+              f" p50 {result['paint_intraday_ms_p50']} ms (max {result['paint_intraday_ms_max']})")
+        print(f"  time to paint {DAILY_YEARS} years of daily bars ({result['daily_bars']:,} bars):"
+              f" p50 {result['paint_daily_ms_p50']} ms (max {result['paint_daily_ms_max']})")
+    return 0
