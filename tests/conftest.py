@@ -28,12 +28,14 @@ Fixtures:
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 _TEST_HOME = tempfile.mkdtemp(prefix="stock-tracker-test-home-")
+atexit.register(shutil.rmtree, _TEST_HOME, True)
 os.environ["STOCK_TRACKER_HOME"] = _TEST_HOME
 os.environ.pop("STOCK_TRACKER_DATABASE_URL", None)
 

@@ -379,8 +379,8 @@ class EmbeddedPostgres:
             output.seek(0)
             text = output.read().strip()
         if result.returncode != 0:
-            if program == "pg_ctl" and "stop" in args and "not running" in text.lower():
-                return
+            if program == "pg_ctl" and "stop" in args and self._postmaster_pid() is None:
+                return  # already down (e.g. after a crash-stop): nothing to stop
             if ok_if is not None and ok_if in text:
                 return
             tail = _log_tail(self._log_path)
