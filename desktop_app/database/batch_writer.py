@@ -324,8 +324,9 @@ class BatchWriter:
         await self._cycle(final=True, deadline=deadline)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._disk, self.journal.close)
-        self._encoder.shutdown(wait=True)
-        self._disk.shutdown(wait=True)
+        # Joining idle threads is quick, but still not something to do on the UI thread.
+        await asyncio.to_thread(self._encoder.shutdown, True)
+        await asyncio.to_thread(self._disk.shutdown, True)
         self._started = False
         return self.metrics()
 

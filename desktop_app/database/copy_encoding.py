@@ -48,7 +48,7 @@ _NUMERIC_PINF = 0xD000
 _NUMERIC_NINF = 0xF000
 _NUMERIC_MAX_DSCALE = 0x3FFF
 
-_CACHE_LIMIT = 200_000  # entries per column cache before it is cleared (bounds memory)
+_CACHE_LIMIT = 50_000  # entries per column cache before it is cleared (a day has ~22k seconds)
 
 
 class CopyEncodingError(ValueError):
