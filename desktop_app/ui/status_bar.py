@@ -35,6 +35,9 @@ def _metric(metrics: Any, *names: str, default: Any = None) -> Any:
 
 
 def _queue_depth(metrics: Any) -> int:
+    queued = getattr(metrics, "queued", None)  # queues + rows waiting for room (backpressure)
+    if queued is not None:
+        return int(queued)
     depths = _metric(metrics, "queue_depths", default=None)
     if isinstance(depths, dict):
         return int(sum(depths.values()))
