@@ -288,6 +288,7 @@ class EmbeddedPostgres:
             self._run(
                 "initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--encoding=UTF8",
                 "--locale=C", "--auth=scram-sha-256", f"--pwfile={pwfile.name}",
+                *(() if self._durable else ("--no-sync",)),
             )
         finally:
             os.unlink(pwfile.name)

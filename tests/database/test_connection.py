@@ -143,7 +143,9 @@ def fresh_home() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_db_commands_work_headless_on_an_empty_home(fresh_home: Path) -> None:
+async def test_db_commands_work_headless_on_an_empty_home_and_the_app_reuses_the_cluster(
+    fresh_home: Path,
+) -> None:
     env = {"STOCK_TRACKER_HOME": str(fresh_home)}
     before = _cli("db", "url", env=env)
     assert before.returncode == 0 and "not created yet" in before.stdout
@@ -158,12 +160,12 @@ def test_db_commands_work_headless_on_an_empty_home(fresh_home: Path) -> None:
 
     assert not EmbeddedPostgres(fresh_home / "pgdata").is_running()  # each command stopped it again
 
-
-async def test_open_embedded_starts_migrates_and_close_stops(fresh_home: Path) -> None:
+    # the app (Database.open) starts the same cluster, finds it migrated, and stops it on close
     database = await Database.open(Settings(home=fresh_home), min_size=1, max_size=2)
     try:
         assert database.embedded is not None and database.embedded.is_running()
-        assert await database.pool.fetchval("SELECT count(*) FROM alerts") == 0
+        assert f":{database.embedded.configured_port()}/" in url
+        assert await database.pool.fetchval("SELECT version_num FROM alembic_version") == "0001"
         assert await database.health_check()
     finally:
         await database.close()
