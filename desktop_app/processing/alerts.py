@@ -19,6 +19,7 @@ from desktop_app.config import AlertThresholds
 from desktop_app.domain import (
     VIETNAM_TZ,
     Alert,
+    fast_constructor,
     BasisPoint,
     ClassifiedTrade,
     Severity,
@@ -27,6 +28,9 @@ from desktop_app.domain import (
     TradingSession,
 )
 from desktop_app.processing.foreign import ForeignFlowUpdate
+from desktop_app.processing.market_time import market_seconds
+
+_new_alert = fast_constructor(Alert)
 
 CEILING_HIT = "ceiling_hit"
 FLOOR_HIT = "floor_hit"
@@ -66,11 +70,53 @@ def _window_text(seconds: float) -> str:
     return f"{minutes:g} min" if minutes >= 1 else f"{seconds:g} s"
 
 
+# --------------------------------------------------------------------------- cooldown
+
+
+class Cooldown:
+    """Last firing time per (symbol, alert_type), in market seconds.
+
+    The engine owns it and enforces it; rules may also ask ``active`` before building a
+    message, because a symbol sitting at its ceiling would otherwise format one per print.
+    """
+
+    __slots__ = ("seconds", "_last_fired")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last_fired: dict[tuple[str, str], float] = {}
+
+    def active(self, symbol: str, alert_type: str, now: float) -> bool:
+        last = self._last_fired.get((symbol, alert_type))
+        return last is not None and now - last < self.seconds
+
+    def admit(self, symbol: str, alert_type: str, now: float) -> bool:
+        """True (and remember ``now``) unless the pair fired less than ``seconds`` ago."""
+        key = (symbol, alert_type)
+        last = self._last_fired.get(key)
+        if last is not None and now - last < self.seconds:
+            return False
+        self._last_fired[key] = now
+        return True
+
+    def clear(self) -> None:
+        self._last_fired.clear()
+
+
+_NEVER = Cooldown(0.0)  # what a rule sees until an engine adopts it: never active
+
+
 # --------------------------------------------------------------------------- rules
 
 
 class AlertRule(ABC):
-    """One alert type (or a tight pair). Override only the hooks the rule needs."""
+    """One alert type (or a tight pair). Override only the hooks the rule needs.
+
+    ``cooldown`` is set by the AlertEngine that runs the rule; a rule may consult it to skip
+    building a candidate that would be held back anyway (the engine enforces it regardless).
+    """
+
+    cooldown: Cooldown = _NEVER
 
     def on_trade(self, trade: Trade, classified: ClassifiedTrade) -> Alert | None:
         return None
@@ -95,7 +141,9 @@ class CeilingFloorRule(AlertRule):
         price = trade.price
         ceiling = trade.ceiling
         if ceiling is not None and price >= ceiling:
-            return Alert(
+            if self.cooldown.active(trade.symbol, CEILING_HIT, market_seconds(trade.timestamp)):
+                return None
+            return _new_alert(
                 trade.symbol,
                 CEILING_HIT,
                 f"{trade.symbol} hit ceiling {format_price(price)} at {format_time(trade.timestamp)}",
@@ -104,7 +152,9 @@ class CeilingFloorRule(AlertRule):
             )
         floor = trade.floor
         if floor is not None and price <= floor:
-            return Alert(
+            if self.cooldown.active(trade.symbol, FLOOR_HIT, market_seconds(trade.timestamp)):
+                return None
+            return _new_alert(
                 trade.symbol,
                 FLOOR_HIT,
                 f"{trade.symbol} hit floor {format_price(price)} at {format_time(trade.timestamp)}",
@@ -133,7 +183,7 @@ class BlockTradeRule(AlertRule):
             TradeType.ATC: "closing auction",
             TradeType.PUT_THROUGH: "put-through",
         }[classified.trade_type]
-        return Alert(
+        return _new_alert(
             trade.symbol,
             BLOCK_TRADE,
             f"{trade.symbol} block trade {trade.volume:,} shares at {format_price(trade.price)}"
@@ -156,7 +206,7 @@ class ForeignSurgeRule(AlertRule):
             return None
         data = update.data
         verb = "net bought" if net > 0 else "net sold"
-        return Alert(
+        return _new_alert(
             data.symbol,
             FOREIGN_SURGE,
             f"Foreign investors {verb} {abs(net):,} {data.symbol} shares in the last"
@@ -183,10 +233,12 @@ class BasisFlipRule(AlertRule):
             return None
         before = self._sign
         self._sign = sign
-        if before == 0 or before == sign:
+        if before == 0 or before == sign or self.cooldown.active(
+            point.futures_symbol, BASIS_FLIP, market_seconds(point.timestamp)
+        ):
             return None
         side = "premium" if sign > 0 else "discount"
-        return Alert(
+        return _new_alert(
             point.futures_symbol,
             BASIS_FLIP,
             f"{point.futures_symbol} basis flipped to {side} {format_signed(basis)}"
@@ -203,10 +255,12 @@ class BasisExtremeRule(AlertRule):
 
     def on_basis(self, point: BasisPoint, previous: BasisPoint | None) -> Alert | None:
         basis = point.basis
-        if abs(basis) < self._min_points:
+        if abs(basis) < self._min_points or self.cooldown.active(
+            point.futures_symbol, BASIS_EXTREME, market_seconds(point.timestamp)
+        ):
             return None
         side = "premium" if basis > 0 else "discount"
-        return Alert(
+        return _new_alert(
             point.futures_symbol,
             BASIS_EXTREME,
             f"{point.futures_symbol} basis {format_signed(basis)} points ({side})"
@@ -253,7 +307,7 @@ class ActiveImbalanceRule(AlertRule):
         window = self._windows.get(trade.symbol)
         if window is None:
             window = self._windows[trade.symbol] = _ImbalanceWindow()
-        now = trade.timestamp.timestamp()
+        now = market_seconds(trade.timestamp)
         prints = window.prints
         if prints and now < prints[-1][0]:
             now = prints[-1][0]  # a late print joins the window at its newest edge
@@ -269,11 +323,11 @@ class ActiveImbalanceRule(AlertRule):
         if total < self._min_shares:
             return None
         share = window.buy / total
-        if self._low < share < self._high:
+        if self._low < share < self._high or self.cooldown.active(trade.symbol, ACTIVE_IMBALANCE, now):
             return None
         side = "active buying" if share >= self._high else "active selling"
         dominant = share if share >= self._high else 1.0 - share
-        return Alert(
+        return _new_alert(
             trade.symbol,
             ACTIVE_IMBALANCE,
             f"{trade.symbol} {side} {dominant:.0%} of {total:,} classified shares in the last"
@@ -309,16 +363,17 @@ def default_rules(thresholds: AlertThresholds, foreign_window_s: float | None = 
 class AlertEngine:
     """Runs the rules and applies the per-(symbol, alert_type) cooldown by market time."""
 
-    __slots__ = ("_rules", "_trade_rules", "_foreign_rules", "_basis_rules", "_cooldown_s", "_last_fired", "suppressed")
+    __slots__ = ("_rules", "_trade_rules", "_foreign_rules", "_basis_rules", "_cooldown", "suppressed")
 
     def __init__(self, rules: Sequence[AlertRule], cooldown_s: float = 300.0) -> None:
         self._rules = list(rules)
+        self._cooldown = Cooldown(cooldown_s)
+        for rule in self._rules:
+            rule.cooldown = self._cooldown
         # Only rules that override a hook are asked on that hook: the trade path is hot.
-        self._trade_rules = [r for r in self._rules if type(r).on_trade is not AlertRule.on_trade]
-        self._foreign_rules = [r for r in self._rules if type(r).on_foreign is not AlertRule.on_foreign]
-        self._basis_rules = [r for r in self._rules if type(r).on_basis is not AlertRule.on_basis]
-        self._cooldown_s = cooldown_s
-        self._last_fired: dict[tuple[str, str], float] = {}
+        self._trade_rules = tuple(r for r in self._rules if type(r).on_trade is not AlertRule.on_trade)
+        self._foreign_rules = tuple(r for r in self._rules if type(r).on_foreign is not AlertRule.on_foreign)
+        self._basis_rules = tuple(r for r in self._rules if type(r).on_basis is not AlertRule.on_basis)
         self.suppressed = 0  # candidates held back by the cooldown
 
     @property
@@ -326,33 +381,33 @@ class AlertEngine:
         return tuple(self._rules)
 
     def reset(self) -> None:
-        self._last_fired.clear()
+        self._cooldown.clear()
         for rule in self._rules:
             rule.reset()
 
-    def on_trade(self, trade: Trade, classified: ClassifiedTrade) -> list[Alert]:
-        fired: list[Alert] = []
+    def on_trade(self, trade: Trade, classified: ClassifiedTrade) -> list[Alert] | None:
+        """The alerts this print fires, or None (the common case, allocation-free)."""
+        fired = None
         for rule in self._trade_rules:
             alert = rule.on_trade(trade, classified)
             if alert is not None and self._admit(alert):
-                fired.append(alert)
+                if fired is None:
+                    fired = [alert]
+                else:
+                    fired.append(alert)
         return fired
 
     def on_foreign(self, update: ForeignFlowUpdate) -> list[Alert]:
-        return self._gate(rule.on_foreign(update) for rule in self._foreign_rules)
+        return self._gate([rule.on_foreign(update) for rule in self._foreign_rules])
 
     def on_basis(self, point: BasisPoint, previous: BasisPoint | None) -> list[Alert]:
-        return self._gate(rule.on_basis(point, previous) for rule in self._basis_rules)
+        return self._gate([rule.on_basis(point, previous) for rule in self._basis_rules])
 
     def _gate(self, candidates: Iterable[Alert | None]) -> list[Alert]:
         return [a for a in candidates if a is not None and self._admit(a)]
 
     def _admit(self, alert: Alert) -> bool:
-        key = (alert.symbol, alert.alert_type)
-        now = alert.timestamp.timestamp()
-        last = self._last_fired.get(key)
-        if last is not None and now - last < self._cooldown_s:
-            self.suppressed += 1
-            return False
-        self._last_fired[key] = now
-        return True
+        if self._cooldown.admit(alert.symbol, alert.alert_type, market_seconds(alert.timestamp)):
+            return True
+        self.suppressed += 1
+        return False

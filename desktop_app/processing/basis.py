@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from desktop_app.domain import BasisPoint, IndexValue
+from desktop_app.domain import BasisPoint, IndexValue, fast_constructor
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ _KRX_MONTHS = {c: i + 1 for i, c in enumerate("123456789ABC")}
 _KRX_YEAR_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTVW"  # 30 chars; index 0 = 2010 (F=2025, G=2026)
 _KRX_YEAR_BASE = 2010
 _warned_year_chars: set[str] = set()
+_new_basis_point = fast_constructor(BasisPoint)
 
 
 def third_thursday(year: int, month: int) -> date:
@@ -234,6 +235,6 @@ class BasisTracker:
             and last.spot_value == spot
         ):
             return None
-        point = BasisPoint(front, price, spot, price - spot, timestamp)
+        point = _new_basis_point(front, price, spot, price - spot, timestamp)
         self._last = point
         return point

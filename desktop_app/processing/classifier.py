@@ -22,7 +22,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from desktop_app.domain import ClassifiedTrade, Quote, Side, Trade, TradeType, TradingSession
+from desktop_app.domain import (
+    ClassifiedTrade,
+    Quote,
+    Side,
+    Trade,
+    TradeType,
+    TradingSession,
+    fast_constructor,
+)
 
 _BUY = TradeType.BUY
 _SELL = TradeType.SELL
@@ -33,6 +41,9 @@ _SESSION_TYPES: dict[TradingSession, TradeType] = {
     TradingSession.PUT_THROUGH: TradeType.PUT_THROUGH,
 }
 _SIDE_TYPES: dict[Side, TradeType] = {Side.BUY: TradeType.BUY, Side.SELL: TradeType.SELL}
+_CONTINUOUS = TradingSession.CONTINUOUS
+_PUT_THROUGH = TradingSession.PUT_THROUGH
+_new_classified_trade = fast_constructor(ClassifiedTrade)
 
 
 class _Tape:
@@ -118,14 +129,16 @@ class TradeClassifier:
         bid = tape.bid
         ask = tape.ask
         previous = tape.last_price
-        trade_type = classify_print(
-            price, session, trade.side, bid, ask, previous, tape.tick_direction
-        )
-        if session is not TradingSession.PUT_THROUGH:
+        side = trade.side
+        if side is not None and session is _CONTINUOUS:  # the common case on SSI's feed
+            trade_type = _SIDE_TYPES[side]
+        else:
+            trade_type = classify_print(price, session, side, bid, ask, previous, tape.tick_direction)
+        if session is not _PUT_THROUGH:
             if previous is not None and price != previous:
                 tape.tick_direction = _BUY if price > previous else _SELL
             tape.last_price = price
         volume = trade.volume
-        return ClassifiedTrade(
+        return _new_classified_trade(
             symbol, price, volume, price * volume, trade_type, bid, ask, trade.timestamp
         )

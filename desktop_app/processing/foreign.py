@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from desktop_app.domain import ForeignInvestorData, ForeignRoom
+from desktop_app.domain import ForeignInvestorData, ForeignRoom, fast_constructor
+from desktop_app.processing.market_time import market_seconds
 
 log = logging.getLogger(__name__)
 
 _CENT = Decimal("0.01")
+_new_foreign_data = fast_constructor(ForeignInvestorData)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ class ForeignFlowTracker:
 
     def update(self, room: ForeignRoom) -> ForeignFlowUpdate | None:
         symbol = room.symbol
-        ts = room.timestamp.timestamp()
+        ts = market_seconds(room.timestamp)
         flow = self._flows.get(symbol)
         if flow is None or room.trading_date > flow.trading_date:
             flow = self._flows[symbol] = _Flow(room.trading_date, room, ts)
@@ -111,7 +113,7 @@ class ForeignFlowTracker:
         window_buy = room.buy_volume - base_buy
         window_sell = room.sell_volume - base_sell
         per_min = self._per_min
-        data = ForeignInvestorData(
+        data = _new_foreign_data(
             room.symbol,
             room.buy_volume,
             room.sell_volume,
