@@ -6,10 +6,12 @@ dropped at the end (the user's tables are never touched):
 * ``copy_limit_rows_per_s``: binary COPY of bytes encoded BEFORE the clock starts — what the
   server accepts; nothing client-side can beat it.
 * ``writer_rows_per_s``: the real ``BatchWriter`` (queues, ledger row + COPY in one transaction,
-  encoding in its executor thread) fed 5,000-trade batches back to back.
+  encoding in its executor thread while rows wait) fed as fast as its backpressure allows; it
+  flushes at half a queue (5,000 trades) while the producer goes on, as at ``--speed max``.
 * ``copy_records_rows_per_s``: plain ``asyncpg.copy_records_to_table`` with ``Decimal`` rows
   (the seed's approach); ``executemany_rows_per_s``: ``INSERT ... VALUES`` via ``executemany``.
-* ``flush_ms_p50/p99``: the writer's flush duration for 5,000-trade batches.
+* ``flush_ms_p50/p99``: the writer's flush duration for exactly 5,000-trade batches (enqueue a
+  batch, flush it; 20 batches).
 * ``loop_lag_ms_p99/max``: event-loop lag while a producer enqueues 5,000 trades/s in small
   slices (every 10 ms) and the writer flushes every second, as in the app.
 
@@ -147,23 +149,48 @@ def _trade_row(t: ClassifiedTrade) -> tuple[Any, ...]:
     return (t.symbol, t.price, t.volume, t.value, t.trade_type.value, t.bid_price, t.ask_price, t.timestamp)
 
 
-async def _writer_throughput(pool: asyncpg.Pool, trades: list[ClassifiedTrade], journal_dir: Path) -> tuple[float, list[float]]:
-    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=60, queue_max=10_000)
+async def _writer_throughput(pool: asyncpg.Pool, trades: list[ClassifiedTrade], journal_dir: Path) -> float:
+    """A producer as fast as the writer's backpressure allows (as the pipeline at --speed max):
+    the writer flushes when a queue is half full (~5,000 rows) while the producer keeps going."""
+    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=60, queue_max=2 * BATCH_ROWS)
     await writer.start()
 
     async def body() -> None:
-        for batch in _batches(trades):
-            for t in batch:
-                writer.enqueue(t)
+        for i, t in enumerate(trades, 1):
+            writer.enqueue(t)
+            if i % 500 == 0:
+                if writer.congested:
+                    await writer.wait_for_room()
+                await asyncio.sleep(0)
+        while writer.metrics().queued:
             await writer.flush_now()
 
     try:
         rate = await _timed(len(trades), body)
     finally:
         metrics = await writer.stop()
-    if metrics.rows_written["trades"] != len(trades) or metrics.pending or metrics.dropped:
+    _check_written(metrics, len(trades))
+    return rate
+
+
+async def _flush_latencies(pool: asyncpg.Pool, trades: list[ClassifiedTrade], journal_dir: Path) -> list[float]:
+    """Flush duration (ms) of exactly BATCH_ROWS-trade batches: enqueue a batch, flush it."""
+    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=60, queue_max=2 * BATCH_ROWS)
+    await writer.start()
+    try:
+        for batch in _batches(trades):
+            for t in batch:
+                writer.enqueue(t)
+            await writer.flush_now()
+    finally:
+        metrics = await writer.stop()
+    _check_written(metrics, len(trades))
+    return writer.flush_latencies_ms()
+
+
+def _check_written(metrics: Any, expected: int) -> None:
+    if metrics.rows_written["trades"] != expected or metrics.pending or metrics.dropped:
         raise RuntimeError(f"the writer did not write every row: {metrics}")
-    return rate, writer.flush_latencies_ms()
 
 
 async def _copy_records(pool: asyncpg.Pool, trades: list[ClassifiedTrade]) -> float:
@@ -234,13 +261,13 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
             journal_root = Path(tmp)
             async with _Scratch(database.dsn) as scratch:
                 assert scratch.pool is not None
-                limits, writers, flush_ms = [], [], []
+                limits, writers = [], []
                 for round_ in range(ROUNDS):
                     await scratch.truncate()
                     limits.append(await _copy_limit(scratch.pool, trades))
-                    rate, latencies = await _writer_throughput(scratch.pool, trades, journal_root / f"w{round_}")
-                    writers.append(rate)
-                    flush_ms.extend(latencies)
+                    writers.append(await _writer_throughput(scratch.pool, trades, journal_root / f"w{round_}"))
+                await scratch.truncate()
+                flush_ms = await _flush_latencies(scratch.pool, trades[: 20 * BATCH_ROWS], journal_root / "f")
                 await scratch.truncate()
                 records = await _copy_records(scratch.pool, trades)
                 executemany_rows = min(n, EXECUTEMANY_MAX_ROWS)

@@ -13,8 +13,9 @@ The seed's design (bounded per-table queues, a 1 s flush, COPY) with its two gap
   died after COMMIT but before deleting the journal record) and the replay is a no-op.
 
 The UI never stalls: rows are encoded to the binary COPY format (``copy_encoding``) in slices on
-a dedicated executor thread; the loop only hands finished slices to asyncpg, which streams them
-while the next slice is being encoded (encoding overlaps the server's work). Journal file I/O has
+a dedicated executor thread WHILE THEY WAIT in the queue (every ``encode_slice_rows`` rows); at
+flush time only the tail is left to encode, and the loop just hands finished slices to asyncpg,
+which streams them. The COPY of one batch thus overlaps the encoding of the next. Journal file I/O has
 its own single thread, which also serialises it.
 
 A batch the database refuses for good (a constraint or type error — not a connection problem)
@@ -39,7 +40,9 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Nume
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from desktop_app.database import schema
-from desktop_app.database.copy_encoding import CopyColumn, CopyEncodingError, CopyLayout, PgType
+from desktop_app.database.copy_encoding import (
+    COPY_HEADER, COPY_TRAILER, CopyColumn, CopyEncodingError, CopyLayout, PgType,
+)
 from desktop_app.database.journal import Journal, JournalBatch, RecordRef, TablePayload
 from desktop_app.domain import Alert, BasisPoint, ClassifiedTrade, ForeignInvestorData, ProcessedValue
 from desktop_app.errors import DatabaseConfigurationError
@@ -178,11 +181,12 @@ class WriterMetrics:
 
 @dataclass
 class _Pending:
-    """Rows taken from the queues, not yet encoded."""
+    """Rows taken from the queues, with the futures of their encoded slices (in order)."""
 
     batch_id: uuid.UUID
     created_at: float
     rows: dict[str, list[Any]] = field(default_factory=dict)
+    slices: dict[str, list[asyncio.Future]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -244,6 +248,12 @@ class BatchWriter:
         self._replay_budget_s = replay_budget_s if replay_budget_s is not None else self.flush_interval_s / 2
         self._layouts = table_layouts()
         self._queues: dict[str, list[Any]] = {t: [] for t in TABLES}
+        # Rows are encoded while they wait: every ``encode_slice_rows`` queued rows go to the
+        # encoder thread at once, so that a flush finds most of its bytes ready and the COPY of
+        # one batch overlaps the encoding of the next.
+        self._slices: dict[str, list[asyncio.Future]] = {t: [] for t in TABLES}
+        self._encoded_upto: dict[str, int] = {t: 0 for t in TABLES}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._overflow: deque[_Pending] = deque()
         self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-encoder")
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-io")
@@ -279,16 +289,22 @@ class BatchWriter:
             raise TypeError(f"BatchWriter cannot store {type(value).__name__}")
         queue = self._queues[table]
         queue.append(value)
-        if len(queue) >= self.queue_max:
+        n = len(queue)
+        if n - self._encoded_upto[table] >= self._slice_rows and self._loop is not None:
+            self._submit_slice(table, self._encoded_upto[table], n)
+            if n >= self.queue_max // 2 and self._wake is not None:
+                self._wake.set()  # flush early: a fast producer should not reach the limit
+        if n >= self.queue_max:
             self._seal_overflow()
 
     @property
     def congested(self) -> bool:
-        """True when a producer should pause (queues half full, or sealed batches waiting)."""
-        return bool(self._overflow) or any(len(q) >= self.queue_max // 2 for q in self._queues.values())
+        """True when a producer should pause: a queue is nearly full or sealed batches wait."""
+        limit = self.queue_max - self.queue_max // 10
+        return bool(self._overflow) or any(len(q) >= limit for q in self._queues.values())
 
     async def wait_for_room(self) -> None:
-        """Backpressure for fast producers: trigger a flush now and wait for it to finish."""
+        """Backpressure for fast producers: wait for a flush cycle (which makes room)."""
         if self.congested and self._started and not self._stopping:
             await self.flush_now()
 
@@ -300,6 +316,7 @@ class BatchWriter:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._disk, self.journal.open)
         self._refresh_journal_stats()
+        self._loop = loop
         self._wake = asyncio.Event()
         self._cycle_lock = asyncio.Lock()
         self._started = True
@@ -426,9 +443,22 @@ class BatchWriter:
         pending = _Pending(uuid.uuid4(), time.time())
         for table, queue in self._queues.items():
             if queue:
+                if self._encoded_upto[table] < len(queue):
+                    self._submit_slice(table, self._encoded_upto[table], len(queue))
                 pending.rows[table] = queue
+                pending.slices[table] = self._slices[table]
                 self._queues[table] = []
+                self._slices[table] = []
+                self._encoded_upto[table] = 0
         return pending
+
+    def _submit_slice(self, table: str, start: int, end: int) -> None:
+        loop = self._loop if self._loop is not None else asyncio.get_running_loop()
+        values = self._queues[table][start:end]
+        self._slices[table].append(
+            loop.run_in_executor(self._encoder, functools.partial(self._encode_slice, table, values, False, False))
+        )
+        self._encoded_upto[table] = end
 
     def _seal_overflow(self) -> None:
         pending = self._take_queues()
@@ -457,29 +487,16 @@ class BatchWriter:
                     good.append(value)
             return layout.encode_objects(good, header=header, trailer=trailer), len(good)
 
-    def _slice_futures(self, table: str, values: list[Any]) -> list[asyncio.Future]:
-        loop = asyncio.get_running_loop()
-        n = self._slice_rows
-        starts = list(range(0, len(values), n))
-        return [
-            loop.run_in_executor(
-                self._encoder,
-                functools.partial(self._encode_slice, table, values[s : s + n], s == 0, s == starts[-1]),
-            )
-            for s in starts
-        ]
-
     async def _encode_all(self, pending: _Pending) -> JournalBatch:
         tables = []
-        for table, values in pending.rows.items():
-            parts = await asyncio.gather(*self._slice_futures(table, values))
-            tables.append(self._payload(table, parts))
+        for table, futures in pending.slices.items():
+            tables.append(self._payload(table, await asyncio.gather(*futures)))
         return JournalBatch(pending.batch_id, pending.created_at, tuple(tables))
 
     def _payload(self, table: str, parts: Sequence[tuple[bytes, int]]) -> TablePayload:
         layout = self._layouts[table]
         return TablePayload(table, layout.column_names, layout.signature, sum(n for _, n in parts),
-                            b"".join(data for data, _ in parts))
+                            b"".join([COPY_HEADER, *(data for data, _ in parts), COPY_TRAILER]))
 
     # ------------------------------------------------------------------ writing
     async def _pool(self) -> asyncpg.Pool:
@@ -493,7 +510,7 @@ class BatchWriter:
     async def _write_fresh(self, pending: _Pending) -> None:
         """One transaction: ledger row, then each table's COPY streamed while it is encoded."""
         started = time.perf_counter()
-        futures = {table: self._slice_futures(table, values) for table, values in pending.rows.items()}
+        futures = pending.slices
         total = pending.size
         try:
             pool = await self._pool()
@@ -511,7 +528,7 @@ class BatchWriter:
                             format="binary",
                         )
         except Exception as exc:  # noqa: BLE001 - classified below; the batch is kept either way
-            batch = await self._finish_encoding(pending, futures)
+            batch = await self._encode_all(pending)
             if _is_transient(exc):
                 self._mark_down(exc)
                 await self._spill(batch)
@@ -531,13 +548,6 @@ class BatchWriter:
         self._last_flush_rows = written
         self._last_flush_ms = elapsed_ms
         self._flush_ms.append(elapsed_ms)
-
-    async def _finish_encoding(self, pending: _Pending, futures: dict[str, list[asyncio.Future]]) -> JournalBatch:
-        tables = []
-        for table, table_futures in futures.items():
-            parts = await asyncio.gather(*table_futures)
-            tables.append(self._payload(table, parts))
-        return JournalBatch(pending.batch_id, pending.created_at, tuple(tables))
 
     async def _write_journaled(self, batch: JournalBatch) -> bool:
         """Replay one journal batch; True if it is now in the database (now or before)."""
@@ -625,9 +635,11 @@ class BatchWriter:
 
 async def _stream(futures: list[asyncio.Future]):
     """Hand encoded slices to asyncpg in order, as soon as each is ready."""
+    yield COPY_HEADER
     for future in futures:
         data, _ = await future
         yield data
+    yield COPY_TRAILER
 
 
 def _as_pool_provider(database: Any) -> PoolProvider:
