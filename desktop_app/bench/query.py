@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHEMA = "bench_query"
-SEED_VERSION = 1
+SEED_VERSION = 2
 FULL_DAILY_SYMBOLS = 400
 DAILY_YEARS = 10
 TRADE_SYMBOLS = 30
@@ -134,33 +134,39 @@ async def _create_tables(conn: asyncpg.Connection) -> dict[str, list[str]]:
     return indexes
 
 
+def _weekday_offsets(first: date, last: date) -> list[int]:
+    return [i for i in range((last - first).days + 1) if (first + timedelta(days=i)).weekday() < 5]
+
+
 async def _seed_daily(conn: asyncpg.Connection, plan: SeedPlan) -> None:
+    """One symbol after another (as a backfill writes them), one flat series: no join to reorder."""
     start = DAILY_END - timedelta(days=365 * DAILY_YEARS + DAILY_YEARS // 4)
+    days = _weekday_offsets(start, DAILY_END)
     await conn.execute(
         f"""
         INSERT INTO {SCHEMA}.daily_ohlc (id, symbol, date, open, high, low, close, volume)
-        SELECT s * 5000 + d,
-               'D' || lpad(s::text, 4, '0'),
-               $1::date + d,
+        SELECT i + 1, 'D' || lpad(s::text, 4, '0'), $1::date + d,
                p, p + 50 * (1 + (s + d) % 4), p - 50 * (1 + (s * d) % 3), p + 50 * ((s + d) % 5 - 2),
                100 * (1000 + (s * 7919 + d * 104729) % 400000)
-        FROM generate_series(1, $2::int) AS s,
-             LATERAL generate_series(0, $3::date - $1::date) AS d,
+        FROM generate_series(0, $2::int * cardinality($3::int[]) - 1) AS i,
+             LATERAL (SELECT 1 + i / cardinality($3::int[]) AS s,
+                             ($3::int[])[1 + i % cardinality($3::int[])] AS d) AS sd,
              LATERAL (SELECT (10000 + 50 * ((s * 37 + d * 13) % 800))::numeric(12, 2) AS p) AS price
-        WHERE extract(isodow FROM $1::date + d) < 6
         """,
-        start, plan.daily_symbols, DAILY_END,
+        start, plan.daily_symbols, days,
     )
 
 
 async def _seed_trades(pool: asyncpg.Pool, plan: SeedPlan) -> None:
-    """Two connections, each a half of the trading days, rows in time order within each half."""
-    days = (TRADES_YEAR_END - TRADES_YEAR_START).days + 1
-    halves = [(0, days // 2 - 1), (days // 2, days - 1)]
+    """Prints in time order, all symbols interleaved (as the live writer stores them); two
+    connections load one half of the year each. One flat series per half: the row order is the
+    series order, which a join of several series would not guarantee."""
+    days = _weekday_offsets(TRADES_YEAR_START, TRADES_YEAR_END)
+    halves = [days[: len(days) // 2], days[len(days) // 2 :]]
     n = plan.trades_per_symbol_day
     session_s = 2 * 3600 + 15 * 60 + 90 * 60  # 09:15-11:30 and 13:00-14:30
 
-    async def load(first: int, last: int) -> None:
+    async def load(half: list[int]) -> None:
         async with pool.acquire() as conn:
             await conn.execute("SET synchronous_commit = off")
             await conn.execute(
@@ -174,18 +180,18 @@ async def _seed_trades(pool: asyncpg.Pool, plan: SeedPlan) -> None:
                        px - 50, px,
                        ($1::date + d + make_interval(secs => 33300 + off + CASE WHEN off >= 8100 THEN 5400 ELSE 0 END))
                            AT TIME ZONE INTERVAL '07:00'
-                FROM generate_series($4::int, $5::int) AS d,
-                     LATERAL generate_series(0, $3::int - 1) AS k,
-                     LATERAL generate_series(1, $2::int) AS s,
-                     LATERAL (SELECT (k * $6::double precision / $3)::int AS off,
+                FROM generate_series(0::bigint, cardinality($4::int[])::bigint * $3 * $2 - 1) AS i,
+                     LATERAL (SELECT ($4::int[])[1 + i / ($3 * $2)] AS d,
+                                     ((i / $2) % $3)::int AS k,
+                                     (1 + i % $2)::int AS s) AS dks,
+                     LATERAL (SELECT (k * $5::double precision / $3)::int AS off,
                                      (20000 + 50 * ((s * 31 + d * 7 + k % 13) % 400))::numeric(12, 2) AS px,
                                      100 * (1 + (k * 7 + s) % 50) AS vol) AS v
-                WHERE extract(isodow FROM $1::date + d) < 6
                 """,
-                TRADES_YEAR_START, TRADE_SYMBOLS, n, first, last, session_s,
+                TRADES_YEAR_START, TRADE_SYMBOLS, n, half, session_s,
             )
 
-    await asyncio.gather(*(load(a, b) for a, b in halves))
+    await asyncio.gather(*(load(h) for h in halves))
 
 
 async def _seed_alerts(conn: asyncpg.Connection, plan: SeedPlan) -> None:
