@@ -32,6 +32,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import AsyncIterator, Iterable, Iterator
 
+import numpy as np
 import orjson
 
 from desktop_app.domain import VIETNAM_TZ
@@ -169,10 +170,10 @@ class _Printable:
 
 @dataclass
 class _Stock(_Printable):
+    index: int = 0  # column in the day's price paths
     weight: float = 0.0
     beta: float = 1.0
-    x: float = 0.0  # log(fair / ref)
-    anchor: float = 0.0
+    anchor: float = 0.0  # where log(fair / ref) drifts to today
     rate: float = 0.2  # prints per second (before the intraday profile)
     lots: float = 25.0  # mean print size in lots
     grid_bid: int = 0  # bid implied by the fair price at the last book reset
@@ -229,11 +230,12 @@ class DemoMarket:
                 ref=float(m.ref_price),
                 floor=0.0,
                 ceiling=0.0,
+                index=i,
                 weight=m.weight / total_w,
                 total_room=m.total_room,
                 room_left=m.room_left,
             )
-            for m in self.basket.members
+            for i, m in enumerate(self.basket.members)
         ]
         self._index_prior = self.basket.index_prior_value
         self._futures_ref = round(self._index_prior + self.basket.futures_prior_basis, 1)
@@ -305,7 +307,6 @@ class _DaySimulation:
             s.floor, s.ceiling = (float(v) for v in hose_limits(int(s.ref)))
             s.total_vol, s.total_val = 0, 0.0
             s.last = s.highest = s.lowest = 0.0
-            s.x = 0.0
             s.anchor = rng.gauss(0.0, 0.012)
             s.beta = rng.uniform(0.7, 1.3)
             s.rate = 0.06 + 3.2 * s.weight
@@ -338,8 +339,7 @@ class _DaySimulation:
                 (rng.choice(day_secs), rng.choice((-1.0, 1.0)) * rng.uniform(19.0, 24.0)) for _ in range(2)
             ),
         )
-        self.market_sigma = 0.012 / math.sqrt(16_200)
-        self.stock_sigma = 0.017 / math.sqrt(16_200)
+        self._simulate_paths()
         self.fut.total_vol = self.nxt.total_vol = 0
         self.fut.total_val = self.nxt.total_val = 0.0
 
@@ -351,6 +351,8 @@ class _DaySimulation:
         mi, se = divmod(rem, 60)
         self.time_text = f"{h:02d}:{mi:02d}:{se:02d}"
         self.stamp = datetime(self.day.year, self.day.month, self.day.day, h, mi, se, tzinfo=VIETNAM_TZ)
+        self.fair_now = self.fair_rows[s - OPEN_S]
+        self.bid_now = self.bid_rows[s - OPEN_S]
 
     def _emit(self, data_type: str, content: dict) -> None:
         self.out.append((self.stamp, _envelope(data_type, content)))  # type: ignore[arg-type]
@@ -358,7 +360,6 @@ class _DaySimulation:
     # ------------------------------------------------------------------ the day
 
     def run(self) -> Iterator[tuple[datetime, str]]:
-        rng = self.rng
         plan = self.plan
         blocks = list(plan.blocks)
         pts = list(plan.put_throughs)
@@ -376,11 +377,7 @@ class _DaySimulation:
                 continue
             if s == AFTERNOON_S:
                 self._session_change("LO")
-            # the market factor moves every second the market is open
-            dm = rng.gauss(0.0, self.market_sigma)
             continuous = CONTINUOUS_S < s < ATC_S
-            for st in self.stocks:
-                self._move(st, dm)
             if OPEN_S <= s < CONTINUOUS_S:
                 if (s - OPEN_S) % 60 == 30:
                     for st in self.stocks:
@@ -393,9 +390,10 @@ class _DaySimulation:
                     self._reset_book(st, force=True)
                 self._index()
             elif continuous:
-                profile = _intraday_profile(s)
-                for st in self.stocks:
-                    self._continuous_step(st, profile)
+                counts = self.trade_counts[s - OPEN_S]
+                stocks = self.stocks
+                for j in self.active[s - OPEN_S]:
+                    self._continuous_step(stocks[j], counts[j])
                 while blocks and blocks[0][0] <= s:
                     self._block_print(self._stock(blocks.pop(0)[1]))
                 if s % 60 == 0:
@@ -459,35 +457,77 @@ class _DaySimulation:
     # ------------------------------------------------------------------ stocks
 
     def _fair(self, st: _Stock) -> float:
-        return min(max(st.ref * math.exp(st.x), st.floor), st.ceiling)
+        return self.fair_now[st.index]
 
-    def _move(self, st: _Stock, dm: float) -> None:
-        plan = self.plan
-        s = self.now_s
-        anchor = st.anchor
-        kappa = 1.0 / 3600.0
-        if st.symbol == plan.hot and s >= plan.hot_from_s:
-            anchor, kappa = 0.085, 1.0 / 1500.0
-        elif st.symbol == plan.cold and s >= plan.cold_from_s:
-            anchor, kappa = -0.085, 1.0 / 1500.0
-        if st.surge and st.surge[0] <= s < st.surge[1]:
-            anchor, kappa = st.x + 0.01 * st.surge[2], 1.0 / 600.0
-        st.x += kappa * (anchor - st.x) + st.beta * dm + self.rng.gauss(0.0, self.stock_sigma)
-        limit = math.log(st.ceiling / st.ref) + 0.02
-        st.x = min(max(st.x, -limit), limit)
+    def _simulate_paths(self) -> None:
+        """Every stock's fair-price path for the day, drawn at once with numpy (the hot loop).
+
+        log(fair/ref) is mean-reverting towards the stock's daily anchor, driven by a common market
+        factor (beta) plus its own noise; the hot/cold symbols are pulled past their limits, surges
+        push one way. Also drawn here: the grid bid each second implies and the number of
+        continuous-session prints per stock-second (Poisson, U-shaped intraday profile).
+        """
+        plan, stocks = self.plan, self.stocks
+        n_sec, n = CLOSE_S - OPEN_S + 1, len(stocks)
+        g = np.random.default_rng(self.rng.getrandbits(64))
+        secs = np.arange(OPEN_S, CLOSE_S + 1)
+        open_mask = ~((secs >= LUNCH_S) & (secs < AFTERNOON_S))
+        dm = g.normal(0.0, 0.012 / math.sqrt(16_200), n_sec) * open_mask
+        eps = g.normal(0.0, 0.017 / math.sqrt(16_200), (n_sec, n)) * open_mask[:, None]
+        anchor = np.tile(np.array([st.anchor for st in stocks]), (n_sec, 1))
+        kappa = np.full((n_sec, n), 1.0 / 3600.0)
+        push = np.zeros((n_sec, n))
+        rate = np.tile(np.array([st.rate for st in stocks]), (n_sec, 1))
+        by_symbol = {st.symbol: st.index for st in stocks}
+        for symbol, since, target in ((plan.hot, plan.hot_from_s, 0.085), (plan.cold, plan.cold_from_s, -0.085)):
+            rows = secs >= since
+            anchor[rows, by_symbol[symbol]] = target
+            kappa[rows, by_symbol[symbol]] = 1.0 / 1500.0
+        for st in stocks:
+            if st.surge:
+                rows = slice(st.surge[0] - OPEN_S, st.surge[1] - OPEN_S)
+                kappa[rows, st.index] = 0.0
+                push[rows, st.index] = 0.01 / 600.0 * st.surge[2]
+                rate[rows, st.index] *= 3.0
+        kappa *= open_mask[:, None]
+        beta = np.array([st.beta for st in stocks])
+        ref = np.array([st.ref for st in stocks])
+        floor = np.array([st.floor for st in stocks])
+        ceiling = np.array([st.ceiling for st in stocks])
+        limit = np.log(ceiling / ref) + 0.02
+        x = np.zeros(n)
+        paths = np.empty((n_sec, n))
+        drive = beta[None, :] * dm[:, None] + eps + push
+        for t in range(n_sec):
+            x += kappa[t] * (anchor[t] - x) + drive[t]
+            np.clip(x, -limit, limit, out=x)
+            paths[t] = x
+        fair = np.clip(ref * np.exp(paths), floor, ceiling)
+        p = fair.astype(np.int64)
+        bid = p - p % np.where(p < 10_000, 10, np.where(p < 50_000, 50, 100))
+        top_bid = np.array([tick_down(int(c)) for c in ceiling])
+        bid = np.maximum(np.minimum(bid, top_bid), floor.astype(np.int64))
+        profile = np.array([_intraday_profile(int(s_)) if CONTINUOUS_S < s_ < ATC_S and open_mask[i] else 0.0
+                            for i, s_ in enumerate(secs)])
+        counts = np.minimum(g.poisson(rate * profile[:, None]), 6)
+        moved = np.zeros((n_sec, n), dtype=bool)
+        moved[1:] = bid[1:] != bid[:-1]
+        active = moved | (counts > 0)
+        self.fair_rows = fair.tolist()
+        self.bid_rows = bid.tolist()
+        self.trade_counts = counts.tolist()
+        self.active = [np.flatnonzero(row).tolist() for row in active]
+        self.basis_noise = g.normal(0.0, 0.25, n_sec).tolist()
+        self.fair_now = self.fair_rows[0]
+        self.bid_now = self.bid_rows[0]
 
     def _level_volume(self, st: _Stock, scale: float = 1.0) -> int:
         return 100 * max(1, int(self.rng.expovariate(1.0 / (st.lots * 4.0 * scale))))
 
     def _reset_book(self, st: _Stock, force: bool = False) -> None:
         """Re-centre the 3-level book on the fair price when its grid bid moved."""
-        fair = self._fair(st)
-        bid = snap_down(fair)
+        bid = self.bid_now[st.index]
         ceiling, floor = int(st.ceiling), int(st.floor)
-        if bid >= ceiling:
-            bid = tick_down(ceiling)
-        if bid < floor:
-            bid = floor
         if not force and bid == st.grid_bid:
             return
         st.grid_bid = bid
@@ -523,14 +563,13 @@ class _DaySimulation:
         content["TradingSession"] = session
         self._emit("X-QUOTE", content)
 
-    def _continuous_step(self, st: _Stock, profile: float) -> None:
+    def _continuous_step(self, st: _Stock, n: int) -> None:
+        """One second of one stock: re-centre the book if the fair price moved, then n prints."""
         self._reset_book(st)
+        if not n:
+            return
         rng = self.rng
         surge = st.surge if st.surge and st.surge[0] <= self.now_s < st.surge[1] else None
-        rate = st.rate * profile * (3.0 if surge else 1.0)
-        n = 0
-        while rng.random() < rate / (n + 1) and n < 6:  # ~Poisson, few per second
-            n += 1
         for _ in range(n):
             fair = self._fair(st)
             mid = (st.bids[0][0] + st.asks[0][0]) / 2 if st.bids and st.asks else fair
@@ -778,7 +817,7 @@ class _DaySimulation:
     def _futures_step(self, profile: float) -> None:
         rng = self.rng
         # basis: mean-reverting around a small discount, crossing zero now and then
-        self._basis += (-1.5 - self._basis) / 900.0 + rng.gauss(0.0, 0.25)
+        self._basis += (-1.5 - self._basis) / 900.0 + self.basis_noise[self.now_s - OPEN_S]
         fut = self.fut
         fair = min(max(self._futures_fair(), fut.floor + FUTURES_TICK), fut.ceiling - FUTURES_TICK)
         bid = math.floor(fair * 10 + 1e-9) / 10
@@ -810,8 +849,8 @@ class _DaySimulation:
 
     def _futures_quote(self, bid: float, ask: float) -> None:
         rng = self.rng
-        bids = [(round(bid - 0.1 * i, 1), rng.randint(1, 60)) for i in range(3)]
-        asks = [(round(ask + 0.1 * i, 1), rng.randint(1, 60)) for i in range(3)]
+        bids = [(round(bid - 0.1 * i, 1), 1 + int(rng.random() * 60)) for i in range(3)]
+        asks = [(round(ask + 0.1 * i, 1), 1 + int(rng.random() * 60)) for i in range(3)]
         content = {
             "RType": "X-QUOTE",
             "TradingDate": self.date_text,

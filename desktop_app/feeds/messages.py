@@ -157,6 +157,12 @@ _PRICES: dict[float, Decimal] = {}
 
 
 def _price_slow(v: Any, name: str, required: bool) -> Decimal | None:
+    if type(v) is float and 0.0 < v < _MAX_PRICE_F:  # a cache miss (e.g. AvgPrice): one step
+        d = Decimal(int(v)) if v.is_integer() else Decimal(repr(v))
+        if len(_PRICES) >= _CACHE_LIMIT:
+            _PRICES.clear()
+        _PRICES[v] = d
+        return d
     d = _any_dec(v, name)
     if d is None or (d == 0 and not required):
         if required:
@@ -164,7 +170,7 @@ def _price_slow(v: Any, name: str, required: bool) -> Decimal | None:
         return None
     if not 0 < d < MAX_PRICE:
         raise InvalidMessage("bad_value", f"{name} out of range: {d}")
-    if type(v) is float:
+    if type(v) is float or type(v) is int:
         if len(_PRICES) >= _CACHE_LIMIT:
             _PRICES.clear()
         _PRICES[v] = d
@@ -173,7 +179,7 @@ def _price_slow(v: Any, name: str, required: bool) -> Decimal | None:
 
 def _price(v: Any, name: str) -> Decimal:
     """A required price: > 0 and below MAX_PRICE."""
-    if type(v) is float:
+    if type(v) is float or type(v) is int:
         d = _PRICES.get(v)
         if d is not None:
             return d
@@ -182,7 +188,7 @@ def _price(v: Any, name: str) -> Decimal:
 
 def _opt_price(v: Any, name: str) -> Decimal | None:
     """An optional price: unknown or 0 -> None; negative or absurd -> rejection."""
-    if type(v) is float:
+    if type(v) is float or type(v) is int:
         d = _PRICES.get(v)
         if d is not None:
             return d
@@ -313,10 +319,6 @@ def _session(v: Any) -> TradingSession:
 _SIDES = {"BU": Side.BUY, "SD": Side.SELL, "bu": Side.BUY, "sd": Side.SELL}
 
 
-def _side(v: Any) -> Side | None:
-    return _SIDES.get(v) if type(v) is str else None
-
-
 _STATUSES = {"N": "N", "Normal": "N", "NORMAL": "N", "normal": "N"}
 
 
@@ -409,14 +411,28 @@ def _req(c: dict[str, Any], name: str) -> Any:
 
 
 def _trade(c: dict[str, Any], symbol: str, exchange: str, d: date, ts: datetime, session: TradingSession) -> Trade:
-    price = _price(_req(c, "LastPrice"), "LastPrice")
-    volume = _volume(_req(c, "LastVol"), "LastVol")
-    if volume == 0:
-        raise InvalidMessage("bad_value", "LastVol is 0 for a print")
-    total_volume = _volume(_req(c, "TotalVol"), "TotalVol")
-    if total_volume < volume:
-        raise InvalidMessage("bad_value", f"TotalVol {total_volume} < LastVol {volume}")
     g = c.get
+    last_price, last_vol, total_vol, total_val = g("LastPrice"), g("LastVol"), g("TotalVol"), g("TotalVal")
+    if (  # the shape SSI sends all day: plain JSON floats in range -> no per-field calls
+        type(last_vol) is float and type(total_vol) is float and type(total_val) is float
+        and 0.0 < last_vol <= total_vol <= MAX_VOLUME and last_vol.is_integer() and total_vol.is_integer()
+        and 0.0 <= total_val < _MAX_VALUE_F
+    ):
+        volume, total_volume = int(last_vol), int(total_vol)
+        total_value = Decimal(int(total_val)) if total_val.is_integer() else Decimal(repr(total_val))
+    else:
+        volume = _volume(_req(c, "LastVol"), "LastVol")
+        if volume == 0:
+            raise InvalidMessage("bad_value", "LastVol is 0 for a print")
+        total_volume = _volume(_req(c, "TotalVol"), "TotalVol")
+        if total_volume < volume:
+            raise InvalidMessage("bad_value", f"TotalVol {total_volume} < LastVol {volume}")
+        total_value = _value(_req(c, "TotalVal"), "TotalVal")
+    prices = _PRICES
+    price = (type(last_price) is float and prices.get(last_price)) or _price(_req(c, "LastPrice"), "LastPrice")
+    ref, ceiling, floor = g("RefPrice"), g("Ceiling"), g("Floor")
+    high, low, avg = g("Highest"), g("Lowest"), g("AvgPrice")
+    side = g("Side")
     return _new_trade(
         symbol,
         exchange,
@@ -425,15 +441,15 @@ def _trade(c: dict[str, Any], symbol: str, exchange: str, d: date, ts: datetime,
         price,
         volume,
         total_volume,
-        _value(_req(c, "TotalVal"), "TotalVal"),
-        _opt_price(g("RefPrice"), "RefPrice"),
-        _opt_price(g("Ceiling"), "Ceiling"),
-        _opt_price(g("Floor"), "Floor"),
-        _opt_price(g("Highest"), "Highest"),
-        _opt_price(g("Lowest"), "Lowest"),
-        _opt_price(g("AvgPrice"), "AvgPrice"),
+        total_value,
+        (type(ref) is float and prices.get(ref)) or _opt_price(ref, "RefPrice"),
+        (type(ceiling) is float and prices.get(ceiling)) or _opt_price(ceiling, "Ceiling"),
+        (type(floor) is float and prices.get(floor)) or _opt_price(floor, "Floor"),
+        (type(high) is float and prices.get(high)) or _opt_price(high, "Highest"),
+        (type(low) is float and prices.get(low)) or _opt_price(low, "Lowest"),
+        (type(avg) is float and prices.get(avg)) or _opt_price(avg, "AvgPrice"),
         session,
-        _side(g("Side")),
+        _SIDES.get(side) if type(side) is str else None,
     )
 
 
