@@ -882,7 +882,7 @@ def _intraday_profile(s: int) -> float:
 # --------------------------------------------------------------------------- the feed
 
 
-def _default_start(now: datetime) -> tuple[date, time | None]:
+def default_demo_start(now: datetime) -> tuple[date, time | None]:
     """What makes the GUI look alive at once: during trading hours, today's session caught up to
     now then live; otherwise a day from 09:00 (today, or the previous weekday at weekends)."""
     local = now.astimezone(VIETNAM_TZ)
@@ -914,7 +914,7 @@ class DemoFeed(FeedStateHolder):
         if speed is not None and not speed > 0:
             raise ValueError(f"speed must be positive or None (max), got {speed!r}")
         if start is None:
-            day, catch_up = _default_start(datetime.now(VIETNAM_TZ))
+            day, catch_up = default_demo_start(datetime.now(VIETNAM_TZ))
         else:
             local = start.astimezone(VIETNAM_TZ) if start.tzinfo else start.replace(tzinfo=VIETNAM_TZ)
             day, catch_up = local.date(), local.time()

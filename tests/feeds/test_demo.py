@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 import orjson
@@ -14,7 +14,7 @@ import pytest
 from desktop_app.domain import VIETNAM_TZ, Bar, ForeignRoom, IndexValue, Quote, SessionStatus, Side, Trade, TradingSession
 from desktop_app.feeds.base import FeedState
 from desktop_app.feeds.basket import default_vn30_basket, find_resource, load_basket
-from desktop_app.feeds.demo import DemoFeed, DemoMarket, futures_symbol, hose_limits, hose_tick
+from desktop_app.feeds.demo import DemoFeed, DemoMarket, default_demo_start, futures_symbol, hose_limits, hose_tick
 from desktop_app.feeds.messages import parse_envelope
 
 DAY = date(2026, 3, 10)  # a Tuesday; its front-month future is March 2026 (expires Thu 19 March)
@@ -270,3 +270,22 @@ async def test_closed_feed_yields_nothing() -> None:
     await feed.close()
     assert [t async for t in feed.envelopes()] == []
     assert feed.state is FeedState.ENDED
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2026, 3, 11, 10, 5, tzinfo=VIETNAM_TZ), (date(2026, 3, 11), time(10, 5))),  # live session
+        (datetime(2026, 3, 11, 12, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 11), None)),  # lunch: from 09:00
+        (datetime(2026, 3, 11, 20, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 11), None)),  # evening
+        (datetime(2026, 3, 14, 10, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 13), None)),  # Saturday: Friday
+        (datetime(2026, 3, 11, 3, 5, tzinfo=timezone.utc), (date(2026, 3, 11), time(10, 5))),  # any local zone
+    ],
+)
+def testdefault_demo_start_looks_alive_at_once(now: datetime, expected: tuple) -> None:
+    assert default_demo_start(now) == expected
+
+
+def test_unknown_symbols_are_refused() -> None:
+    with pytest.raises(ValueError, match="XYZ"):
+        DemoMarket(seed=1, start=DAY, symbols=["XYZ"])
