@@ -282,7 +282,7 @@ async def test_closed_feed_yields_nothing() -> None:
         (datetime(2026, 3, 11, 3, 5, tzinfo=timezone.utc), (date(2026, 3, 11), time(10, 5))),  # any local zone
     ],
 )
-def testdefault_demo_start_looks_alive_at_once(now: datetime, expected: tuple) -> None:
+def test_default_demo_start_looks_alive_at_once(now: datetime, expected: tuple) -> None:
     assert default_demo_start(now) == expected
 
 
