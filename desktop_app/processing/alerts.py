@@ -272,10 +272,12 @@ class BasisExtremeRule(AlertRule):
 
 
 class _ImbalanceWindow:
-    __slots__ = ("prints", "buy", "sell")
+    __slots__ = ("buckets", "buy", "sell")
 
     def __init__(self) -> None:
-        self.prints: deque[tuple[float, int, int]] = deque()  # (market seconds, buy vol, sell vol)
+        # [market second, buy volume, sell volume]: prints of the same second share one bucket,
+        # so a busy second costs one entry however many prints it had.
+        self.buckets: deque[list] = deque()
         self.buy = 0
         self.sell = 0
 
@@ -308,15 +310,19 @@ class ActiveImbalanceRule(AlertRule):
         if window is None:
             window = self._windows[trade.symbol] = _ImbalanceWindow()
         now = market_seconds(trade.timestamp)
-        prints = window.prints
-        if prints and now < prints[-1][0]:
-            now = prints[-1][0]  # a late print joins the window at its newest edge
-        prints.append((now, buy, sell))
+        buckets = window.buckets
+        if buckets and now <= buckets[-1][0]:
+            bucket = buckets[-1]  # same second, or a late print: joins the newest edge
+            bucket[1] += buy
+            bucket[2] += sell
+            now = bucket[0]
+        else:
+            buckets.append([now, buy, sell])
         window.buy += buy
         window.sell += sell
         start = now - self._window_s
-        while prints[0][0] <= start:
-            _, old_buy, old_sell = prints.popleft()
+        while buckets[0][0] <= start:
+            _, old_buy, old_sell = buckets.popleft()
             window.buy -= old_buy
             window.sell -= old_sell
         total = window.buy + window.sell
