@@ -32,8 +32,10 @@ written, the run stops cleanly and the summary says ``cancelled``. Cancelling th
 also safe: committed windows stay, the rest is fetched again next time.
 
 Errors. A symbol that fails (SSI keeps failing, a malformed row, a database error) is recorded in
-``summary.failed`` with the reason and the run goes on with the next symbol. Refused credentials
-(``SsiAuthError``) stop the whole run: every other symbol would fail the same way.
+``summary.failed`` with the reason and the run goes on with the next symbol. The run starts by
+getting an access token: refused credentials (``SsiAuthError``, a ConfigurationError) or an SSI
+that cannot be reached (``SsiUnavailableError``) raise from ``run`` before anything is fetched;
+refused credentials later on (a token refresh) also stop the whole run.
 """
 
 from __future__ import annotations
@@ -302,6 +304,9 @@ class BackfillService:
         from desktop_app.database.repositories import ohlc_repository
 
         started = time.perf_counter()
+        # Log in first: refused credentials or an unreachable SSI end the run here, once, instead
+        # of failing every symbol in turn after its retries.
+        await client.access_token()
         names, source = await self._resolve_symbols(client, symbols)
         store = await self._load_store()
         today = datetime.now(VIETNAM_TZ).date()

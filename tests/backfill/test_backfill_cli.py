@@ -98,5 +98,26 @@ async def test_bad_arguments_exit_2(tmp_path: Path, database_url: str, ssi: Loca
     env = cli_env(tmp_path / "home", database_url, ssi)
     code, _, err = await run_cli(env, "--symbols", "FPT", "--from", "2023-02-01", "--to", "2023-01-01")
     assert code == 2 and "--from must not be after --to" in err
-    code, _, err = await run_cli(env, "--symbols", "FPT", "--from", "01/02/2023", "--to", "2023-03-01")
-    assert code == 2 and "YYYY-MM-DD" in err
+
+
+def test_progress_bar_on_a_terminal_and_lines_otherwise() -> None:
+    import io
+    from datetime import date
+
+    from desktop_app.services.backfill import BackfillProgress, BackfillSummary, _TerminalProgress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    summary = BackfillSummary(("FPT", "VNM"), date(2024, 1, 1), date(2024, 1, 31), 40, 0, 0,
+                              {"FPT": 20, "VNM": 20}, {}, 2, 0, False, "arguments", 0.1)
+    tty, plain = Tty(), io.StringIO()
+    for stream in (tty, plain):
+        show = _TerminalProgress(stream)
+        show(BackfillProgress("FPT", 1, 2, 20, 1, 2, 20))
+        show(BackfillProgress("VNM", 2, 2, 40, 2, 2, 20))
+        show.finish(summary)
+    assert tty.getvalue().startswith("\r[###############...............]  50.0% FPT")
+    assert "\r[##############################] 100.0% VNM        2/2 symbols 40 bars" in tty.getvalue()
+    assert plain.getvalue() == "backfill: FPT done\nbackfill: VNM done\n"

@@ -236,3 +236,21 @@ def _day(row: dict) -> date:
     from datetime import datetime
 
     return datetime.strptime(row["TradingDate"], "%d/%m/%Y").date()
+
+
+async def test_unreachable_ssi_fails_once_before_any_symbol(pool: asyncpg.Pool, progress_file: Path) -> None:
+    import socket
+
+    from desktop_app.feeds.ssi_rest import SsiRestClient, SsiUnavailableError
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    client = SsiRestClient(url, "id", "secret", pace_s=0, max_retries=1, backoff_base_s=0.01)
+    events: list[BackfillProgress] = []
+    with pytest.raises(SsiUnavailableError):
+        await BackfillService(pool, client, progress_path=progress_file).run(
+            ["FPT", "VNM", "HPG"], START, END, progress=events.append
+        )
+    await client.aclose()
+    assert events == []
