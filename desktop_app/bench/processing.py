@@ -4,8 +4,8 @@ The input is a full demo trading day (``desktop_app.feeds.demo``), held in memor
 texts so that only parsing and processing are timed. Beside the figure, in the same run and on
 the same envelopes: parse alone, and a floor that no parser can beat, plain ``orjson.loads`` of
 the envelope and of its double-encoded ``Content`` -- so the result reads as a ratio too.
-Each figure is the best of a few passes (the machine is shared; the best pass is the least
-disturbed one). A fresh processor is used per pass so every pass does the same work.
+Each figure is the best of a few interleaved passes (the machine is shared; the best pass is the
+least disturbed one). A fresh processor is used per pass so every pass does the same work.
 """
 
 from __future__ import annotations
@@ -36,14 +36,17 @@ def demo_day_envelopes(seed: int = DEFAULT_SEED, day: date = DEFAULT_DAY) -> lis
     return list(DemoMarket(seed=seed, start=day).day_envelopes())
 
 
-def _best_rate(count: int, run: Callable[[], None], passes: int) -> float:
-    best = float("inf")
+def _best_rates(count: int, runs: Sequence[Callable[[], None]], passes: int) -> list[float]:
+    """Best rate of each run over ``passes`` rounds; the runs take turns within a round so that
+    a busy spell on a shared machine hits all figures alike and the ratios stay meaningful."""
+    best = [float("inf")] * len(runs)
     for _ in range(passes):
-        gc.collect()
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return count / best if best > 0 else float("inf")
+        for i, run in enumerate(runs):
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return [count / b if b > 0 else float("inf") for b in best]
 
 
 def measure(envelopes: Sequence[str], passes: int = PASSES) -> dict[str, object]:
@@ -98,9 +101,7 @@ def measure(envelopes: Sequence[str], passes: int = PASSES) -> dict[str, object]
                 process(event)
 
     n = len(envelopes)
-    baseline_rate = _best_rate(n, baseline, passes)
-    parse_rate = _best_rate(n, parse_only, passes)
-    full_rate = _best_rate(n, parse_and_process, passes)
+    baseline_rate, parse_rate, full_rate = _best_rates(n, (baseline, parse_only, parse_and_process), passes)
     counters = processor_box[0].counters.as_dict()
     return {
         "envelopes": n,

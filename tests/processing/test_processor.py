@@ -11,7 +11,7 @@ import pytest
 from desktop_app.domain import Alert, BasisPoint, ClassifiedTrade, ForeignInvestorData, Side, TradeType, TradingSession
 from desktop_app.processing.processor import MarketDataProcessor
 
-from .events import DAY, Tape, at, foreign, futures_trade, vn30
+from .events import Tape, at, foreign, futures_trade, vn30
 
 NEXT_DAY = date(2026, 4, 9)
 
