@@ -22,7 +22,7 @@ The served app uses its own pool whose transactions are read-only (see ``api/ser
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 import asyncpg

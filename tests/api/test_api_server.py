@@ -4,7 +4,6 @@ subprocess), and fuzzed by schemathesis from its own OpenAPI document (no 5xx al
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import socket
