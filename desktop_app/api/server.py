@@ -161,7 +161,7 @@ async def serve_until_stopped(settings: "Settings", host: str, port: int) -> int
 
     sock = bind_socket(host, port)
     try:
-        database = await Database.open(settings, migrate=True)
+        database = await Database.open(settings, migrate=True, min_size=1, max_size=2)
         try:
             pool = await open_read_only_pool(database.dsn)
             try:

@@ -358,7 +358,7 @@ async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, 
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    database = await Database.open(settings, migrate=True)
+    database = await Database.open(settings, migrate=True, min_size=1, max_size=2)
     try:
         pool = await open_bench_pool(database.dsn)
         try:

@@ -539,7 +539,7 @@ async def run_backfill_command(settings: "Settings", symbols: list[str], from_da
             pass
     display = _TerminalProgress(sys.stderr)
     try:
-        database = await Database.open(settings, migrate=True)
+        database = await Database.open(settings, migrate=True, min_size=1, max_size=2)
         try:
             service = BackfillService.from_settings(database.pool, settings)
             summary = await service.run(request, from_date, to_date, progress=display, cancel=cancel)
