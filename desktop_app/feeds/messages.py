@@ -476,30 +476,34 @@ _ASK_KEYS = tuple((f"AskPrice{i}", f"AskVol{i}") for i in range(1, 11))
 _LEVELS: dict[tuple[float, float], PriceLevel] = {}
 
 
+def _level(p: Any, v: Any, price_key: str, volume_key: str) -> PriceLevel | None:
+    """One book level; None for an empty one (price 0 / null), which ends the side."""
+    floats = type(p) is float and type(v) is float
+    if floats:
+        level = _LEVELS.get((p, v))
+        if level is not None:
+            return level
+    if p is None or (type(p) is not str and p == 0):
+        return None
+    price = _opt_price(p, price_key)
+    if price is None:
+        return None
+    level = _new_level(price, _volume(0 if v is None else v, volume_key))
+    if floats:
+        if len(_LEVELS) >= _CACHE_LIMIT:
+            _LEVELS.clear()
+        _LEVELS[(p, v)] = level
+    return level
+
+
 def _side_levels(c: dict[str, Any], keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
     """Levels best first, up to the first empty one (a book has no gaps; HOSE fills 3 of 10)."""
     levels = []
     g = c.get
     for pk, vk in keys:
-        p = g(pk)
-        v = g(vk)
-        if type(p) is float and type(v) is float:
-            level = _LEVELS.get((p, v))
-            if level is not None:
-                levels.append(level)
-                continue
-            if p == 0.0:
-                break
-        elif p is None or p == 0:
+        level = _level(g(pk), g(vk), pk, vk)
+        if level is None:
             break
-        price = _opt_price(p, pk)
-        if price is None:
-            break
-        level = _new_level(price, _volume(0 if v is None else v, vk))
-        if type(p) is float and type(v) is float:
-            if len(_LEVELS) >= _CACHE_LIMIT:
-                _LEVELS.clear()
-            _LEVELS[(p, v)] = level
         levels.append(level)
     return tuple(levels)
 
@@ -591,25 +595,9 @@ def _book_side(values: tuple[Any, ...], names: tuple[tuple[str, str], ...]) -> t
             return (first, second, third)
     levels = []
     for i, (pk, vk) in enumerate(names):
-        p = values[2 * i]
-        v = values[2 * i + 1]
-        if type(p) is float and type(v) is float:
-            level = _LEVELS.get((p, v))
-            if level is not None:
-                levels.append(level)
-                continue
-            if p == 0.0:
-                break
-        elif p is None or p == 0:
+        level = _level(values[2 * i], values[2 * i + 1], pk, vk)
+        if level is None:
             break
-        price = _opt_price(p, pk)
-        if price is None:
-            break
-        level = _new_level(price, _volume(0 if v is None else v, vk))
-        if type(p) is float and type(v) is float:
-            if len(_LEVELS) >= _CACHE_LIMIT:
-                _LEVELS.clear()
-            _LEVELS[(p, v)] = level
         levels.append(level)
     return tuple(levels)
 
