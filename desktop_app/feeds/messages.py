@@ -11,7 +11,8 @@ fetch, header values and book levels from caches the full path filled; anything 
 back to the full path, which handles renamed keys, strings, "NaN" and says what is wrong), caches
 for the values that repeat all day (prices on a tick grid, date/time strings, symbols), domain
 objects built with ``domain.fast_constructor``, and one broad ``except`` per message instead of
-per-field guards. Only validated values ever enter a cache, so a cache hit needs no re-check.
+per-field guards. The caches the fast paths read hold validated values only, so a hit needs no
+re-check.
 
 Number conventions (the real feed's quirks): numbers may arrive as JSON numbers or as strings
 ("28600", "663258204999.9850"); ``"NaN"``/null/absent is "unknown" for optional fields and a
