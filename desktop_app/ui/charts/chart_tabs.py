@@ -114,8 +114,9 @@ class ChartTabs(QWidget):
             self.tasks.start("basis", self._load_basis(self.day))
 
     def on_live_trade(self, trade: ClassifiedTrade) -> None:
-        """Pipeline subscriber hook: cheap, only buffers prints of the symbol on screen today."""
-        if trade.symbol == self.symbol and self.day == vietnam_today():
+        """Pipeline subscriber hook: cheap, only buffers prints of the symbol and day on screen
+        (a replay of an old file must not draw into today's chart)."""
+        if trade.symbol == self.symbol and trade.timestamp.astimezone(VIETNAM_TZ).date() == self.day:
             self._live_buffer.append(trade)
 
     async def wait_loaded(self) -> None:

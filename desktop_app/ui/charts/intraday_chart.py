@@ -1,8 +1,10 @@
 """Intraday price and per-minute volume by trade type, for one Vietnam trading day.
 
-The price line is every print of the day (pyqtgraph clips to the view and downsamples, so 50k
-prints stay cheap); volume is stacked per minute by classification (active buy, active sell,
-neutral, auction, put-through). For today the chart keeps growing from the pipeline's live
+The price line is every matched print of the day (pyqtgraph clips to the view and downsamples, so
+50k prints stay cheap), broken over gaps such as the lunch break; volume is stacked per minute by
+classification (active buy, active sell, neutral, auction). Put-through deals are negotiated
+off the order book at any price inside the band, so, as on a Vietnamese board, they are left out
+of the price line and the volume bars and only counted in the status line. For today the chart keeps growing from the pipeline's live
 ``ClassifiedTrade`` values, appended in coalesced batches by the owner (``append_trades``).
 """
 
@@ -14,7 +16,6 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
 from desktop_app.domain import ClassifiedTrade, StoredAlert, TradeType
@@ -32,15 +33,16 @@ TYPE_CODES: dict[TradeType, int] = {
     TradeType.ATC: 3,
     TradeType.PUT_THROUGH: 4,
 }
-TYPE_LABELS = ("Active buy", "Active sell", "Neutral", "Auction (ATO/ATC)", "Put-through")
+PUT_THROUGH_CODE = 4
+TYPE_LABELS = ("Active buy", "Active sell", "Neutral", "Auction (ATO/ATC)")  # stacks drawn
 TYPE_COLORS = (
     board_format.UP_COLOR,
     board_format.DOWN_COLOR,
     board_format.NEUTRAL_COLOR,
     board_format.AUCTION_COLOR,
-    QColor("#6a7fd0"),
 )
 MINUTE = 60.0
+GAP_S = 600.0  # no line drawn across a pause this long (the 11:30-13:00 break)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,13 @@ class TradeColumns:
             type_code=np.fromiter((TYPE_CODES[t.trade_type] for t in trades), dtype=np.int8, count=n),
         )
 
+    def matched(self) -> "TradeColumns":
+        """Without put-through deals."""
+        keep = self.type_code != PUT_THROUGH_CODE
+        if keep.all():
+            return self
+        return TradeColumns(self.ts[keep], self.price[keep], self.volume[keep], self.type_code[keep])
+
     def concat(self, other: "TradeColumns") -> "TradeColumns":
         merged = TradeColumns(
             np.concatenate([self.ts, other.ts]),
@@ -92,6 +101,8 @@ class MinuteVolumes:
 
     @classmethod
     def from_columns(cls, cols: TradeColumns) -> "MinuteVolumes":
+        """Order-book prints only (put-through excluded)."""
+        cols = cols.matched()
         if not len(cols):
             return cls(np.zeros(0), np.zeros((len(TYPE_LABELS), 0)))
         minutes = np.floor(cols.ts / MINUTE) * MINUTE
@@ -119,7 +130,7 @@ class IntradayChart(ChartPanel):
         for plot in (self.price_plot, self.volume_plot):
             plot.setMouseEnabled(x=True, y=False)
             plot.vb.setAutoVisible(y=True)
-        self.price_line = pg.PlotDataItem(pen=pg.mkPen("#e8e8e8", width=1))
+        self.price_line = pg.PlotDataItem(pen=pg.mkPen("#e8e8e8", width=1), connect="finite")
         self.price_line.setClipToView(True)
         self.price_line.setDownsampling(auto=True, method="peak")
         self.price_plot.addItem(self.price_line)
@@ -150,7 +161,7 @@ class IntradayChart(ChartPanel):
         else:
             self.ref_line.setVisible(False)
         self.reset_zoom()
-        self.set_status(f"{len(cols):,} prints" if len(cols) else "No trades stored for this day")
+        self.set_status(self._describe() if len(cols) else "No trades stored for this day")
         self.loaded.emit()
 
     def append(self, cols: TradeColumns) -> None:
@@ -159,19 +170,31 @@ class IntradayChart(ChartPanel):
             return
         self.columns = self.columns.concat(cols)
         self._redraw()
-        self.set_status(f"{len(self.columns):,} prints (live)")
+        self.set_status(self._describe() + " (live)")
 
     def _redraw(self) -> None:
-        cols = self.columns
-        self.price_line.setData(cols.ts, cols.price / 1000.0)
-        self.minutes = MinuteVolumes.from_columns(cols)
+        matched = self.columns.matched()
+        ts, price = matched.ts, matched.price / 1000.0
+        gaps = np.flatnonzero(np.diff(ts) > GAP_S) + 1
+        if len(gaps):  # a NaN breaks the line (connect="finite")
+            ts = np.insert(ts, gaps, ts[gaps - 1] + 1.0)
+            price = np.insert(price, gaps, np.nan)
+        self.price_line.setData(ts, price)
+        self.minutes = MinuteVolumes.from_columns(matched)
         self.volume_bars.set_data(self.minutes.minute + MINUTE / 2, list(self.minutes.by_type))
+
+    def _describe(self) -> str:
+        pt = self.columns.type_code == PUT_THROUGH_CODE
+        text = f"{int((~pt).sum()):,} prints"
+        if pt.any():
+            text += f", put-through {board_format.volume(self.columns.volume[pt].sum())} sh (not drawn)"
+        return text
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
         if self.markers is not None:
             self.price_plot.removeItem(self.markers)
             self.markers = None
-        cols = self.columns
+        cols = self.columns.matched()
         if not alerts or not len(cols):
             return
         xs, ys, tips = [], [], []
@@ -188,7 +211,7 @@ class IntradayChart(ChartPanel):
         self.price_plot.setXRange(epoch_s - span_s / 2, epoch_s + span_s / 2, padding=0)
 
     def _readout(self, x: float, y: float) -> None:
-        cols = self.columns
+        cols = self.columns.matched()
         if not len(cols):
             return
         i = int(np.searchsorted(cols.ts, x, side="right")) - 1
