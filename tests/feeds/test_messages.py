@@ -241,3 +241,32 @@ def test_invalid_quote_room_and_bar_are_rejected() -> None:
 def test_invalid_message_is_a_value_error_with_a_readable_message() -> None:
     with pytest.raises(ValueError, match="unknown_type"):
         parse_envelope('{"DataType": "ZZ", "Content": "{}"}')
+
+
+def test_fast_and_full_paths_agree() -> None:
+    """The all-floats shape (served from caches after the first time) equals the strings shape."""
+    as_text = {k: (str(v) if isinstance(v, (int, float)) else v) for k, v in ACB_TRADE.items()}
+    first = parse_envelope(envelope("X-TRADE", ACB_TRADE))
+    assert parse_envelope(envelope("X-TRADE", ACB_TRADE)) == first == parse_envelope(envelope("X-TRADE", as_text))
+    quote = quote_content()
+    quote_text = {k: (str(v) if isinstance(v, float) else v) for k, v in quote.items()}
+    assert parse_envelope(envelope("X-QUOTE", quote)) == parse_envelope(envelope("X-QUOTE", quote)) \
+        == parse_envelope(envelope("X-QUOTE", quote_text))
+
+
+@pytest.mark.parametrize(
+    ("data_type", "change", "kind"),
+    [
+        ("X-TRADE", {"Time": "25:00:00"}, "bad_time"),
+        ("X-TRADE", {"Symbol": ""}, "missing_field"),
+        ("X-TRADE", {"LastVol": 1e12}, "bad_value"),
+        ("X-TRADE", {"Highest": -1.0}, "bad_value"),
+        ("X-QUOTE", {"BidVol2": -1.0}, "bad_value"),
+        ("X-QUOTE", {"AskPrice3": 2e9}, "bad_value"),
+        ("X-QUOTE", {"Symbol": "A B"}, "bad_symbol"),
+    ],
+)
+def test_warm_caches_do_not_let_a_bad_field_through(data_type: str, change: dict, kind: str) -> None:
+    good = ACB_TRADE if data_type == "X-TRADE" else quote_content()
+    parse_envelope(envelope(data_type, good))  # everything else in the message is now cached
+    assert rejection(envelope(data_type, dict(good, **change))) == kind
