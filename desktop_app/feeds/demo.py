@@ -939,7 +939,9 @@ class DemoFeed(FeedStateHolder):
             for day in self.market.trading_days():
                 anchor_wall: float | None = None
                 anchor_market: datetime | None = None
-                for n, (stamp, text) in enumerate(self.market.timed_day(day)):
+                # drawing the day's price paths takes ~0.5 s of numpy: keep it off the loop
+                day_stream = await loop.run_in_executor(None, self.market.timed_day, day)
+                for n, (stamp, text) in enumerate(day_stream):
                     if self._closed.is_set():
                         return
                     caught_up = self._catch_up_until is None or stamp >= self._catch_up_until
