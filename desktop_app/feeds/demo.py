@@ -939,6 +939,9 @@ class DemoFeed(FeedStateHolder):
             for day in self.market.trading_days():
                 anchor_wall: float | None = None
                 anchor_market: datetime | None = None
+                log.info("demo feed: simulating %s (seed %d) at %s, caught up to %s", day, self.seed,
+                         "max speed" if self.speed is None else f"{self.speed:g}x",
+                         self._catch_up_until.time() if self._catch_up_until else "09:00")
                 # drawing the day's price paths takes ~0.5 s of numpy: keep it off the loop
                 day_stream = await loop.run_in_executor(None, self.market.timed_day, day)
                 for n, (stamp, text) in enumerate(day_stream):
