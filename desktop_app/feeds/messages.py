@@ -589,21 +589,28 @@ def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
 
 
 def _book_side(values: tuple[Any, ...], names: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
-    """Up to 3 levels from (p1, v1, p2, v2, p3, v3), best first, stopping at the first empty one."""
+    """Up to 3 levels from (p1, v1, p2, v2, p3, v3), best first, stopping at the first empty one.
+
+    Usually two of the three are cached (one level changed since the last quote).
+    """
     p1, v1, p2, v2, p3, v3 = values
-    if (type(p1) is float and type(v1) is float and type(p2) is float and type(v2) is float
-            and type(p3) is float and type(v3) is float):
-        get = _LEVELS.get
-        first, second, third = get((p1, v1)), get((p2, v2)), get((p3, v3))
-        if first is not None and second is not None and third is not None:
-            return (first, second, third)
-    levels = []
-    for i, (pk, vk) in enumerate(names):
-        level = _level(values[2 * i], values[2 * i + 1], pk, vk)
-        if level is None:
-            break
-        levels.append(level)
-    return tuple(levels)
+    get = _LEVELS.get
+    first = get((p1, v1)) if type(p1) is float and type(v1) is float else None
+    if first is None:
+        first = _level(p1, v1, *names[0])
+        if first is None:
+            return ()
+    second = get((p2, v2)) if type(p2) is float and type(v2) is float else None
+    if second is None:
+        second = _level(p2, v2, *names[1])
+        if second is None:
+            return (first,)
+    third = get((p3, v3)) if type(p3) is float and type(v3) is float else None
+    if third is None:
+        third = _level(p3, v3, *names[2])
+        if third is None:
+            return (first, second)
+    return (first, second, third)
 
 
 def _fast_x_quote(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
