@@ -18,6 +18,12 @@ flush time only the tail is left to encode, and the loop just hands finished sli
 which streams them. The COPY of one batch thus overlaps the encoding of the next. Journal file I/O has
 its own single thread, which also serialises it.
 
+Trades also feed ``trade_minute_bars`` (``minute_bar_aggregate``): the encoder thread folds each
+slice into minute bars as it encodes it, and the flush upserts the merged bars in the batch's own
+transaction, right after the trades' COPY (one statement, a few dozen rows). A journal replay has
+only the COPY bytes: it aggregates them in SQL through a staging table in the same transaction.
+Either way the ledger row makes the bars exactly-once with their trades.
+
 A batch the database refuses for good (a constraint or type error — not a connection problem)
 is moved to ``journal/quarantine`` with the reason, logged as an error and counted: kept, never
 retried forever, never blocking the batches behind it.
@@ -44,6 +50,7 @@ from desktop_app.database.copy_encoding import (
     COPY_HEADER, COPY_TRAILER, CopyColumn, CopyEncodingError, CopyLayout, PgType,
 )
 from desktop_app.database.journal import Journal, JournalBatch, RecordRef, TablePayload
+from desktop_app.database.minute_bar_aggregate import MinuteBarBatch, aggregate_copied_trades, upsert_minute_bars
 from desktop_app.domain import Alert, BasisPoint, ClassifiedTrade, ForeignInvestorData, ProcessedValue
 from desktop_app.errors import DatabaseConfigurationError
 
@@ -63,6 +70,8 @@ _LEDGER_INSERT = (
 _ACQUIRE_TIMEOUT_S = 10.0
 
 PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
+EncodedSlice = tuple[bytes, int, "MinuteBarBatch | None"]
+"""COPY bytes of a slice, its row count, and (trades only) the minute bars of those rows."""
 
 
 # --------------------------------------------------------------------------- table layouts
@@ -470,11 +479,21 @@ class BatchWriter:
             self._wake.set()
 
     # ------------------------------------------------------------------ encoding
-    def _encode_slice(self, table: str, values: Sequence[Any], header: bool, trailer: bool) -> tuple[bytes, int]:
-        """Runs on the encoder thread: domain values -> COPY bytes (bad rows set aside)."""
+    def _encode_slice(self, table: str, values: Sequence[Any], header: bool, trailer: bool) -> EncodedSlice:
+        """Runs on the encoder thread: domain values -> COPY bytes (bad rows set aside), and
+        for trades the minute bars of exactly the rows encoded."""
+        data, count, encoded = self._encode_values(table, values, header, trailer)
+        if table != "trades":
+            return data, count, None
+        bars = MinuteBarBatch()
+        bars.add_trades(encoded)
+        return data, count, bars
+
+    def _encode_values(self, table: str, values: Sequence[Any], header: bool,
+                       trailer: bool) -> tuple[bytes, int, Sequence[Any]]:
         layout = self._layouts[table]
         try:
-            return layout.encode_objects(values, header=header, trailer=trailer), len(values)
+            return layout.encode_objects(values, header=header, trailer=trailer), len(values), values
         except CopyEncodingError:
             good = []
             for value in values:
@@ -485,7 +504,7 @@ class BatchWriter:
                     log.error("row refused before writing (%s): %r", exc, value)
                 else:
                     good.append(value)
-            return layout.encode_objects(good, header=header, trailer=trailer), len(good)
+            return layout.encode_objects(good, header=header, trailer=trailer), len(good), good
 
     async def _encode_all(self, pending: _Pending) -> JournalBatch:
         tables = []
@@ -493,10 +512,10 @@ class BatchWriter:
             tables.append(self._payload(table, await asyncio.gather(*futures)))
         return JournalBatch(pending.batch_id, pending.created_at, tuple(tables))
 
-    def _payload(self, table: str, parts: Sequence[tuple[bytes, int]]) -> TablePayload:
+    def _payload(self, table: str, parts: Sequence[EncodedSlice]) -> TablePayload:
         layout = self._layouts[table]
-        return TablePayload(table, layout.column_names, layout.signature, sum(n for _, n in parts),
-                            b"".join([COPY_HEADER, *(data for data, _ in parts), COPY_TRAILER]))
+        return TablePayload(table, layout.column_names, layout.signature, sum(part[1] for part in parts),
+                            b"".join([COPY_HEADER, *(part[0] for part in parts), COPY_TRAILER]))
 
     # ------------------------------------------------------------------ writing
     async def _pool(self) -> asyncpg.Pool:
@@ -527,6 +546,8 @@ class BatchWriter:
                             table, source=_stream(table_futures), columns=list(layout.column_names),
                             format="binary",
                         )
+                        if table == "trades":  # every slice is done: the COPY consumed them all
+                            await upsert_minute_bars(conn, _merged_bars(table_futures))
         except Exception as exc:  # noqa: BLE001 - classified below; the batch is kept either way
             batch = await self._encode_all(pending)
             if _is_transient(exc):
@@ -540,7 +561,7 @@ class BatchWriter:
         self._mark_up()
         written = 0
         for table, table_parts in parts.items():
-            n = sum(count for _, count in table_parts)
+            n = sum(part[1] for part in table_parts)
             self._rows_written[table] += n
             written += n
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -568,6 +589,8 @@ class BatchWriter:
                         )
                     await conn.copy_to_table(payload.table, source=memoryview(payload.data),
                                              columns=list(payload.columns), format="binary")
+                    if payload.table == "trades":
+                        await aggregate_copied_trades(conn, memoryview(payload.data), payload.columns)
         return True
 
     async def _replay_journal(self, budget_s: float | None, deadline: float | None) -> None:
@@ -637,9 +660,19 @@ async def _stream(futures: list[asyncio.Future]):
     """Hand encoded slices to asyncpg in order, as soon as each is ready."""
     yield COPY_HEADER
     for future in futures:
-        data, _ = await future
+        data, _, _ = await future
         yield data
     yield COPY_TRAILER
+
+
+def _merged_bars(futures: list[asyncio.Future]) -> MinuteBarBatch:
+    """The slices' minute bars merged in slice (= arrival) order: a few dozen bars per slice."""
+    merged = MinuteBarBatch()
+    for future in futures:
+        bars = future.result()[2]
+        if bars is not None:
+            merged.merge(bars)
+    return merged
 
 
 def _as_pool_provider(database: Any) -> PoolProvider:

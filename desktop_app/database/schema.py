@@ -6,8 +6,10 @@ what PostgreSQL itself would have named the seed's unnamed constraints.
 
 Additions beyond the seed: ``alerts.acknowledged_at`` / ``alerts.note`` (alert review),
 ``foreign_snapshots.f_buy_val`` / ``f_sell_val`` / ``room_left`` (ForeignInvestorData carries them),
-``idx_alerts_symbol_time`` (review filters), and ``ingest_ledger`` (exactly-once batch replay: the
-batch writer records each batch id in the same transaction as the batch's COPYs).
+``idx_alerts_symbol_time`` (review filters), ``ingest_ledger`` (exactly-once batch replay: the
+batch writer records each batch id in the same transaction as the batch's COPYs), and
+``trade_minute_bars`` (per-minute aggregate of ``trades`` kept by the batch writer in the same
+transaction, so long-range intraday charts need not scan every print; see ``minute_bar_aggregate``).
 """
 
 from __future__ import annotations
@@ -120,6 +122,29 @@ ingest_ledger = Table(
     Column("committed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("rows", Integer, nullable=False),
     PrimaryKeyConstraint("batch_id", name="ingest_ledger_pkey"),
+)
+
+# One row per symbol-minute with trades (put-through prints excluded, ATO/ATC as auction volume).
+# first_at/last_at: the times of the prints that set open/close, so that parts of one minute
+# written by different batches merge into the same open/close as one pass over the trades.
+trade_minute_bars = Table(
+    "trade_minute_bars",
+    metadata,
+    Column("symbol", String(10), nullable=False),
+    Column("minute", DateTime(timezone=True), nullable=False),
+    Column("open", Numeric(12, 2), nullable=False),
+    Column("high", Numeric(12, 2), nullable=False),
+    Column("low", Numeric(12, 2), nullable=False),
+    Column("close", Numeric(12, 2), nullable=False),
+    Column("volume", BigInteger, nullable=False),
+    Column("buy_volume", BigInteger, nullable=False),
+    Column("sell_volume", BigInteger, nullable=False),
+    Column("neutral_volume", BigInteger, nullable=False),
+    Column("auction_volume", BigInteger, nullable=False),
+    Column("trades", Integer, nullable=False),
+    Column("first_at", DateTime(timezone=True), nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("symbol", "minute", name="trade_minute_bars_pkey"),
 )
 
 # ----------------------------------------------------------------------------- COPY column lists

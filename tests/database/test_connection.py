@@ -19,6 +19,7 @@ import pytest
 
 from desktop_app.config import Settings
 from desktop_app.database.connection import Database, connect_dsn, ensure_reachable
+from desktop_app.database.migrate import head_revision
 from desktop_app.errors import DatabaseConfigurationError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +73,7 @@ async def test_open_with_an_external_url_migrates_first(empty_database_url: str,
     database = await Database.open(settings, min_size=1, max_size=2)
     try:
         assert database.embedded is None and await database.health_check()
-        assert await database.pool.fetchval("SELECT version_num FROM alembic_version") == "0001"
+        assert await database.pool.fetchval("SELECT version_num FROM alembic_version") == head_revision()
         password = urlsplit(empty_database_url).password
         if password:
             assert password not in database.masked_dsn and ":***@" in database.masked_dsn
@@ -150,9 +151,9 @@ async def test_db_commands_work_headless_on_an_empty_home_and_the_app_reuses_the
     before = _cli("db", "url", env=env)
     assert before.returncode == 0 and "not created yet" in before.stdout
     upgraded = _cli("db", "upgrade", env=env)
-    assert (upgraded.returncode, upgraded.stdout.strip()) == (0, "database at head: 0001"), upgraded.stderr
+    assert (upgraded.returncode, upgraded.stdout.strip()) == (0, f"database at head: {head_revision()}"), upgraded.stderr
     current = _cli("db", "current", env=env)
-    assert (current.returncode, current.stdout.strip()) == (0, "0001 (head)")
+    assert (current.returncode, current.stdout.strip()) == (0, f"{head_revision()} (head)")
     url = _cli("db", "url", env=env).stdout.strip()
     assert url.startswith("postgresql://postgres:***@127.0.0.1:") and url.endswith(
         f"/stock_tracker (embedded, {fresh_home / 'pgdata'})")
@@ -165,7 +166,7 @@ async def test_db_commands_work_headless_on_an_empty_home_and_the_app_reuses_the
     try:
         assert database.embedded is not None and database.embedded.is_running()
         assert f":{database.embedded.configured_port()}/" in url
-        assert await database.pool.fetchval("SELECT version_num FROM alembic_version") == "0001"
+        assert await database.pool.fetchval("SELECT version_num FROM alembic_version") == head_revision()
         assert await database.health_check()
     finally:
         await database.close()

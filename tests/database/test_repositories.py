@@ -14,6 +14,7 @@ from desktop_app.database.repositories import basis_repository as basis
 from desktop_app.database.repositories import foreign_repository as foreign
 from desktop_app.database.repositories import ohlc_repository as ohlc
 from desktop_app.database.repositories import trade_repository as trades
+from desktop_app.database.minute_bar_aggregate import refresh_minute_bars
 from desktop_app.database.schema import (
     ALERT_COPY_COLUMNS,
     BASIS_COPY_COLUMNS,
@@ -40,6 +41,7 @@ async def copy_trades(pool: asyncpg.Pool, items: list[ClassifiedTrade]) -> None:
     records = [(t.symbol, t.price, t.volume, t.value, t.trade_type.value, t.bid_price, t.ask_price,
                 t.timestamp) for t in items]
     await pool.copy_records_to_table("trades", records=records, columns=list(TRADE_COPY_COLUMNS))
+    await refresh_minute_bars(pool)  # trades written around the BatchWriter: fold them in
 
 
 # ----------------------------------------------------------------------------------------- trades

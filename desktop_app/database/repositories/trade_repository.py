@@ -1,6 +1,9 @@
-"""Trade history: one symbol-day, paged ranges, minute bars aggregated in SQL, numpy columns.
+"""Trade history: one symbol-day, paged ranges, minute bars, numpy columns.
 
-All queries use ``idx_trades_symbol_time (symbol, traded_at DESC)``. Times come back in Vietnam time.
+Queries over raw prints use ``idx_trades_symbol_time (symbol, traded_at DESC)``; minute bars come
+from the ``trade_minute_bars`` aggregate (primary key ``(symbol, minute)``), which the batch writer
+keeps current: a year of one symbol is ~70k rows there instead of every print of every symbol.
+Times come back in Vietnam time.
 """
 
 from __future__ import annotations
@@ -49,13 +52,44 @@ WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3
 ORDER BY traded_at, id
 """
 
-# Put-through prints are negotiated off the order book: they neither set the price nor belong to
-# the active buy/sell picture, so minute bars leave them out. ATO/ATC prints count as auction volume.
-# Open/close come from ONE ordered array per bucket (first and last element): a single sort of the
-# input serves both, and ties on the same microsecond resolve by id (arrival order). Measured on a
-# loaded 2-core box, this is as fast as the same query without open/close; min/max over
-# (time, id, price) arrays and two ordered aggregates were slower. Buckets align on Vietnam midnight.
+# Minute bars from the aggregate (put-through prints left out, ATO/ATC as auction volume: see
+# ``minute_bar_aggregate``). One minute: the stored rows as they are. Wider buckets (aligned on
+# Vietnam midnight) re-aggregate the minute rows: open/close are the first/last minute's, taken from
+# arrays ordered by minute (both aggregates share one ORDER BY, so PostgreSQL sorts once).
 _MINUTE_BARS = """
+SELECT extract(epoch FROM minute)::bigint, open::float8, high::float8, low::float8, close::float8,
+       volume, buy_volume, sell_volume, neutral_volume, auction_volume
+FROM trade_minute_bars
+WHERE symbol = $1 AND minute >= $2 AND minute < $3
+ORDER BY minute
+"""
+
+_BUCKET_BARS = """
+SELECT extract(epoch FROM bucket)::bigint, opens[1]::float8, high::float8, low::float8,
+       closes[cardinality(closes)]::float8,
+       volume, buy_volume, sell_volume, neutral_volume, auction_volume
+FROM (
+    SELECT date_bin($4::interval, minute, TIMESTAMPTZ '2000-01-03 00:00:00+07') AS bucket,
+           array_agg(open ORDER BY minute) AS opens,
+           array_agg(close ORDER BY minute) AS closes,
+           max(high) AS high,
+           min(low) AS low,
+           sum(volume)::bigint AS volume,
+           sum(buy_volume)::bigint AS buy_volume,
+           sum(sell_volume)::bigint AS sell_volume,
+           sum(neutral_volume)::bigint AS neutral_volume,
+           sum(auction_volume)::bigint AS auction_volume
+    FROM trade_minute_bars
+    WHERE symbol = $1 AND minute >= $2 AND minute < $3
+    GROUP BY 1
+) AS bars
+ORDER BY bucket
+"""
+
+# The same bars straight from raw trades (the aggregate's definition; used to check it). Open/close
+# come from ONE ordered array per bucket (first and last element): a single sort of the input serves
+# both, and ties on the same microsecond resolve by id (arrival order).
+_MINUTE_BARS_FROM_TRADES = """
 SELECT extract(epoch FROM bucket)::bigint, prices[1]::float8, high::float8, low::float8,
        prices[cardinality(prices)]::float8,
        volume, buy_volume, sell_volume, neutral_volume, auction_volume
@@ -155,12 +189,34 @@ async def trade_columns_for_day(executor: Executor, symbol: str, day: date) -> T
 async def minute_bars(
     executor: Executor, symbol: str, start: datetime, end: datetime, *, bucket: timedelta = ONE_MINUTE
 ) -> MinuteBars:
-    """Bars over ``[start, end)`` aggregated by PostgreSQL; one per minute unless ``bucket`` says
-    otherwise (a year of minutes is ~70k bars: a long-range chart may ask for 5-15 minute buckets)."""
+    """Bars of the minutes that start in ``[start, end)``, one per minute unless ``bucket`` (a whole
+    number of minutes) says otherwise: a year of minutes is ~70k bars, a long-range chart may ask
+    for 5-15 minute buckets. Bounds on whole minutes give exactly the bars of the prints in
+    ``[start, end)``; a bound inside a minute includes or leaves out that whole minute."""
     require_aware(start, end)
-    if not timedelta(seconds=1) <= bucket <= timedelta(days=7):
-        raise ValueError(f"bucket must be between 1 second and 7 days, got {bucket}")
-    rows = await executor.fetch(_MINUTE_BARS, symbol, start, end, bucket)
+    _require_bucket(bucket)
+    if bucket == ONE_MINUTE:
+        rows = await executor.fetch(_MINUTE_BARS, symbol, start, end)
+    else:
+        rows = await executor.fetch(_BUCKET_BARS, symbol, start, end, bucket)
+    return _to_minute_bars(rows)
+
+
+async def _minute_bars_from_trades(
+    executor: Executor, symbol: str, start: datetime, end: datetime, *, bucket: timedelta = ONE_MINUTE
+) -> MinuteBars:
+    """``minute_bars`` aggregated from the raw prints (reads every print in range; for checks)."""
+    require_aware(start, end)
+    _require_bucket(bucket)
+    return _to_minute_bars(await executor.fetch(_MINUTE_BARS_FROM_TRADES, symbol, start, end, bucket))
+
+
+def _require_bucket(bucket: timedelta) -> None:
+    if not ONE_MINUTE <= bucket <= timedelta(days=7) or bucket % ONE_MINUTE:
+        raise ValueError(f"bucket must be a whole number of minutes, 1 minute to 7 days; got {bucket}")
+
+
+def _to_minute_bars(rows: list) -> MinuteBars:  # type: ignore[type-arg]
     n = len(rows)
 
     def col(i: int, dtype: type) -> np.ndarray:

@@ -1,0 +1,264 @@
+"""``trade_minute_bars``: the per-minute aggregate of ``trades``, kept current as trades are written.
+
+Why it exists: a one-year intraday chart aggregated from raw ``trades`` reads every print of every
+symbol (one symbol's rows are interleaved with 29 others on disk): seconds at full size. The
+aggregate holds one row per symbol-minute behind its ``(symbol, minute)`` primary key, ~70k rows
+per symbol-year, so the same chart is a short index range scan.
+
+How it stays exact (a hand-made continuous aggregate):
+
+* the ``BatchWriter`` folds each encoded slice of trades into a ``MinuteBarBatch`` on its encoder
+  thread, and upserts the merged batch (``upsert_minute_bars``) IN THE SAME TRANSACTION as the
+  trades' COPY and the batch's ledger row: the ledger's exactly-once covers the bars too;
+* a journal replay only has COPY bytes, so ``aggregate_copied_trades`` copies the trades payload
+  once more into a temporary staging table and aggregates it in SQL (journals written before this
+  table existed replay correctly as well);
+* partial bars of one minute merge associatively: high/low by max/min, volumes and counts summed,
+  open = the price at the earliest ``traded_at`` (a tie keeps the earlier arrival), close = the
+  price at the latest (a tie takes the later arrival) — the order ``ORDER BY traded_at, id`` gives
+  over raw trades, since a later batch gets later ids.
+
+Semantics, identical to aggregating raw trades: put-through prints are left out entirely (they are
+negotiated off the order book); ATO/ATC prints count as auction volume; a minute starts on a whole
+UTC minute, which is a whole Vietnam minute too.
+
+Trades written by other means than the writer (a bulk import, a test fixture) are folded in with
+``refresh_minute_bars``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Sequence
+
+import asyncpg
+
+from desktop_app.domain import TradeType
+
+__all__ = [
+    "MinuteBarBatch", "MINUTE_BAR_COLUMNS", "upsert_minute_bars", "aggregate_copied_trades",
+    "refresh_minute_bars", "minute_floor",
+]
+
+MINUTE_BAR_COLUMNS: tuple[str, ...] = (
+    "symbol", "minute", "open", "high", "low", "close", "volume", "buy_volume", "sell_volume",
+    "neutral_volume", "auction_volume", "trades", "first_at", "last_at",
+)
+
+# Slots of one bar (a list, mutated in place while folding).
+_OPEN, _HIGH, _LOW, _CLOSE, _VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES, _FIRST, _LAST = range(12)
+_VOLUME_SLOT: dict[Any, int] = {
+    TradeType.BUY: _BUY, TradeType.SELL: _SELL, TradeType.NEUTRAL: _NEUTRAL,
+    TradeType.ATO: _AUCTION, TradeType.ATC: _AUCTION,
+}  # TradeType is a str enum: plain "buy" strings find their slot too
+_PUT_THROUGH = TradeType.PUT_THROUGH
+
+_MINUTE = timedelta(minutes=1)
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def minute_floor(value: datetime) -> datetime:
+    """The start of ``value``'s minute (same instant rules as the SQL ``date_bin('1 minute', …)``)."""
+    return value - (value - _EPOCH) % _MINUTE
+
+
+class MinuteBarBatch:
+    """Minute bars of some trades, keyed by (symbol, minute start); merged in arrival order.
+
+    Built on the writer's encoder thread (plain Python, no I/O); one instance is used by one
+    thread at a time.
+    """
+
+    __slots__ = ("bars",)
+
+    def __init__(self) -> None:
+        self.bars: dict[tuple[str, datetime], list[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.bars)
+
+    def add_trades(self, trades: Iterable[Any]) -> None:
+        """Fold ``ClassifiedTrade``-like objects (in arrival order) into the bars.
+
+        A row the database would refuse anyway (no price, volume or time) is skipped here: the
+        batch's COPY fails on it and the whole transaction, these bars included, is rolled back."""
+        bars = self.bars
+        slots = _VOLUME_SLOT
+        put_through = _PUT_THROUGH
+        for t in trades:
+            kind = t.trade_type
+            if kind == put_through:
+                continue
+            price, volume, at = t.price, t.volume, t.timestamp
+            if price is None or volume is None or at is None:
+                continue
+            key = (t.symbol, at.replace(second=0, microsecond=0) if at.utcoffset().seconds % 60 == 0
+                   else minute_floor(at))
+            bar = bars.get(key)
+            if bar is None:
+                bar = bars[key] = [price, price, price, price, 0, 0, 0, 0, 0, 0, at, at]
+            else:
+                if at < bar[_FIRST]:
+                    bar[_OPEN] = price
+                    bar[_FIRST] = at
+                if at >= bar[_LAST]:
+                    bar[_CLOSE] = price
+                    bar[_LAST] = at
+                if price > bar[_HIGH]:
+                    bar[_HIGH] = price
+                elif price < bar[_LOW]:
+                    bar[_LOW] = price
+            bar[_VOLUME] += volume
+            bar[_TRADES] += 1
+            slot = slots.get(kind)
+            if slot is not None:
+                bar[slot] += volume
+
+    def merge(self, later: "MinuteBarBatch") -> None:
+        """Fold ``later`` (bars of trades that arrived after this batch's) into this batch."""
+        bars = self.bars
+        for key, new in later.bars.items():
+            bar = bars.get(key)
+            if bar is None:
+                bars[key] = list(new)
+                continue
+            _merge_bar(bar, new)
+
+    def columns(self) -> tuple[list[Any], ...]:
+        """One list per ``MINUTE_BAR_COLUMNS`` entry, rows sorted by (symbol, minute): concurrent
+        writers then lock the same rows in the same order (no deadlock between them)."""
+        keys = sorted(self.bars)
+        rows = [self.bars[k] for k in keys]
+        return (
+            [k[0] for k in keys], [k[1] for k in keys],
+            *([r[i] for r in rows] for i in range(_OPEN, _LAST + 1)),
+        )
+
+
+def _merge_bar(bar: list[Any], new: Sequence[Any]) -> None:
+    if new[_FIRST] < bar[_FIRST]:
+        bar[_OPEN] = new[_OPEN]
+        bar[_FIRST] = new[_FIRST]
+    if new[_LAST] >= bar[_LAST]:
+        bar[_CLOSE] = new[_CLOSE]
+        bar[_LAST] = new[_LAST]
+    if new[_HIGH] > bar[_HIGH]:
+        bar[_HIGH] = new[_HIGH]
+    if new[_LOW] < bar[_LOW]:
+        bar[_LOW] = new[_LOW]
+    for i in (_VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES):
+        bar[i] += new[i]
+
+
+# --------------------------------------------------------------------------- SQL
+
+_INSERT = f"INSERT INTO trade_minute_bars AS b ({', '.join(MINUTE_BAR_COLUMNS)})"
+
+# The same merge as ``_merge_bar``: the stored row is the earlier part, EXCLUDED the later one.
+_MERGE = """
+ON CONFLICT (symbol, minute) DO UPDATE SET
+    open = CASE WHEN EXCLUDED.first_at < b.first_at THEN EXCLUDED.open ELSE b.open END,
+    high = GREATEST(b.high, EXCLUDED.high),
+    low = LEAST(b.low, EXCLUDED.low),
+    close = CASE WHEN EXCLUDED.last_at >= b.last_at THEN EXCLUDED.close ELSE b.close END,
+    volume = b.volume + EXCLUDED.volume,
+    buy_volume = b.buy_volume + EXCLUDED.buy_volume,
+    sell_volume = b.sell_volume + EXCLUDED.sell_volume,
+    neutral_volume = b.neutral_volume + EXCLUDED.neutral_volume,
+    auction_volume = b.auction_volume + EXCLUDED.auction_volume,
+    trades = b.trades + EXCLUDED.trades,
+    first_at = LEAST(b.first_at, EXCLUDED.first_at),
+    last_at = GREATEST(b.last_at, EXCLUDED.last_at)
+"""
+
+_UPSERT = _INSERT + """
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::numeric[], $5::numeric[],
+                     $6::numeric[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[],
+                     $12::int4[], $13::timestamptz[], $14::timestamptz[])
+""" + _MERGE
+
+MINUTE_SQL = "date_bin('1 minute', traded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+
+
+def aggregate_select_sql(source: str, tiebreak: str, where: str = "TRUE") -> str:
+    """SELECT of minute bars (``MINUTE_BAR_COLUMNS`` order) over rows of ``source`` shaped like
+    ``trades``; ``tiebreak`` orders prints of the same microsecond (``id``, or ``ctid`` in
+    arrival order for a freshly filled staging table). Open/close come from one ordered array."""
+    return f"""
+SELECT symbol, minute, prices[1], high, low, prices[cardinality(prices)], volume, buy_volume,
+       sell_volume, neutral_volume, auction_volume, trades, first_at, last_at
+FROM (
+    SELECT symbol, {MINUTE_SQL} AS minute,
+           array_agg(price ORDER BY traded_at, {tiebreak}) AS prices,
+           max(price) AS high, min(price) AS low,
+           sum(volume)::bigint AS volume,
+           coalesce(sum(volume) FILTER (WHERE trade_type = 'buy'), 0)::bigint AS buy_volume,
+           coalesce(sum(volume) FILTER (WHERE trade_type = 'sell'), 0)::bigint AS sell_volume,
+           coalesce(sum(volume) FILTER (WHERE trade_type = 'neutral'), 0)::bigint AS neutral_volume,
+           coalesce(sum(volume) FILTER (WHERE trade_type IN ('ato', 'atc')), 0)::bigint AS auction_volume,
+           count(*)::int AS trades, min(traded_at) AS first_at, max(traded_at) AS last_at
+    FROM {source}
+    WHERE trade_type <> 'put_through' AND ({where})
+    GROUP BY 1, 2
+) AS m
+ORDER BY symbol, minute
+"""
+
+
+async def upsert_minute_bars(conn: asyncpg.Connection, batch: MinuteBarBatch) -> None:
+    """Fold a batch's bars into ``trade_minute_bars`` (call inside the batch's transaction)."""
+    if batch.bars:
+        await conn.execute(_UPSERT, *batch.columns())
+
+
+_STAGING = "minute_bar_replay_trades"
+
+
+async def aggregate_copied_trades(conn: asyncpg.Connection, copy_payload: bytes | memoryview,
+                                  columns: Sequence[str]) -> None:
+    """Fold a binary COPY payload of trades (a journal record's) into ``trade_minute_bars``.
+
+    Call inside the transaction that COPYs the same payload into ``trades``: the payload is
+    copied into a temporary staging table dropped at COMMIT and aggregated there."""
+    await conn.execute(
+        f"CREATE TEMPORARY TABLE {_STAGING} ON COMMIT DROP AS "
+        f"SELECT {', '.join(columns)} FROM trades WITH NO DATA"
+    )
+    await conn.copy_to_table(_STAGING, source=copy_payload, columns=list(columns), format="binary")
+    await conn.execute(_INSERT + aggregate_select_sql(_STAGING, "ctid") + _MERGE)
+    await conn.execute(f"DROP TABLE {_STAGING}")  # a second payload in the same transaction
+
+
+async def refresh_minute_bars(
+    executor: asyncpg.Pool | asyncpg.Connection,
+    *,
+    symbols: Sequence[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> int:
+    """Recompute the bars of ``[start, end)`` (whole minutes around it; unbounded when None) for
+    ``symbols`` (all when None) from ``trades``; returns the number of bars now in that range.
+
+    For trades that did not come through the ``BatchWriter``. Run it while nothing writes trades
+    of that range (a concurrent flush would be counted twice or not at all)."""
+    for value in (start, end):
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError(f"time bounds must be timezone-aware, got naive {value.isoformat()}")
+    low = minute_floor(start) if start is not None else None
+    high = minute_floor(end - timedelta(microseconds=1)) + _MINUTE if end is not None else None
+    args: list[Any] = [list(symbols) if symbols is not None else None, low, high]
+    bar_where = ("($1::text[] IS NULL OR symbol = ANY($1::text[])) AND ($2::timestamptz IS NULL OR minute >= $2)"
+                 " AND ($3::timestamptz IS NULL OR minute < $3)")
+    trade_where = ("($1::text[] IS NULL OR symbol = ANY($1::text[])) AND ($2::timestamptz IS NULL OR traded_at >= $2)"
+                   " AND ($3::timestamptz IS NULL OR traded_at < $3)")
+    if isinstance(executor, asyncpg.Pool):
+        async with executor.acquire() as conn:
+            return await _refresh(conn, bar_where, trade_where, args)
+    return await _refresh(executor, bar_where, trade_where, args)
+
+
+async def _refresh(conn: asyncpg.Connection, bar_where: str, trade_where: str, args: list[Any]) -> int:
+    async with conn.transaction():
+        await conn.execute(f"DELETE FROM trade_minute_bars WHERE {bar_where}", *args)
+        status = await conn.execute(_INSERT + aggregate_select_sql("trades", "id", trade_where) + _MERGE, *args)
+    return int(status.rsplit(" ", 1)[-1])
