@@ -77,6 +77,10 @@ async def test_database_url(url: str, timeout: float = TEST_TIMEOUT_S) -> str:
     return f"Connected to {mask_dsn(url)}"
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 class SettingsDialog(QDialog):
     saved = Signal(object)  # the saved Settings
 
@@ -142,7 +146,7 @@ class SettingsDialog(QDialog):
         ssi_form.addRow("Consumer ID", self.ssi_id_edit)
         ssi_form.addRow("Consumer secret", self.ssi_secret_edit)
         where = "Set by SSI_CONSUMER_ID / SSI_CONSUMER_SECRET in the environment." if store.from_environment() \
-            else store.describe_backend().capitalize() + "."
+            else _sentence(store.describe_backend())
         where_label = QLabel(where)
         where_label.setWordWrap(True)
         ssi_form.addRow(where_label)

@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import tempfile
+from pathlib import Path
+
 import asyncpg
 
+from desktop_app.database.batch_writer import BatchWriter
+from desktop_app.database.journal import Journal
 from desktop_app.database.repositories import ohlc_repository
-from desktop_app.domain import VIETNAM_TZ, DailyBar
+from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade, DailyBar, TradeType
 
 DAY = date(2024, 3, 15)  # a Friday
 SYMBOL = "FPT"
@@ -71,12 +76,14 @@ ALERTS = [  # (symbol, type, message, severity, time)
 
 async def seed_all(pool: asyncpg.Pool) -> None:
     await ohlc_repository.upsert_daily_bars(pool, daily_bars())
-    await pool.executemany(
-        "INSERT INTO trades (symbol, price, volume, value, trade_type, traded_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        [(SYMBOL, Decimal(p), v, Decimal(p * v), t, ts) for ts, p, v, t in TRADES]
-        + [("VNM", Decimal(70_000), 100, Decimal(7_000_000), "buy", vn(9, 20))],  # another symbol
-    )
+    # trades through the real BatchWriter: it also keeps the per-minute aggregate charts read
+    writer = BatchWriter(pool, Journal(Path(tempfile.mkdtemp(prefix="ui-seed-journal-")), 1 << 24))
+    await writer.start()
+    for ts, p, v, t in TRADES:
+        writer.enqueue(ClassifiedTrade(SYMBOL, Decimal(p), v, Decimal(p * v), TradeType(t), None, None, ts))
+    writer.enqueue(ClassifiedTrade("VNM", Decimal(70_000), 100, Decimal(7_000_000), TradeType.BUY,
+                                   None, None, vn(9, 20)))  # another symbol
+    await writer.stop()
     await pool.executemany(
         "INSERT INTO foreign_snapshots (symbol, f_buy_vol, f_sell_vol, f_net_vol, buy_speed_per_min,"
         " sell_speed_per_min, captured_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",

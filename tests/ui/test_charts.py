@@ -30,6 +30,13 @@ def tabs(qtbot):  # type: ignore[no-untyped-def]
     return widget
 
 
+def finite(line: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    """The plotted points, without the NaN breaks inserted over long pauses."""
+    x, y = line.getOriginalDataset()
+    keep = np.isfinite(y)
+    return x[keep], y[keep]
+
+
 def epoch(ts: datetime) -> float:
     return ts.timestamp()
 
@@ -60,10 +67,10 @@ def test_each_chart_plots_the_database_rows(qrun, database_url: str, tabs: Chart
         # intraday price line = every print of the day, in order
         x, y = tabs.intraday.price_line.getOriginalDataset()
         matched = [t for t in seed.TRADES if t[3] != "put_through"]  # put-through is off-book
-        finite = np.isfinite(y)
-        assert np.allclose(x[finite], [epoch(t[0]) for t in matched])
-        assert np.allclose(y[finite], [t[1] / 1000 for t in matched])
-        assert (~finite).sum() == 2  # broken over the two pauses > 10 min (09:17-10:01, 10:01-14:45)
+        drawn = np.isfinite(y)
+        assert np.allclose(x[drawn], [epoch(t[0]) for t in matched])
+        assert np.allclose(y[drawn], [t[1] / 1000 for t in matched])
+        assert (~drawn).sum() == 2  # broken over the two pauses > 10 min (09:17-10:01, 10:01-14:45)
         # volume per minute by type = the SQL minute aggregation
         bars_x = tabs.intraday.volume_bars.x - 30.0
         stacks = tabs.intraday.volume_bars.stacks
@@ -79,17 +86,18 @@ def test_each_chart_plots_the_database_rows(qrun, database_url: str, tabs: Chart
         assert any("FPT hit ceiling" in s.data() for s in spots)
 
         # foreign flow
-        fx, fbuy = tabs.foreign.buy_line.getOriginalDataset()
+        fx, fbuy = finite(tabs.foreign.buy_line)
         assert np.allclose(fx, [epoch(r[0]) for r in seed.FOREIGN])
         assert np.allclose(fbuy, [r[1] for r in seed.FOREIGN])
-        assert np.allclose(tabs.foreign.sell_line.getOriginalDataset()[1], [r[2] for r in seed.FOREIGN])
-        assert np.allclose(tabs.foreign.net_line.getOriginalDataset()[1], [r[1] - r[2] for r in seed.FOREIGN])
-        assert np.allclose(tabs.foreign.buy_speed_line.getOriginalDataset()[1], [float(r[3]) for r in seed.FOREIGN])
+        assert np.allclose(finite(tabs.foreign.sell_line)[1], [r[2] for r in seed.FOREIGN])
+        assert np.allclose(finite(tabs.foreign.net_line)[1], [r[1] - r[2] for r in seed.FOREIGN])
+        assert np.allclose(finite(tabs.foreign.buy_speed_line)[1], [float(r[3]) for r in seed.FOREIGN])
 
         # basis: futures vs VN30, the basis line around a zero line, basis alerts marked
-        assert np.allclose(tabs.basis.futures_line.getOriginalDataset()[1], [float(r[1]) for r in seed.BASIS])
-        assert np.allclose(tabs.basis.spot_line.getOriginalDataset()[1], [float(r[2]) for r in seed.BASIS])
-        assert np.allclose(tabs.basis.basis_line.getOriginalDataset()[1], [float(r[3]) for r in seed.BASIS])
+        assert np.allclose(finite(tabs.basis.futures_line)[0], [epoch(r[0]) for r in seed.BASIS])
+        assert np.allclose(finite(tabs.basis.futures_line)[1], [float(r[1]) for r in seed.BASIS])
+        assert np.allclose(finite(tabs.basis.spot_line)[1], [float(r[2]) for r in seed.BASIS])
+        assert np.allclose(finite(tabs.basis.basis_line)[1], [float(r[3]) for r in seed.BASIS])
         assert tabs.basis.zero_line.value() == 0
         basis_marks = tabs.basis.markers.points()
         assert sorted(float(s.pos().y()) for s in basis_marks) == [-2.4, 18.0]

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from desktop_app.domain import BasisPoint, StoredAlert
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import VietnamTimeAxis
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers, break_gaps
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,7 @@ class BasisChart(ChartPanel):
             fillLevel=0, brush=pg.mkBrush(80, 160, 240, 50),
         )
         for line in (self.futures_line, self.spot_line, self.basis_line):
+            line.setData(connect="finite")
             line.setClipToView(True)
             line.setDownsampling(auto=True, method="peak")
         self.markers: pg.ScatterPlotItem | None = None
@@ -74,9 +75,10 @@ class BasisChart(ChartPanel):
 
     def set_columns(self, cols: BasisColumns) -> None:
         self.columns = cols
-        self.futures_line.setData(cols.ts, cols.futures)
-        self.spot_line.setData(cols.ts, cols.spot)
-        self.basis_line.setData(cols.ts, cols.basis)
+        ts, futures, spot, basis = break_gaps(cols.ts, cols.futures, cols.spot, cols.basis)
+        self.futures_line.setData(ts, futures)
+        self.spot_line.setData(ts, spot)
+        self.basis_line.setData(ts, basis)
         self.reset_zoom()
         label = f" ({cols.futures_symbol})" if cols.futures_symbol else ""
         self.set_status(f"{len(cols):,} points{label}" if len(cols) else "No basis stored for this day")

@@ -64,7 +64,7 @@ class DailyChart(ChartPanel):
         self.volume_plot.setXLink(self.price_plot)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
         self.price_plot.setLabel("left", "Price (thousand VND)")
-        self.volume_plot.setLabel("left", "Volume")
+        self.volume_plot.setLabel("left", "Volume", units="sh")
         for plot in (self.price_plot, self.volume_plot):
             plot.setMouseEnabled(x=True, y=False)
             plot.vb.setAutoVisible(y=True)

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from desktop_app.domain import ForeignInvestorData
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import VietnamTimeAxis
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair, break_gaps
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,7 @@ class ForeignChart(ChartPanel):
         self.buy_speed_line = self.speed_plot.plot(name="Buy speed", pen=pg.mkPen(board_format.UP_COLOR))
         self.sell_speed_line = self.speed_plot.plot(name="Sell speed", pen=pg.mkPen(board_format.DOWN_COLOR))
         for line in (self.buy_line, self.sell_line, self.net_line, self.buy_speed_line, self.sell_speed_line):
+            line.setData(connect="finite")
             line.setClipToView(True)
             line.setDownsampling(auto=True, method="peak")
         self.columns = ForeignColumns.from_snapshots([])
@@ -75,11 +76,13 @@ class ForeignChart(ChartPanel):
 
     def set_columns(self, cols: ForeignColumns) -> None:
         self.columns = cols
-        self.buy_line.setData(cols.ts, cols.buy)
-        self.sell_line.setData(cols.ts, cols.sell)
-        self.net_line.setData(cols.ts, cols.net)
-        self.buy_speed_line.setData(cols.ts, cols.buy_speed)
-        self.sell_speed_line.setData(cols.ts, cols.sell_speed)
+        ts, buy, sell, net, buy_speed, sell_speed = break_gaps(
+            cols.ts, cols.buy, cols.sell, cols.net, cols.buy_speed, cols.sell_speed)
+        self.buy_line.setData(ts, buy)
+        self.sell_line.setData(ts, sell)
+        self.net_line.setData(ts, net)
+        self.buy_speed_line.setData(ts, buy_speed)
+        self.sell_speed_line.setData(ts, sell_speed)
         self.reset_zoom()
         self.set_status(f"{len(cols):,} snapshots" if len(cols) else "No foreign flow stored for this day")
         self.loaded.emit()

@@ -22,7 +22,7 @@ from desktop_app.domain import ClassifiedTrade, StoredAlert, TradeType
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import VietnamTimeAxis
 from desktop_app.ui.charts.items import StackedBarItem
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers, break_gaps
 
 # stack order and colours of the volume bars; index = type code
 TYPE_CODES: dict[TradeType, int] = {
@@ -42,7 +42,6 @@ TYPE_COLORS = (
     board_format.AUCTION_COLOR,
 )
 MINUTE = 60.0
-GAP_S = 600.0  # no line drawn across a pause this long (the 11:30-13:00 break)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +173,7 @@ class IntradayChart(ChartPanel):
 
     def _redraw(self) -> None:
         matched = self.columns.matched()
-        ts, price = matched.ts, matched.price / 1000.0
-        gaps = np.flatnonzero(np.diff(ts) > GAP_S) + 1
-        if len(gaps):  # a NaN breaks the line (connect="finite")
-            ts = np.insert(ts, gaps, ts[gaps - 1] + 1.0)
-            price = np.insert(price, gaps, np.nan)
-        self.price_line.setData(ts, price)
+        self.price_line.setData(*break_gaps(matched.ts, matched.price / 1000.0))
         self.minutes = MinuteVolumes.from_columns(matched)
         self.volume_bars.set_data(self.minutes.minute + MINUTE / 2, list(self.minutes.by_type))
 

@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QPointF, Qt, Signal
@@ -118,6 +119,17 @@ class ChartPanel(QWidget):
             except OSError as exc:
                 log.error("cannot save chart PNG to %s: %s", name, exc)
                 self.set_status(f"Could not save: {exc}")
+
+
+GAP_S = 600.0  # no line is drawn across a pause this long (the 11:30-13:00 lunch break)
+
+
+def break_gaps(x: np.ndarray, *ys: np.ndarray, gap: float = GAP_S) -> tuple[np.ndarray, ...]:
+    """Insert a NaN after each pause longer than ``gap`` so a ``connect="finite"`` line breaks."""
+    cut = np.flatnonzero(np.diff(x) > gap) + 1
+    if not len(cut):
+        return (x, *ys)
+    return (np.insert(x, cut, x[cut - 1] + 1.0), *(np.insert(np.asarray(y, dtype=np.float64), cut, np.nan) for y in ys))
 
 
 def alert_markers(times: list[float], values: list[float], tips: list[str]) -> pg.ScatterPlotItem:
