@@ -109,6 +109,9 @@ class _Scratch:
                     f" ALTER COLUMN created_at SET DEFAULT now()"
                 )
             await admin.execute(f'CREATE TABLE "{self.name}".ingest_ledger (LIKE public.ingest_ledger INCLUDING ALL)')
+            # the writer keeps the minute aggregate of its trades in the same transaction
+            await admin.execute(
+                f'CREATE TABLE "{self.name}".trade_minute_bars (LIKE public.trade_minute_bars INCLUDING ALL)')
         finally:
             await admin.close()
         self.pool = await asyncpg.create_pool(self.dsn, min_size=2, max_size=4,
@@ -127,7 +130,7 @@ class _Scratch:
     async def truncate(self) -> None:
         assert self.pool is not None
         await self.pool.execute("TRUNCATE trades, bench_trades_limit, bench_trades_records, "
-                                "bench_trades_executemany, ingest_ledger")
+                                "bench_trades_executemany, ingest_ledger, trade_minute_bars")
         await self.pool.execute("VACUUM ANALYZE trades")
 
 
