@@ -54,8 +54,9 @@ class ReconnectingDatabase:
             except DatabaseConfigurationError as exc:
                 self.last_error = str(exc)
                 raise
+            if self.last_error is not None:  # only news after a failed attempt
+                log.warning("database is reachable again: %s", self.database.masked_dsn)
             self.last_error = None
-            log.warning("database is reachable now: %s", self.database.masked_dsn)
         return self.database.pool
 
     async def close(self) -> None:
