@@ -882,14 +882,22 @@ def _intraday_profile(s: int) -> float:
 # --------------------------------------------------------------------------- the feed
 
 
+DEMO_OFF_HOURS_START = time(10, 30)
+"""Outside trading hours the demo day is caught up to this time, then runs live from it."""
+
+
 def default_demo_start(now: datetime) -> tuple[date, time | None]:
     """What makes the GUI look alive at once: during trading hours, today's session caught up to
-    now then live; otherwise a day from 09:00 (today, or the previous weekday at weekends)."""
+    now then live; otherwise (lunch, after the close, at night, at weekends) the last trading day
+    caught up to mid-morning and live from there, so the board, charts and alerts are never empty
+    (starting at 09:00 would show an empty board until the 09:15 ATO match)."""
     local = now.astimezone(VIETNAM_TZ)
     day, tod = local.date(), local.time()
     if day.weekday() < 5 and (time(9, 0) <= tod < time(11, 30) or time(13, 0) <= tod < time(14, 45)):
         return day, tod
-    return previous_weekday(day), None
+    if day.weekday() < 5 and tod < time(9, 0):  # before today's open: yesterday's market
+        day -= timedelta(days=1)
+    return previous_weekday(day), DEMO_OFF_HOURS_START
 
 
 class DemoFeed(FeedStateHolder):

@@ -276,9 +276,11 @@ async def test_closed_feed_yields_nothing() -> None:
     ("now", "expected"),
     [
         (datetime(2026, 3, 11, 10, 5, tzinfo=VIETNAM_TZ), (date(2026, 3, 11), time(10, 5))),  # live session
-        (datetime(2026, 3, 11, 12, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 11), None)),  # lunch: from 09:00
-        (datetime(2026, 3, 11, 20, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 11), None)),  # evening
-        (datetime(2026, 3, 14, 10, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 13), None)),  # Saturday: Friday
+        (datetime(2026, 3, 11, 12, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 11), time(10, 30))),  # lunch
+        (datetime(2026, 3, 11, 20, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 11), time(10, 30))),  # evening
+        (datetime(2026, 3, 11, 7, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 10), time(10, 30))),  # before open
+        (datetime(2026, 3, 16, 7, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 13), time(10, 30))),  # Monday early
+        (datetime(2026, 3, 14, 10, 0, tzinfo=VIETNAM_TZ), (date(2026, 3, 13), time(10, 30))),  # Saturday
         (datetime(2026, 3, 11, 3, 5, tzinfo=timezone.utc), (date(2026, 3, 11), time(10, 5))),  # any local zone
     ],
 )
