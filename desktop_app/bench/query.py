@@ -8,7 +8,8 @@ Seeds (once; kept for the next run) the seed's sizes, scaled by ``--scale``:
 then times the queries the app and the history API make, through the real repositories:
   ``daily_ohlc_1y``        one symbol, one year of daily bars            (ohlc_repository.daily_bars)
   ``trades_symbol_day``    one symbol, one trading day of trades         (trade_repository.trades_for_day)
-  ``intraday_minutes_1y``  one symbol, a year aggregated per minute      (trade_repository.minute_bars)
+  ``intraday_minutes_1y``  one symbol, a year of minute bars             (trade_repository.minute_bars)
+  ``intraday_15min_1y``    the same in 15-minute buckets                 (trade_repository.minute_bars)
   ``alert_page``           first page (100) of alerts for a symbol+severity (alert_repository.list_alerts)
 
 Where the data goes: a separate schema, ``bench_query``, with tables built ``LIKE`` the app's own
@@ -21,6 +22,10 @@ seeded: a re-run at the same or a smaller scale reuses it, a larger one reseeds.
 Seeding is server-side ``INSERT … SELECT generate_series`` (no rows cross the wire), in time order
 like live ingestion (trades of all symbols interleaved), with indexes built after the load. This
 module holds SQL of its own only for that scratch seeding; every measured query is a repository's.
+
+Minute bars: the app keeps ``trade_minute_bars`` as it writes trades; here it is built once from the
+seeded trades (``minute_bar_aggregate.refresh_minute_bars``, one half of the symbols per core). A
+seed of version 2 (before the aggregate existed) is upgraded in place: only the bars are built.
 """
 
 from __future__ import annotations
@@ -46,7 +51,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHEMA = "bench_query"
-SEED_VERSION = 2
+SEED_VERSION = 3  # 3: trade_minute_bars
+_UPGRADABLE_VERSIONS = (2,)  # seeds that only lack the minute bars
 FULL_DAILY_SYMBOLS = 400
 DAILY_YEARS = 10
 TRADE_SYMBOLS = 30
@@ -88,6 +94,8 @@ class SeedInfo:
     daily_symbols: int
     seed_s: float
     reused: bool
+    minute_bars_rows: int = 0
+    minute_bars_s: float = 0.0  # time to build the aggregate from the seeded trades
 
 
 def _daily_symbol(i: int) -> str:
@@ -105,10 +113,7 @@ async def _existing_seed(conn: asyncpg.Connection) -> asyncpg.Record | None:
     exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{SCHEMA}.seed_info")
     if not exists:
         return None
-    return await conn.fetchrow(
-        f"SELECT scale, daily_rows, trades_rows, alerts_rows, daily_symbols, seed_s, version "
-        f"FROM {SCHEMA}.seed_info ORDER BY seeded_at DESC LIMIT 1"
-    )
+    return await conn.fetchrow(f"SELECT * FROM {SCHEMA}.seed_info ORDER BY seeded_at DESC LIMIT 1")
 
 
 async def _copy_indexes(conn: asyncpg.Connection, table: str) -> list[str]:
@@ -129,9 +134,36 @@ async def _create_tables(conn: asyncpg.Connection) -> dict[str, list[str]]:
     await conn.execute(
         f"CREATE UNLOGGED TABLE {SCHEMA}.seed_info (scale double precision, daily_rows bigint, "
         f"trades_rows bigint, alerts_rows bigint, daily_symbols int, seed_s double precision, "
-        f"version int, seeded_at timestamptz DEFAULT now())"
+        f"version int, seeded_at timestamptz DEFAULT now(), minute_bars_rows bigint, "
+        f"minute_bars_s double precision)"
     )
     return indexes
+
+
+async def _build_minute_bars(pool: asyncpg.Pool) -> tuple[int, float]:
+    """``trade_minute_bars`` (same columns and key as the app's) from the seeded trades, as the app's
+    writer would have kept it; returns (bars, seconds)."""
+    from desktop_app.database.minute_bar_aggregate import refresh_minute_bars
+
+    started = time.perf_counter()
+    async with pool.acquire() as conn:
+        await conn.execute(f"DROP TABLE IF EXISTS {SCHEMA}.trade_minute_bars")
+        await conn.execute(f"CREATE UNLOGGED TABLE {SCHEMA}.trade_minute_bars "
+                           f"(LIKE public.trade_minute_bars INCLUDING ALL)")
+    symbols = [_trade_symbol(i) for i in range(1, TRADE_SYMBOLS + 1)]
+
+    async def build(part: list[str]) -> None:
+        async with pool.acquire() as conn:
+            await conn.execute("SET synchronous_commit = off")
+            await conn.execute("SET work_mem = '256MB'")
+            await refresh_minute_bars(conn, symbols=part)
+            await conn.execute("RESET work_mem")
+
+    await asyncio.gather(build(symbols[0::2]), build(symbols[1::2]))
+    async with pool.acquire() as conn:
+        await conn.execute(f"VACUUM (ANALYZE) {SCHEMA}.trade_minute_bars")
+        rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.trade_minute_bars")
+    return rows, time.perf_counter() - started
 
 
 def _weekday_offsets(first: date, last: date) -> list[int]:
@@ -213,15 +245,35 @@ async def _seed_alerts(conn: asyncpg.Connection, plan: SeedPlan) -> None:
     )
 
 
+async def _upgrade_seed(pool: asyncpg.Pool, existing: asyncpg.Record, log_to: Callable[[str], None]) -> None:
+    """A seed that only lacks the minute bars (older version, or the table was dropped): build them."""
+    log_to(f"building {SCHEMA}.trade_minute_bars from the {existing['trades_rows']:,} seeded trades…")
+    rows, seconds = await _build_minute_bars(pool)
+    async with pool.acquire() as conn:
+        await conn.execute(f"ALTER TABLE {SCHEMA}.seed_info ADD COLUMN IF NOT EXISTS minute_bars_rows bigint, "
+                           f"ADD COLUMN IF NOT EXISTS minute_bars_s double precision")
+        await conn.execute(f"UPDATE {SCHEMA}.seed_info SET version = $1, minute_bars_rows = $2, minute_bars_s = $3",
+                           SEED_VERSION, rows, seconds)
+    log_to(f"  built {rows:,} minute bars in {seconds:.1f} s")
+
+
 async def ensure_seeded(pool: asyncpg.Pool, scale: float, *, log_to: Callable[[str], None]) -> SeedInfo:
-    """Reuse a seed of at least ``scale`` (same seed version), else (re)seed; returns what's there."""
+    """Reuse a seed of at least ``scale`` (same seed version, or one that only lacks the minute
+    bars: they are built), else (re)seed; returns what's there."""
     async with pool.acquire() as conn:
         existing = await _existing_seed(conn)
-        if existing is not None and existing["version"] == SEED_VERSION and existing["scale"] >= scale - 1e-9:
+        if (existing is not None and existing["version"] in (SEED_VERSION, *_UPGRADABLE_VERSIONS)
+                and existing["scale"] >= scale - 1e-9):
+            has_bars = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{SCHEMA}.trade_minute_bars")
+            if existing["version"] != SEED_VERSION or not has_bars:
+                await _upgrade_seed(pool, existing, log_to)
+                existing = await _existing_seed(conn)
+            assert existing is not None
             return SeedInfo(
                 scale=existing["scale"], daily_rows=existing["daily_rows"], trades_rows=existing["trades_rows"],
                 alerts_rows=existing["alerts_rows"], daily_symbols=existing["daily_symbols"],
                 seed_s=existing["seed_s"], reused=True,
+                minute_bars_rows=existing["minute_bars_rows"], minute_bars_s=existing["minute_bars_s"],
             )
         plan = SeedPlan.for_scale(scale)
         log_to(f"seeding {SCHEMA} at scale {scale:g} (this runs once; later runs reuse it)…")
@@ -234,17 +286,22 @@ async def ensure_seeded(pool: asyncpg.Pool, scale: float, *, log_to: Callable[[s
         await _build_indexes(pool, indexes)
         for table in ("daily_ohlc", "trades", "alerts"):
             await conn.execute(f"VACUUM (ANALYZE) {SCHEMA}.{table}")
+        log_to("  building the minute bars…")
+        minute_rows, minute_s = await _build_minute_bars(pool)
         daily_rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.daily_ohlc")
         trades_rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.trades")
         alerts_rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.alerts")
         seed_s = time.perf_counter() - started
         await conn.execute(
             f"INSERT INTO {SCHEMA}.seed_info (scale, daily_rows, trades_rows, alerts_rows, daily_symbols, "
-            f"seed_s, version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            f"seed_s, version, minute_bars_rows, minute_bars_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             scale, daily_rows, trades_rows, alerts_rows, plan.daily_symbols, seed_s, SEED_VERSION,
+            minute_rows, minute_s,
         )
-    log_to(f"  seeded {daily_rows:,} daily bars, {trades_rows:,} trades, {alerts_rows:,} alerts in {seed_s:.1f} s")
-    return SeedInfo(scale, daily_rows, trades_rows, alerts_rows, plan.daily_symbols, seed_s, reused=False)
+    log_to(f"  seeded {daily_rows:,} daily bars, {trades_rows:,} trades, {alerts_rows:,} alerts, "
+           f"{minute_rows:,} minute bars ({minute_s:.1f} s of it) in {seed_s:.1f} s")
+    return SeedInfo(scale, daily_rows, trades_rows, alerts_rows, plan.daily_symbols, seed_s, reused=False,
+                    minute_bars_rows=minute_rows, minute_bars_s=minute_s)
 
 
 async def _seed_daily_and_alerts(pool: asyncpg.Pool, plan: SeedPlan) -> None:
@@ -311,11 +368,20 @@ async def measure(pool: asyncpg.Pool, info: SeedInfo, *, quick: bool = False) ->
         assert trades, "trades_symbol_day returned nothing"
         return trades
 
+    year_start = datetime.combine(TRADES_YEAR_START, datetime.min.time(), VIETNAM_TZ)
+    year_end = datetime.combine(TRADES_YEAR_END + timedelta(days=1), datetime.min.time(), VIETNAM_TZ)
+
     async def minutes_1y(r: random.Random) -> Any:
         sym = _trade_symbol(r.randint(1, TRADE_SYMBOLS))
-        start = datetime.combine(TRADES_YEAR_START, datetime.min.time(), VIETNAM_TZ)
-        end = datetime.combine(TRADES_YEAR_END + timedelta(days=1), datetime.min.time(), VIETNAM_TZ)
-        return await trade_repository.minute_bars(pool, sym, start, end)
+        bars = await trade_repository.minute_bars(pool, sym, year_start, year_end)
+        assert len(bars), "intraday_minutes_1y returned nothing: trade_minute_bars is not seeded"
+        return bars
+
+    async def minutes_15_1y(r: random.Random) -> Any:
+        sym = _trade_symbol(r.randint(1, TRADE_SYMBOLS))
+        bars = await trade_repository.minute_bars(pool, sym, year_start, year_end, bucket=timedelta(minutes=15))
+        assert len(bars), "intraday_15min_1y returned nothing"
+        return bars
 
     async def alert_page(r: random.Random) -> Any:
         filt = alert_repository.AlertFilter(
@@ -328,7 +394,8 @@ async def measure(pool: asyncpg.Pool, info: SeedInfo, *, quick: bool = False) ->
     plan = {
         "daily_ohlc_1y": (daily_1y, 20 if quick else 200),
         "trades_symbol_day": (trades_day, 10 if quick else 100),
-        "intraday_minutes_1y": (minutes_1y, 3 if quick else 10),
+        "intraday_minutes_1y": (minutes_1y, 3 if quick else 30),
+        "intraday_15min_1y": (minutes_15_1y, 3 if quick else 30),
         "alert_page": (alert_page, 20 if quick else 200),
     }
     out: dict[str, Any] = {}
@@ -372,6 +439,8 @@ async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, 
     result: dict[str, Any] = {
         **figures,
         "trades_rows": info.trades_rows,
+        "minute_bars_rows": info.minute_bars_rows,
+        "minute_bars_build_s": round(info.minute_bars_s, 1),
         "daily_rows": info.daily_rows,
         "alerts_rows": info.alerts_rows,
         "scale_requested": scale,
@@ -385,9 +454,10 @@ async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, 
         return 0
     print(f"bench query  (PostgreSQL {server_version}; seed scale {info.scale:g}"
           f"{', reused' if info.reused else ''}; seeding took {info.seed_s:.1f} s)")
-    print(f"  seeded rows: daily_ohlc {info.daily_rows:,}  trades {info.trades_rows:,}  alerts {info.alerts_rows:,}")
+    print(f"  seeded rows: daily_ohlc {info.daily_rows:,}  trades {info.trades_rows:,}  alerts {info.alerts_rows:,}"
+          f"  minute bars {info.minute_bars_rows:,}")
     print(f"  {'query':<22}{'p50 ms':>10}{'p99 ms':>10}{'runs':>6}")
-    for name in ("daily_ohlc_1y", "trades_symbol_day", "intraday_minutes_1y", "alert_page"):
+    for name in ("daily_ohlc_1y", "trades_symbol_day", "intraday_minutes_1y", "intraday_15min_1y", "alert_page"):
         print(f"  {name:<22}{figures[name + '_ms_p50']:>10.2f}{figures[name + '_ms_p99']:>10.2f}"
               f"{figures[name + '_samples']:>6}")
     return 0
