@@ -166,7 +166,15 @@ class CeilingFloorRule(AlertRule):
 
 class BlockTradeRule(AlertRule):
     """One stock print worth at least the threshold. Futures are skipped: their value is in
-    points x contracts, not VND."""
+    points x contracts, not VND. Auction matches (ATO/ATC) are skipped too: SSI reports the whole
+    auction as one print, which is the sum of many orders, not one party's block."""
+
+    _KINDS = {
+        TradeType.BUY: "active buy",
+        TradeType.SELL: "active sell",
+        TradeType.NEUTRAL: "unclassified",
+        TradeType.PUT_THROUGH: "put-through",
+    }
 
     def __init__(self, min_value_vnd: int) -> None:
         self._min_value = Decimal(min_value_vnd)
@@ -175,14 +183,9 @@ class BlockTradeRule(AlertRule):
         value = classified.value
         if value < self._min_value or trade.exchange == "DERIVATIVES":
             return None
-        kind = {
-            TradeType.BUY: "active buy",
-            TradeType.SELL: "active sell",
-            TradeType.NEUTRAL: "unclassified",
-            TradeType.ATO: "opening auction",
-            TradeType.ATC: "closing auction",
-            TradeType.PUT_THROUGH: "put-through",
-        }[classified.trade_type]
+        kind = self._KINDS.get(classified.trade_type)
+        if kind is None:  # an auction match
+            return None
         return _new_alert(
             trade.symbol,
             BLOCK_TRADE,

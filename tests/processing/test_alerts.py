@@ -100,6 +100,17 @@ def test_block_trade_ignores_futures_whose_value_is_in_points() -> None:
     assert fired(alerts, "block_trade") == []
 
 
+def test_block_trade_skips_auction_matches_but_not_put_throughs() -> None:
+    t = Tape(ref="100000", ceiling=None, floor=None)
+    alerts = alerts_of(
+        t.trade(100_000, 200_000, clock="09:15:00", session=TradingSession.ATO),
+        t.trade(100_000, 200_000, clock="14:45:00", session=TradingSession.ATC),
+        t.trade(100_000, 200_000, clock="14:50:00", session=TradingSession.PUT_THROUGH),
+    )
+    assert fired(alerts, "block_trade") == ["14:50:00"]
+    assert "(put-through)" in alerts[0].message
+
+
 def test_block_trade_threshold_is_configurable() -> None:
     t = Tape(ceiling=None, floor=None)
     processor = MarketDataProcessor(AlertThresholds(block_trade_value_vnd=1_000_000_000))
