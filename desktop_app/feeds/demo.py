@@ -513,10 +513,12 @@ class _DaySimulation:
         moved = np.zeros((n_sec, n), dtype=bool)
         moved[1:] = bid[1:] != bid[:-1]
         active = moved | (counts > 0)
-        self.fair_rows = fair.tolist()
-        self.bid_rows = bid.tolist()
-        self.trade_counts = counts.tolist()
-        self.active = [np.flatnonzero(row).tolist() for row in active]
+        # rows as tuples, not lists: the garbage collector untracks tuples of numbers, so a day's
+        # ~65,000 rows don't make every full collection (a frame-long pause) scan them
+        self.fair_rows = list(map(tuple, fair.tolist()))
+        self.bid_rows = list(map(tuple, bid.tolist()))
+        self.trade_counts = list(map(tuple, counts.tolist()))
+        self.active = [tuple(np.flatnonzero(row).tolist()) for row in active]
         self.basis_noise = g.normal(0.0, 0.25, n_sec).tolist()
         self.fair_now = self.fair_rows[0]
         self.bid_now = self.bid_rows[0]
