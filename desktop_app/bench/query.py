@@ -141,9 +141,10 @@ async def _create_tables(conn: asyncpg.Connection) -> dict[str, list[str]]:
 
 
 async def _build_minute_bars(pool: asyncpg.Pool) -> tuple[int, float]:
-    """``trade_minute_bars`` (same columns and key as the app's) from the seeded trades, as the app's
-    writer would have kept it; returns (bars, seconds)."""
-    from desktop_app.database.minute_bar_aggregate import refresh_minute_bars
+    """``trade_minute_bars`` (same columns and key as the app's) from the seeded trades, laid out as
+    the app's writer leaves it: in time order, all symbols interleaved. Two builders, one half of
+    the symbols each (one per core). Returns (bars, seconds)."""
+    from desktop_app.database.minute_bar_aggregate import MINUTE_BAR_COLUMNS, aggregate_select_sql
 
     started = time.perf_counter()
     async with pool.acquire() as conn:
@@ -151,12 +152,14 @@ async def _build_minute_bars(pool: asyncpg.Pool) -> tuple[int, float]:
         await conn.execute(f"CREATE UNLOGGED TABLE {SCHEMA}.trade_minute_bars "
                            f"(LIKE public.trade_minute_bars INCLUDING ALL)")
     symbols = [_trade_symbol(i) for i in range(1, TRADE_SYMBOLS + 1)]
+    insert = (f"INSERT INTO {SCHEMA}.trade_minute_bars ({', '.join(MINUTE_BAR_COLUMNS)}) "
+              + aggregate_select_sql(f"{SCHEMA}.trades", "id", "symbol = ANY($1::text[])", order_by="minute, symbol"))
 
     async def build(part: list[str]) -> None:
         async with pool.acquire() as conn:
             await conn.execute("SET synchronous_commit = off")
             await conn.execute("SET work_mem = '256MB'")
-            await refresh_minute_bars(conn, symbols=part)
+            await conn.execute(insert, part)
             await conn.execute("RESET work_mem")
 
     await asyncio.gather(build(symbols[0::2]), build(symbols[1::2]))

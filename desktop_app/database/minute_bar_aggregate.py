@@ -37,7 +37,7 @@ from desktop_app.domain import TradeType
 
 __all__ = [
     "MinuteBarBatch", "MINUTE_BAR_COLUMNS", "upsert_minute_bars", "aggregate_copied_trades",
-    "refresh_minute_bars", "minute_floor",
+    "refresh_minute_bars", "minute_floor", "aggregate_select_sql",
 ]
 
 MINUTE_BAR_COLUMNS: tuple[str, ...] = (
@@ -204,7 +204,7 @@ SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::numeric[]
 MINUTE_SQL = "date_bin('1 minute', traded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 
 
-def aggregate_select_sql(source: str, tiebreak: str, where: str = "TRUE") -> str:
+def aggregate_select_sql(source: str, tiebreak: str, where: str = "TRUE", order_by: str = "symbol, minute") -> str:
     """SELECT of minute bars (``MINUTE_BAR_COLUMNS`` order) over rows of ``source`` shaped like
     ``trades``; ``tiebreak`` orders prints of the same microsecond (``id``, or ``ctid`` in
     arrival order for a freshly filled staging table). Open/close come from one ordered array."""
@@ -225,7 +225,7 @@ FROM (
     WHERE trade_type <> 'put_through' AND ({where})
     GROUP BY 1, 2
 ) AS m
-ORDER BY symbol, minute
+ORDER BY {order_by}
 """
 
 

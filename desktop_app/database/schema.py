@@ -144,7 +144,13 @@ trade_minute_bars = Table(
     Column("trades", Integer, nullable=False),
     Column("first_at", DateTime(timezone=True), nullable=False),
     Column("last_at", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("symbol", "minute", name="trade_minute_bars_pkey"),
+    # Covering key: a chart's range is read by an index-only scan, in order, from contiguous leaf
+    # pages, although the live writer stores the rows of all symbols interleaved in time.
+    PrimaryKeyConstraint(
+        "symbol", "minute", name="trade_minute_bars_pkey",
+        postgresql_include=["open", "high", "low", "close", "volume", "buy_volume", "sell_volume",
+                            "neutral_volume", "auction_volume"],
+    ),
 )
 
 # ----------------------------------------------------------------------------- COPY column lists

@@ -1,7 +1,8 @@
 """trade_minute_bars: per-minute aggregate of trades, backfilled from the trades already stored
 
 Generated with ``alembic revision --autogenerate`` from desktop_app/database/schema.py, then
-reviewed: the table and its (symbol, minute) primary key as declared. Added by hand: the backfill,
+reviewed: the table and its (symbol, minute) primary key as declared. Added by hand: the key's
+INCLUDE columns (autogenerate does not render ``postgresql_include`` of a primary key), and the backfill,
 one ``INSERT … SELECT … GROUP BY`` over ``trades`` with the aggregate's semantics (put-through left
 out, ATO/ATC as auction volume, open/close = first/last print by (traded_at, id)). The SQL is
 spelled out here rather than imported, so this revision keeps doing what it did when the app code
@@ -65,7 +66,9 @@ def upgrade() -> None:
     sa.Column('trades', sa.Integer(), nullable=False),
     sa.Column('first_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('symbol', 'minute', name='trade_minute_bars_pkey')
+    sa.PrimaryKeyConstraint('symbol', 'minute', name='trade_minute_bars_pkey',
+                            postgresql_include=['open', 'high', 'low', 'close', 'volume', 'buy_volume',
+                                                'sell_volume', 'neutral_volume', 'auction_volume'])
     )
     # ### end Alembic commands ###
     op.execute(BACKFILL)

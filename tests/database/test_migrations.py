@@ -102,6 +102,12 @@ async def test_seed_columns_and_indexes_are_exact(database_url: str) -> None:
     assert indexes["idx_alerts_time"].endswith("(created_at DESC)")
     assert indexes["idx_alerts_symbol_time"].endswith("(symbol, created_at DESC)")
     assert "UNIQUE" in indexes["daily_ohlc_symbol_date_key"]
+    # autogenerate does not compare a key's INCLUDE list: checked here (index-only chart reads)
+    assert indexes["trade_minute_bars_pkey"].endswith(
+        "(symbol, minute) INCLUDE (open, high, low, close, volume, buy_volume, sell_volume, neutral_volume, "
+        "auction_volume)")
+    assert columns[("trade_minute_bars", "open")] == ("numeric", 12, 2, None, "NO")
+    assert columns[("trade_minute_bars", "minute")][0] == "timestamp with time zone"
 
 
 async def test_migrating_keeps_the_apps_loggers_enabled(empty_database_url: str) -> None:

@@ -102,6 +102,8 @@ async def test_minute_bars_aggregate_in_sql(pool) -> None:
     assert (bars.open[2], bars.close[2], bars.volume[2], bars.neutral_volume[2]) == (119500, 119500, 70, 70)
     assert bars.auction_volume.tolist() == [100, 0, 0, 400]
     assert bars.volume.dtype == np.int64 and len(bars) == 4
+    empty = await trades.minute_bars(pool, "FPT", vn(2025, 3, 16), vn(2025, 3, 17))
+    assert len(empty) == 0 and empty.open.dtype == np.float64
 
 
 async def test_minute_bars_in_wider_buckets_align_on_vietnam_hours(pool) -> None:

@@ -8,6 +8,7 @@ Times come back in Vietnam time.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -53,11 +54,14 @@ ORDER BY traded_at, id
 """
 
 # Minute bars from the aggregate (put-through prints left out, ATO/ATC as auction volume: see
-# ``minute_bar_aggregate``). One minute: the stored rows as they are. Wider buckets (aligned on
-# Vietnam midnight) re-aggregate the minute rows: open/close are the first/last minute's, taken from
-# arrays ordered by minute (both aggregates share one ORDER BY, so PostgreSQL sorts once).
+# ``minute_bar_aggregate``). One minute: the stored rows as they are, by an index-only scan of the
+# covering primary key. Wider buckets (aligned on Vietnam midnight) re-aggregate the minute rows:
+# open/close are the first/last minute's, from arrays ordered by minute (one shared sort).
+# Every bar query yields ten 8-byte columns (int8 epoch, four float8 prices, five int8 volumes),
+# fetched as binary COPY and decoded by numpy in one step (``_decode_bars``): ~70k bars decode in
+# a few ms, where asyncpg records + per-column iteration took ~150 ms.
 _MINUTE_BARS = """
-SELECT extract(epoch FROM minute)::bigint, open::float8, high::float8, low::float8, close::float8,
+SELECT date_part('epoch', minute)::int8, open::float8, high::float8, low::float8, close::float8,
        volume, buy_volume, sell_volume, neutral_volume, auction_volume
 FROM trade_minute_bars
 WHERE symbol = $1 AND minute >= $2 AND minute < $3
@@ -65,7 +69,7 @@ ORDER BY minute
 """
 
 _BUCKET_BARS = """
-SELECT extract(epoch FROM bucket)::bigint, opens[1]::float8, high::float8, low::float8,
+SELECT date_part('epoch', bucket)::int8, opens[1]::float8, high::float8, low::float8,
        closes[cardinality(closes)]::float8,
        volume, buy_volume, sell_volume, neutral_volume, auction_volume
 FROM (
@@ -196,10 +200,8 @@ async def minute_bars(
     require_aware(start, end)
     _require_bucket(bucket)
     if bucket == ONE_MINUTE:
-        rows = await executor.fetch(_MINUTE_BARS, symbol, start, end)
-    else:
-        rows = await executor.fetch(_BUCKET_BARS, symbol, start, end, bucket)
-    return _to_minute_bars(rows)
+        return await _fetch_bars(executor, _MINUTE_BARS, symbol, start, end)
+    return await _fetch_bars(executor, _BUCKET_BARS, symbol, start, end, bucket)
 
 
 async def _minute_bars_from_trades(
@@ -208,7 +210,7 @@ async def _minute_bars_from_trades(
     """``minute_bars`` aggregated from the raw prints (reads every print in range; for checks)."""
     require_aware(start, end)
     _require_bucket(bucket)
-    return _to_minute_bars(await executor.fetch(_MINUTE_BARS_FROM_TRADES, symbol, start, end, bucket))
+    return await _fetch_bars(executor, _MINUTE_BARS_FROM_TRADES, symbol, start, end, bucket)
 
 
 def _require_bucket(bucket: timedelta) -> None:
@@ -216,15 +218,33 @@ def _require_bucket(bucket: timedelta) -> None:
         raise ValueError(f"bucket must be a whole number of minutes, 1 minute to 7 days; got {bucket}")
 
 
-def _to_minute_bars(rows: list) -> MinuteBars:  # type: ignore[type-arg]
-    n = len(rows)
+_BAR_FIELDS = ("minute_epoch_s", "open", "high", "low", "close", "volume", "buy_volume", "sell_volume",
+               "neutral_volume", "auction_volume")
+_FLOAT_FIELDS = frozenset({"open", "high", "low", "close"})
+# One binary COPY tuple of a bar query: int16 field count, then per field int32 length + 8 bytes.
+_BAR_TUPLE = np.dtype([("fields", ">i2")] + [
+    item for name in _BAR_FIELDS
+    for item in ((f"{name}_len", ">i4"), (name, ">f8" if name in _FLOAT_FIELDS else ">i8"))
+])
+_COPY_HEADER_BYTES = 19  # signature (11) + flags (4) + header extension length (4, always 0 here)
+_COPY_TRAILER_BYTES = 2
 
-    def col(i: int, dtype: type) -> np.ndarray:
-        return np.fromiter((r[i] for r in rows), dtype, n)
 
-    return MinuteBars(
-        minute_epoch_s=col(0, np.int64), open=col(1, np.float64), high=col(2, np.float64),
-        low=col(3, np.float64), close=col(4, np.float64), volume=col(5, np.int64),
-        buy_volume=col(6, np.int64), sell_volume=col(7, np.int64),
-        neutral_volume=col(8, np.int64), auction_volume=col(9, np.int64),
-    )
+async def _fetch_bars(executor: Executor, query: str, *args: object) -> MinuteBars:
+    buffer = io.BytesIO()
+    await executor.copy_from_query(query, *args, output=buffer, format="binary")
+    return _decode_bars(buffer.getbuffer())
+
+
+def _decode_bars(data: memoryview) -> MinuteBars:
+    """Binary COPY of a bar query -> arrays (every field NOT NULL and 8 bytes wide, else refused)."""
+    body = data[_COPY_HEADER_BYTES : len(data) - _COPY_TRAILER_BYTES]
+    if len(data) < _COPY_HEADER_BYTES + _COPY_TRAILER_BYTES or len(body) % _BAR_TUPLE.itemsize:
+        raise ValueError(f"unexpected COPY stream for minute bars ({len(data)} bytes)")
+    rows = np.frombuffer(body, _BAR_TUPLE)
+    if len(rows) and ((rows["fields"] != len(_BAR_FIELDS)).any()
+                      or any((rows[f"{name}_len"] != 8).any() for name in _BAR_FIELDS)):
+        raise ValueError("minute bar query returned a NULL or a field that is not 8 bytes")
+    return MinuteBars(**{
+        name: rows[name].astype(np.float64 if name in _FLOAT_FIELDS else np.int64) for name in _BAR_FIELDS
+    })
