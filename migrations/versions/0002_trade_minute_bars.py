@@ -71,6 +71,7 @@ def upgrade() -> None:
                                                 'sell_volume', 'neutral_volume', 'auction_volume'])
     )
     # ### end Alembic commands ###
+    op.execute("SET LOCAL work_mem = '128MB'")  # the backfill sorts all trades once: in memory if it can
     op.execute(BACKFILL)
 
 
