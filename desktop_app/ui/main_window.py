@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self.backfill_factory: Callable[..., Any] | None = None
         self._dialogs: list[QWidget] = []
 
-        self.resizeDocks([self.watchlist_dock], [720], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.watchlist_dock], [760], Qt.Orientation.Horizontal)
         self.resizeDocks([self.alerts_dock], [220], Qt.Orientation.Vertical)
         self.window_state = QSettings(str(settings.home / WINDOW_STATE_FILE), QSettings.Format.IniFormat)
         self.restore_layout()

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from desktop_app.processing.live_stats import MarketStats, SymbolStats
@@ -75,6 +75,15 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 COLUMN_INDEX = {cid: i for i, (cid, _) in enumerate(COLUMNS)}
 _PRICE_COLOURED = {"last", "change", "pct"}
+_BOLD_COLUMNS = {COLUMN_INDEX["symbol"], COLUMN_INDEX["last"]}
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+_FONT = Qt.ItemDataRole.FontRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+RESORT_MS = 1000  # a board re-sorted 10 times a second is unreadable: at most once a second
 
 
 class WatchlistModel(QAbstractTableModel):
@@ -83,6 +92,7 @@ class WatchlistModel(QAbstractTableModel):
         self._symbols: list[str] = list(symbols)
         self._row_of = {s: i for i, s in enumerate(self._symbols)}
         self._stats: dict[str, SymbolStats] = {}
+        self._cache: dict[str, tuple[list[str], list[Any], list[Any]]] = {}
         self.version = 0
         self.rows_changed_last_refresh = 0
         self._bold = QFont()
@@ -101,26 +111,40 @@ class WatchlistModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        """Served from per-row caches built once per stats update: the view asks for every
+        visible cell and role on each repaint, so this must be a lookup, not formatting."""
+        row = index.row()
+        if row < 0:
             return None
-        symbol = self._symbols[index.row()]
-        cid = COLUMNS[index.column()][0]
-        s = self._stats.get(symbol)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(symbol, cid, s)
+        col = index.column()
+        if role == _DISPLAY:
+            return self._cells(row)[0][col]
+        if role == _FOREGROUND:
+            return self._cells(row)[1][col]
         if role == SORT_ROLE:
-            return self._sort_value(symbol, cid, s)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._colour(cid, s)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if cid == "symbol":
-                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.FontRole and cid in ("symbol", "last"):
+            return self._cells(row)[2][col]
+        if role == _ALIGNMENT:
+            return _ALIGN_LEFT if col == 0 else _ALIGN_RIGHT
+        if role == _FONT and col in _BOLD_COLUMNS:
             return self._bold
-        if role == Qt.ItemDataRole.ToolTipRole and s is not None and s.last_update is not None:
-            return f"{symbol} — last print {fmt.vietnam_time(s.last_update)} (Vietnam time)"
+        if role == _TOOLTIP:
+            s = self._stats.get(self._symbols[row])
+            if s is not None and s.last_update is not None:
+                return f"{s.symbol} — last print {fmt.vietnam_time(s.last_update)} (Vietnam time)"
         return None
+
+    def _cells(self, row: int) -> tuple[list[str], list[Any], list[Any]]:
+        symbol = self._symbols[row]
+        cells = self._cache.get(symbol)
+        if cells is None:
+            s = self._stats.get(symbol)
+            cells = (
+                [self._display(symbol, cid, s) for cid, _ in COLUMNS],
+                [self._colour(cid, s) for cid, _ in COLUMNS],
+                [self._sort_value(symbol, cid, s) for cid, _ in COLUMNS],
+            )
+            self._cache[symbol] = cells
+        return cells
 
     # ------------------------------------------------------------------ content
     def symbol_at(self, row: int) -> str:
@@ -136,11 +160,18 @@ class WatchlistModel(QAbstractTableModel):
         """Take the changed snapshots; one ``dataChanged`` per changed row."""
         self.version = version
         rows: list[int] = []
+        full_rows: set[int] = set()  # rows whose static cells (ceiling/floor/ref) changed too
         new: list[SymbolStats] = []
         for s in changed:
             if s.exchange == "DERIVATIVES":
                 continue
+            before = self._stats.get(s.symbol)
+            if before is None or (before.ref_price, before.ceiling, before.floor) != (s.ref_price, s.ceiling, s.floor):
+                row = self._row_of.get(s.symbol)
+                if row is not None:
+                    full_rows.add(row)
             self._stats[s.symbol] = s
+            self._cache.pop(s.symbol, None)
             row = self._row_of.get(s.symbol)
             if row is None:
                 new.append(s)
@@ -153,9 +184,15 @@ class WatchlistModel(QAbstractTableModel):
                 self._row_of[s.symbol] = len(self._symbols)
                 self._symbols.append(s.symbol)
             self.endInsertRows()
-        last_col = len(COLUMNS) - 1
+        # ceiling / floor / reference are fixed for the day: repaint from the symbol's colour on
+        # (the symbol cell is coloured like the price) but skip those three static cells
+        first_live, last_col = COLUMN_INDEX["last"], len(COLUMNS) - 1
         for row in sorted(set(rows)):
-            self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
+            if row in full_rows:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
+            else:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, 0))
+                self.dataChanged.emit(self.index(row, first_live), self.index(row, last_col))
         self.rows_changed_last_refresh = len(set(rows)) + len(new)
 
     # ------------------------------------------------------------------ cells
@@ -220,6 +257,18 @@ class WatchlistModel(QAbstractTableModel):
         return None
 
 
+def board_palette(base: QPalette) -> QPalette:
+    """Dark board colours."""
+    pal = QPalette(base)
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        pal.setColor(group, QPalette.ColorRole.Base, QColor("#101418"))
+        pal.setColor(group, QPalette.ColorRole.AlternateBase, QColor("#161b21"))
+        pal.setColor(group, QPalette.ColorRole.Text, QColor("#e0e0e0"))
+        pal.setColor(group, QPalette.ColorRole.Highlight, QColor("#2d4a6a"))
+        pal.setColor(group, QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    return pal
+
+
 class MarketStrip(QWidget):
     """VN30 index, front-month futures and basis above the board."""
 
@@ -269,7 +318,7 @@ class WatchlistView(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setDynamicSortFilter(True)
+        self.proxy.setDynamicSortFilter(False)  # re-sorted by a 1 s timer, not on every update
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -280,14 +329,16 @@ class WatchlistView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setAlternatingRowColors(True)
-        self.table.setStyleSheet(
-            "QTableView { background: #101418; alternate-background-color: #161b21; color: #e0e0e0;"
-            " gridline-color: #262c33; selection-background-color: #2d4a6a; }"
-            "QHeaderView::section { background: #1d232a; color: #c0c4c8; border: 0; padding: 3px; }"
-        )
+        self.table.setPalette(board_palette(self.table.palette()))  # a palette, not a style
+        self.table.setShowGrid(False)  # sheet: style sheets make every cell paint slow
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # ResizeToContents would
+        header.setStretchLastSection(True)  # re-measure every cell on every update
+        header.setMinimumSectionSize(40)
+        for cid, width in (("symbol", 62), ("volume", 92), ("value", 82), ("foreign_net", 96)):
+            self.table.setColumnWidth(COLUMN_INDEX[cid], width)
+        for cid in ("ceiling", "floor", "ref", "last", "change", "pct", "buy_share"):
+            self.table.setColumnWidth(COLUMN_INDEX[cid], 58)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.strip = MarketStrip()
         box = QVBoxLayout(self)
@@ -298,15 +349,26 @@ class WatchlistView(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
+        self.resort_timer = QTimer(self)
+        self.resort_timer.setInterval(RESORT_MS)
+        self.resort_timer.timeout.connect(self.resort)
+        self._dirty_since_sort = False
 
     def attach(self, stats: StatsSource | None) -> None:
         self.stats = stats
         if stats is None:
             self.timer.stop()
+            self.resort_timer.stop()
         else:
             self.model.version = 0
             self.refresh()
             self.timer.start()
+            self.resort_timer.start()
+
+    def resort(self) -> None:
+        if self._dirty_since_sort:
+            self._dirty_since_sort = False
+            self.proxy.sort(self.proxy.sortColumn(), self.proxy.sortOrder())
 
     def refresh(self) -> None:
         if self.stats is None:
@@ -314,6 +376,7 @@ class WatchlistView(QWidget):
         version, changed = self.stats.changed_since(self.model.version)
         if changed:
             self.model.apply(version, changed)
+            self._dirty_since_sort = True
             self.strip.show_market(self.stats.market())
         elif version != self.model.version:
             self.model.version = version
