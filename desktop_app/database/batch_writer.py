@@ -71,7 +71,8 @@ _ACQUIRE_TIMEOUT_S = 10.0
 
 PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
 EncodedSlice = tuple[bytes, int, "MinuteBarBatch | None"]
-"""COPY bytes of a slice, its row count, and (trades only) the minute bars of those rows."""
+"""COPY bytes of a slice, its row count, and (trades only) the minute bars of those rows — None
+for other tables, or when the rows could not be folded (the flush then aggregates them in SQL)."""
 
 
 # --------------------------------------------------------------------------- table layouts
@@ -486,7 +487,12 @@ class BatchWriter:
         if table != "trades":
             return data, count, None
         bars = MinuteBarBatch()
-        bars.add_trades(encoded)
+        try:
+            bars.add_trades(encoded)
+        except Exception:  # noqa: BLE001 - values the encoder took but Python cannot compare
+            log.exception("cannot fold %d trades into minute bars in Python; the flush aggregates them in SQL",
+                          len(encoded))
+            return data, count, None
         return data, count, bars
 
     def _encode_values(self, table: str, values: Sequence[Any], header: bool,
@@ -547,7 +553,8 @@ class BatchWriter:
                             format="binary",
                         )
                         if table == "trades":  # every slice is done: the COPY consumed them all
-                            await upsert_minute_bars(conn, _merged_bars(table_futures))
+                            await _fold_minute_bars(conn, [f.result() for f in table_futures],
+                                                    layout.column_names)
         except Exception as exc:  # noqa: BLE001 - classified below; the batch is kept either way
             batch = await self._encode_all(pending)
             if _is_transient(exc):
@@ -665,14 +672,17 @@ async def _stream(futures: list[asyncio.Future]):
     yield COPY_TRAILER
 
 
-def _merged_bars(futures: list[asyncio.Future]) -> MinuteBarBatch:
-    """The slices' minute bars merged in slice (= arrival) order: a few dozen bars per slice."""
+async def _fold_minute_bars(conn: asyncpg.Connection, parts: list[EncodedSlice], columns: Sequence[str]) -> None:
+    """Upsert the slices' minute bars merged in slice (= arrival) order (a few dozen bars per
+    slice); if a slice could not be folded in Python, aggregate the batch's COPY bytes in SQL."""
     merged = MinuteBarBatch()
-    for future in futures:
-        bars = future.result()[2]
-        if bars is not None:
-            merged.merge(bars)
-    return merged
+    for _, _, bars in parts:
+        if bars is None:
+            payload = b"".join([COPY_HEADER, *(part[0] for part in parts), COPY_TRAILER])
+            await aggregate_copied_trades(conn, payload, columns)
+            return
+        merged.merge(bars)
+    await upsert_minute_bars(conn, merged)
 
 
 def _as_pool_provider(database: Any) -> PoolProvider:

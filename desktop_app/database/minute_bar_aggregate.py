@@ -248,7 +248,8 @@ async def aggregate_copied_trades(conn: asyncpg.Connection, copy_payload: bytes 
         f"CREATE TEMPORARY TABLE {_STAGING} ON COMMIT DROP AS "
         f"SELECT {', '.join(columns)} FROM trades WITH NO DATA"
     )
-    await conn.copy_to_table(_STAGING, source=copy_payload, columns=list(columns), format="binary")
+    # bytes would be taken for a file name by asyncpg: hand it a memoryview
+    await conn.copy_to_table(_STAGING, source=memoryview(copy_payload), columns=list(columns), format="binary")
     await conn.execute(_INSERT + aggregate_select_sql(_STAGING, "ctid") + _MERGE)
     await conn.execute(f"DROP TABLE {_STAGING}")  # a second payload in the same transaction
 

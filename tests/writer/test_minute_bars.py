@@ -182,3 +182,19 @@ async def test_random_flushes_fresh_and_replayed_equal_the_raw_aggregation(db, t
     await assert_bars_match_raw_trades(db.pool, ["ACB", "FPT", "VNM"])
     total = await db.pool.fetchval("SELECT sum(volume) FROM trade_minute_bars")
     assert total == sum(t.volume for t in trades if t.trade_type is not PT)
+
+
+async def test_prints_python_cannot_fold_are_aggregated_in_sql(db, tmp_path: Path, caplog) -> None:
+    """A price given as text is encoded fine but cannot be compared with Decimals: the flush falls
+    back to aggregating its COPY bytes in SQL, and the bars are still exact."""
+    writer = BatchWriter(db, Journal(tmp_path / "journal", 1 << 30), flush_interval_s=60)
+    await writer.start()
+    odd = ClassifiedTrade("FPT", "104.50", 5, D("522.50"), B, None, None, at(9, 15, 30))  # type: ignore[arg-type]
+    await write_batches(writer, [[print_("FPT", "100.00", 100, B, at(9, 15, 10)), odd,
+                                  print_("FPT", "99.00", 7, S, at(9, 15, 50))]])
+    metrics = await writer.stop()
+    assert metrics.rows_written["trades"] == 3 and metrics.quarantined == 0
+    assert "aggregates them in SQL" in caplog.text
+    assert await stored_bars(db.pool) == {
+        ("FPT", "09:15"): (D("100.00"), D("104.50"), D("99.00"), D("99.00"), 112, 105, 7, 0, 0, 3),
+    }
