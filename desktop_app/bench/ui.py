@@ -16,6 +16,7 @@ offscreen platform when no display is set.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import math
@@ -197,6 +198,7 @@ async def _bench(settings: Settings, window, app) -> dict[str, float]:  # type: 
         window.startup_finished()
         window.charts.set_day(day)
         window.watchlist.select_symbol("FPT") or window.charts.show_symbol("FPT")
+        gc.freeze()  # as GuiController does once started
         pipeline.loop_lag.reset()
         started = time.perf_counter()
         trades0 = pipeline.processor.counters.trades
