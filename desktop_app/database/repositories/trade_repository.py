@@ -8,7 +8,6 @@ Times come back in Vietnam time.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -231,9 +230,13 @@ _COPY_TRAILER_BYTES = 2
 
 
 async def _fetch_bars(executor: Executor, query: str, *args: object) -> MinuteBars:
-    buffer = io.BytesIO()
-    await executor.copy_from_query(query, *args, output=buffer, format="binary")
-    return _decode_bars(buffer.getbuffer())
+    chunks: list[bytes] = []
+
+    async def collect(chunk: bytes) -> None:  # a file object would cost an executor hop per chunk
+        chunks.append(chunk)
+
+    await executor.copy_from_query(query, *args, output=collect, format="binary")
+    return _decode_bars(memoryview(b"".join(chunks)))
 
 
 def _decode_bars(data: memoryview) -> MinuteBars:
