@@ -157,12 +157,15 @@ def _any_dec(v: Any, name: str) -> Decimal | None:
 
 
 # Valid prices (0 < p < MAX_PRICE) by the float SSI sent: the hot path is one type check and one
-# dict lookup. Only validated values enter, so a hit needs no further checks.
+# dict lookup. Only validated values enter, so a hit needs no further checks. Only prices that
+# repeat belong here (tick-grid prices: ~1,200 in a day): a value that changes with every print
+# (AvgPrice) would grow it 50x, and a lookup in a dict that no longer fits the CPU cache costs a
+# memory miss or three on every field of every message.
 _PRICES: dict[float, Decimal] = {}
 
 
 def _price_slow(v: Any, name: str, required: bool) -> Decimal | None:
-    if type(v) is float and 0.0 < v < _MAX_PRICE_F:  # a cache miss (e.g. AvgPrice): one step
+    if type(v) is float and 0.0 < v < _MAX_PRICE_F:  # a cache miss (a price not seen yet): one step
         d = Decimal(int(v)) if v.is_integer() else Decimal(repr(v))
         if len(_PRICES) >= _CACHE_LIMIT:
             _PRICES.clear()
@@ -200,6 +203,13 @@ def _opt_price(v: Any, name: str) -> Decimal | None:
     elif v is None:
         return None
     return _price_slow(v, name, False)
+
+
+def _opt_price_uncached(v: Any, name: str) -> Decimal | None:
+    """``_opt_price`` for a value that rarely repeats (AvgPrice): converted, kept out of _PRICES."""
+    if type(v) is float and 0.0 < v < _MAX_PRICE_F:
+        return Decimal(int(v)) if v.is_integer() else Decimal(repr(v))
+    return _opt_price(v, name)
 
 
 def _value(v: Any, name: str) -> Decimal:
@@ -356,7 +366,10 @@ def _status(v: Any) -> str | None:
 # --------------------------------------------------------------------------- dates and times
 
 _DATES: dict[str, date] = {}
-_STAMPS: dict[tuple[str, str], tuple[date, datetime]] = {}
+# TradingDate text -> Time text -> (date, datetime), validated. Two levels rather than one dict
+# keyed by a (date, time) tuple: no tuple to build and hash per message, and the fast paths read
+# it with two plain lookups.
+_STAMPS: dict[str, dict[str, tuple[date, datetime]]] = {}
 
 
 def _parse_date(text: str) -> date:
@@ -386,9 +399,11 @@ def _parse_stamp(dtext: Any, ttext: Any) -> tuple[date, datetime]:
         if dtext is None or ttext is None or dtext is _MISSING or ttext is _MISSING:
             raise InvalidMessage("missing_field", "TradingDate/Time is missing")
         raise InvalidMessage("bad_time", "TradingDate/Time is not text")
-    cached = _STAMPS.get((dtext, ttext))
-    if cached is not None:
-        return cached
+    times = _STAMPS.get(dtext)
+    if times is not None:
+        cached = times.get(ttext)
+        if cached is not None:
+            return cached
     d = _parse_date(dtext)
     t = ttext.strip()
     try:
@@ -403,9 +418,13 @@ def _parse_stamp(dtext: Any, ttext: Any) -> tuple[date, datetime]:
         stamp = datetime(d.year, d.month, d.day, int(t[0:2]), int(t[3:5]), int(t[6:8]), micro, VIETNAM_TZ)
     except ValueError:
         raise InvalidMessage("bad_time", f"Time is not HH:MM:SS: {ttext[:30]!r}") from None
-    if len(_STAMPS) >= _CACHE_LIMIT:
-        _STAMPS.clear()
-    _STAMPS[(dtext, ttext)] = (d, stamp)
+    if times is None:
+        if len(_STAMPS) >= 64:  # one entry per trading day seen
+            _STAMPS.clear()
+        times = _STAMPS[dtext] = {}
+    elif len(times) >= _CACHE_LIMIT:
+        times.clear()
+    times[ttext] = (d, stamp)
     return d, stamp
 
 
@@ -449,7 +468,7 @@ def _trade(c: dict[str, Any], symbol: str, exchange: str, d: date, ts: datetime,
     prices = _PRICES
     price = (type(last_price) is float and prices.get(last_price)) or _price(_req(c, "LastPrice"), "LastPrice")
     ref, ceiling, floor = g("RefPrice"), g("Ceiling"), g("Floor")
-    high, low, avg = g("Highest"), g("Lowest"), g("AvgPrice")
+    high, low = g("Highest"), g("Lowest")
     side = g("Side")
     return _new_trade(
         symbol,
@@ -465,7 +484,7 @@ def _trade(c: dict[str, Any], symbol: str, exchange: str, d: date, ts: datetime,
         (type(floor) is float and prices.get(floor)) or _opt_price(floor, "Floor"),
         (type(high) is float and prices.get(high)) or _opt_price(high, "Highest"),
         (type(low) is float and prices.get(low)) or _opt_price(low, "Lowest"),
-        (type(avg) is float and prices.get(avg)) or _opt_price(avg, "AvgPrice"),
+        _opt_price_uncached(g("AvgPrice"), "AvgPrice"),
         session,
         _SIDES.get(side) if type(side) is str else None,
     )
@@ -475,37 +494,55 @@ _BID_KEYS = tuple((f"BidPrice{i}", f"BidVol{i}") for i in range(1, 11))
 _ASK_KEYS = tuple((f"AskPrice{i}", f"AskVol{i}") for i in range(1, 11))
 
 
-# Book levels repeat from one quote to the next (only the level that traded changes), so the
-# validated PriceLevel for a (price, volume) pair of JSON floats is cached.
-_LEVELS: dict[tuple[float, float], PriceLevel] = {}
+# Book levels repeat from one quote to the next (only the level that traded changes) and come back
+# all day, so the validated PriceLevel for a (price, volume) pair of JSON floats is cached, by price
+# then by volume: no key tuple to build and hash, and the outer dict (one entry per price on the
+# grid) stays small and hot.
+_LEVELS: dict[float, dict[float, PriceLevel]] = {}
+_level_count = 0
 
 
-def _level(p: Any, v: Any, price_key: str, volume_key: str) -> PriceLevel | None:
-    """One book level; None for an empty one (price 0 / null), which ends the side."""
+def _level(p: Any, v: Any, keys: tuple[str, str]) -> PriceLevel | None:
+    """One book level; None for an empty one (price 0 / null), which ends the side.
+
+    ``keys`` (price key, volume key) only name the fields in a rejection.
+    """
     floats = type(p) is float and type(v) is float
     if floats:
-        level = _LEVELS.get((p, v))
-        if level is not None:
-            return level
+        by_volume = _LEVELS.get(p)
+        if by_volume is not None:
+            level = by_volume.get(v)
+            if level is not None:
+                return level
     if p is None or (type(p) is not str and p == 0):
         return None
-    price = _opt_price(p, price_key)
+    price = _opt_price(p, keys[0])
     if price is None:
         return None
-    level = _new_level(price, _volume(0 if v is None else v, volume_key))
+    level = _new_level(price, _volume(0 if v is None else v, keys[1]))
     if floats:
-        if len(_LEVELS) >= _CACHE_LIMIT:
-            _LEVELS.clear()
-        _LEVELS[(p, v)] = level
+        _cache_level(p, v, level)
     return level
+
+
+def _cache_level(p: float, v: float, level: PriceLevel) -> None:
+    global _level_count
+    if _level_count >= _CACHE_LIMIT:
+        _LEVELS.clear()
+        _level_count = 0
+    by_volume = _LEVELS.get(p)
+    if by_volume is None:
+        by_volume = _LEVELS[p] = {}
+    by_volume[v] = level
+    _level_count += 1
 
 
 def _side_levels(c: dict[str, Any], keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
     """Levels best first, up to the first empty one (a book has no gaps; HOSE fills 3 of 10)."""
     levels = []
     g = c.get
-    for pk, vk in keys:
-        level = _level(g(pk), g(vk), pk, vk)
+    for pair in keys:
+        level = _level(g(pair[0]), g(pair[1]), pair)
         if level is None:
             break
         levels.append(level)
@@ -526,17 +563,28 @@ def _header(c: dict[str, Any]) -> tuple[str, str, date, datetime, TradingSession
 # One C-level itemgetter call fetches every field; header values come from the caches the full
 # path fills; anything new, missing or unusual returns None and the full path decides.
 
-_TRADE_FIELDS = itemgetter(
+
+def _orjson_keys(*names: str) -> tuple[str, ...]:
+    """``names`` as the very str objects orjson hands out as dict keys.
+
+    WHY: orjson keeps one str object per short key it has decoded, so a dict key looked up with
+    that same object matches on identity instead of comparing characters (~40% cheaper for the
+    19 keys of a quote). Merely an optimisation: should orjson hand out other objects one day,
+    lookups compare by value as usual and give the same results.
+    """
+    return tuple(orjson.loads(orjson.dumps(dict.fromkeys(names))))
+
+
+_TRADE_FIELDS = itemgetter(*_orjson_keys(
     "Symbol", "TradingDate", "Time", "Exchange", "TradingSession", "LastPrice", "LastVol", "TotalVol",
     "TotalVal", "RefPrice", "Ceiling", "Floor", "Highest", "Lowest", "AvgPrice", "Side",
-)
-_QUOTE_FIELDS = itemgetter(
+))
+_QUOTE_FIELDS = itemgetter(*_orjson_keys(
     "Symbol", "TradingDate", "Time", "Exchange", "TradingSession",
     "BidPrice1", "BidVol1", "BidPrice2", "BidVol2", "BidPrice3", "BidVol3", "BidPrice4",
     "AskPrice1", "AskVol1", "AskPrice2", "AskVol2", "AskPrice3", "AskVol3", "AskPrice4",
-)
-_BID3 = _BID_KEYS[:3]
-_ASK3 = _ASK_KEYS[:3]
+))
+_FAST_SIDES: dict[Any, Side | None] = {**_SIDES, None: None}
 
 
 def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
@@ -544,9 +592,10 @@ def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
         (sym, dtext, ttext, exch, sess, last_price, last_vol, total_vol, total_val,
          ref, ceiling, floor, high, low, avg, side) = _TRADE_FIELDS(c)
         symbol = _SYMBOLS[sym]
-        d, ts = _STAMPS[(dtext, ttext)]
+        d, ts = _STAMPS[dtext][ttext]
         exchange = _EXCHANGES[exch]
         session = _SESSIONS[sess]
+        side = _FAST_SIDES[side]
     except (KeyError, TypeError):
         return None
     if not (
@@ -560,6 +609,7 @@ def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
     price = get(last_price)
     if price is None:
         return None
+    # Each optional price: the cached Decimal, else the one-call general conversion (None, 0, ...).
     ref_d = get(ref) if type(ref) is float else None
     if ref_d is None:
         ref_d = _opt_price(ref, "RefPrice")
@@ -575,57 +625,53 @@ def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
     low_d = get(low) if type(low) is float else None
     if low_d is None:
         low_d = _opt_price(low, "Lowest")
-    avg_d = get(avg) if type(avg) is float else None
-    if avg_d is None:
+    if type(avg) is float and 0.0 < avg < _MAX_PRICE_F:  # a new value with nearly every print
+        avg_d = Decimal(int(avg)) if avg.is_integer() else Decimal(repr(avg))
+    else:
         avg_d = _opt_price(avg, "AvgPrice")
     return (
         _new_trade(
             symbol, exchange, d, ts, price, int(last_vol), int(total_vol),
             Decimal(int(total_val)) if total_val.is_integer() else Decimal(repr(total_val)),
-            ref_d, ceiling_d, floor_d, high_d, low_d, avg_d, session,
-            _SIDES.get(side) if type(side) is str else None,
+            ref_d, ceiling_d, floor_d, high_d, low_d, avg_d, session, side,
         ),
     )
 
 
-def _book_side(values: tuple[Any, ...], names: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
-    """Up to 3 levels from (p1, v1, p2, v2, p3, v3), best first, stopping at the first empty one.
-
-    Usually two of the three are cached (one level changed since the last quote).
-    """
-    p1, v1, p2, v2, p3, v3 = values
-    get = _LEVELS.get
-    first = get((p1, v1)) if type(p1) is float and type(v1) is float else None
+def _top3(p1: Any, v1: Any, p2: Any, v2: Any, p3: Any, v3: Any,
+          keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
+    """Up to 3 levels, best first, stopping at the first empty one (usually all from the cache)."""
+    first = _level(p1, v1, keys[0])
     if first is None:
-        first = _level(p1, v1, *names[0])
-        if first is None:
-            return ()
-    second = get((p2, v2)) if type(p2) is float and type(v2) is float else None
+        return ()
+    second = _level(p2, v2, keys[1])
     if second is None:
-        second = _level(p2, v2, *names[1])
-        if second is None:
-            return (first,)
-    third = get((p3, v3)) if type(p3) is float and type(v3) is float else None
+        return (first,)
+    third = _level(p3, v3, keys[2])
     if third is None:
-        third = _level(p3, v3, *names[2])
-        if third is None:
-            return (first, second)
+        return (first, second)
     return (first, second, third)
+
+
+_BID3 = _BID_KEYS[:3]
+_ASK3 = _ASK_KEYS[:3]
 
 
 def _fast_x_quote(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
     try:
-        v = _QUOTE_FIELDS(c)
-        symbol = _SYMBOLS[v[0]]
-        d, ts = _STAMPS[(v[1], v[2])]
-        exchange = _EXCHANGES[v[3]]
-        session = _SESSIONS[v[4]]
-        if v[11] != 0 or v[18] != 0:  # a deeper book: the full path reads all 10 levels
-            return None
-        bids = _book_side(v[5:11], _BID3)
-        asks = _book_side(v[12:18], _ASK3)
+        (sym, dtext, ttext, exch, sess, bp1, bv1, bp2, bv2, bp3, bv3, bp4,
+         ap1, av1, ap2, av2, ap3, av3, ap4) = _QUOTE_FIELDS(c)
+        symbol = _SYMBOLS[sym]
+        d, ts = _STAMPS[dtext][ttext]
+        exchange = _EXCHANGES[exch]
+        session = _SESSIONS[sess]
     except (KeyError, TypeError):
         return None
+    if bp4 != 0 or ap4 != 0:  # a deeper book: the full path reads all 10 levels
+        return None
+    # A bad level raises here exactly as the full path would: the header it checks first is valid.
+    bids = _top3(bp1, bv1, bp2, bv2, bp3, bv3, _BID3)
+    asks = _top3(ap1, av1, ap2, av2, ap3, av3, _ASK3)
     return (_new_quote(symbol, exchange, d, ts, bids, asks, session),)
 
 
