@@ -13,7 +13,7 @@ from abc import ABC
 from collections import deque
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from desktop_app.config import AlertThresholds
 from desktop_app.domain import (
@@ -31,6 +31,11 @@ from desktop_app.processing.foreign import ForeignFlowUpdate
 from desktop_app.processing.market_time import market_seconds
 
 _new_alert = fast_constructor(Alert)
+# Enum members read through their class cost ~0.1 us each (EnumType attribute lookup); the hooks
+# below run on every print, so they compare against module constants instead.
+_CONTINUOUS = TradingSession.CONTINUOUS
+_BUY = TradeType.BUY
+_SELL = TradeType.SELL
 
 CEILING_HIT = "ceiling_hit"
 FLOOR_HIT = "floor_hit"
@@ -136,7 +141,7 @@ class CeilingFloorRule(AlertRule):
     the opening/closing match price says nothing about one-sided pressure during the day."""
 
     def on_trade(self, trade: Trade, classified: ClassifiedTrade) -> Alert | None:
-        if trade.session is not TradingSession.CONTINUOUS:
+        if trade.session is not _CONTINUOUS:
             return None
         price = trade.price
         ceiling = trade.ceiling
@@ -303,15 +308,16 @@ class ActiveImbalanceRule(AlertRule):
 
     def on_trade(self, trade: Trade, classified: ClassifiedTrade) -> Alert | None:
         trade_type = classified.trade_type
-        if trade_type is TradeType.BUY:
+        if trade_type is _BUY:
             buy, sell = classified.volume, 0
-        elif trade_type is TradeType.SELL:
+        elif trade_type is _SELL:
             buy, sell = 0, classified.volume
         else:
             return None
-        window = self._windows.get(trade.symbol)
+        symbol = trade.symbol
+        window = self._windows.get(symbol)
         if window is None:
-            window = self._windows[trade.symbol] = _ImbalanceWindow()
+            window = self._windows[symbol] = _ImbalanceWindow()
         now = market_seconds(trade.timestamp)
         buckets = window.buckets
         if buckets and now <= buckets[-1][0]:
@@ -321,18 +327,20 @@ class ActiveImbalanceRule(AlertRule):
             now = bucket[0]
         else:
             buckets.append([now, buy, sell])
-        window.buy += buy
-        window.sell += sell
+        window_buy = window.buy + buy
+        window_sell = window.sell + sell
         start = now - self._window_s
         while buckets[0][0] <= start:
             _, old_buy, old_sell = buckets.popleft()
-            window.buy -= old_buy
-            window.sell -= old_sell
-        total = window.buy + window.sell
+            window_buy -= old_buy
+            window_sell -= old_sell
+        window.buy = window_buy
+        window.sell = window_sell
+        total = window_buy + window_sell
         if total < self._min_shares:
             return None
-        share = window.buy / total
-        if self._low < share < self._high or self.cooldown.active(trade.symbol, ACTIVE_IMBALANCE, now):
+        share = window_buy / total
+        if self._low < share < self._high or self.cooldown.active(symbol, ACTIVE_IMBALANCE, now):
             return None
         side = "active buying" if share >= self._high else "active selling"
         dominant = share if share >= self._high else 1.0 - share
@@ -407,13 +415,20 @@ class AlertEngine:
         return fired
 
     def on_foreign(self, update: ForeignFlowUpdate) -> list[Alert]:
-        return self._gate([rule.on_foreign(update) for rule in self._foreign_rules])
+        fired = []
+        for rule in self._foreign_rules:
+            alert = rule.on_foreign(update)
+            if alert is not None and self._admit(alert):
+                fired.append(alert)
+        return fired
 
     def on_basis(self, point: BasisPoint, previous: BasisPoint | None) -> list[Alert]:
-        return self._gate([rule.on_basis(point, previous) for rule in self._basis_rules])
-
-    def _gate(self, candidates: Iterable[Alert | None]) -> list[Alert]:
-        return [a for a in candidates if a is not None and self._admit(a)]
+        fired = []
+        for rule in self._basis_rules:
+            alert = rule.on_basis(point, previous)
+            if alert is not None and self._admit(alert):
+                fired.append(alert)
+        return fired
 
     def _admit(self, alert: Alert) -> bool:
         if self._cooldown.admit(alert.symbol, alert.alert_type, market_seconds(alert.timestamp)):

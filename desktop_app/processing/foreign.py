@@ -38,6 +38,9 @@ class ForeignFlowUpdate:
         return self.window_buy_volume - self.window_sell_volume
 
 
+_new_update = fast_constructor(ForeignFlowUpdate)
+
+
 class _Flow:
     __slots__ = ("trading_date", "last", "samples")
 
@@ -124,4 +127,4 @@ class ForeignFlowTracker:
             room.current_room,
             room.timestamp,
         )
-        return ForeignFlowUpdate(data, window_buy, window_sell)
+        return _new_update(data, window_buy, window_sell)

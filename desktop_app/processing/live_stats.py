@@ -27,6 +27,11 @@ from desktop_app.domain import (
 )
 
 _HUNDRED = Decimal(100)
+# Module constants: an enum member read through its class costs ~0.1 us (on_trade runs per print).
+_BUY = TradeType.BUY
+_SELL = TradeType.SELL
+_NEUTRAL = TradeType.NEUTRAL
+_PUT_THROUGH = TradeType.PUT_THROUGH
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,13 +302,13 @@ class LiveStats:
         state.total_volume = trade.total_volume
         state.total_value = trade.total_value
         trade_type = classified.trade_type
-        if trade_type is TradeType.BUY:
+        if trade_type is _BUY:
             state.buy += volume
-        elif trade_type is TradeType.SELL:
+        elif trade_type is _SELL:
             state.sell += volume
-        elif trade_type is TradeType.NEUTRAL:
+        elif trade_type is _NEUTRAL:
             state.neutral += volume
-        elif trade_type is TradeType.PUT_THROUGH:
+        elif trade_type is _PUT_THROUGH:
             state.put_through += volume
         else:
             state.auction += volume
@@ -312,10 +317,14 @@ class LiveStats:
         state.version = self._version
 
     def on_quote(self, quote: Quote) -> None:
-        state = self._state(quote.symbol)
+        state = self._symbols.get(quote.symbol)
+        if state is None:
+            state = self._symbols[quote.symbol] = _SymbolState(quote.symbol)
         state.exchange = quote.exchange
-        state.bid = quote.bids[0].price if quote.bids else None
-        state.ask = quote.asks[0].price if quote.asks else None
+        bids = quote.bids
+        asks = quote.asks
+        state.bid = bids[0].price if bids else None
+        state.ask = asks[0].price if asks else None
         state.last_update = quote.timestamp
         self._version += 1
         state.version = self._version
