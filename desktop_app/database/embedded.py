@@ -146,6 +146,7 @@ class EmbeddedPostgres:
             if self._info is not None:
                 return self._info
             with self._file_lock():
+                self._make_binaries_reachable()
                 self._ensure_initialised()
                 port = self._ensure_running()
                 self._ensure_database(port)
@@ -257,6 +258,21 @@ class EmbeddedPostgres:
         if not traverse:
             return
         for parent in path.absolute().parents:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                parent.chmod(mode | 0o001)
+
+    def _make_binaries_reachable(self) -> None:
+        """As root: the system user must be able to enter the folders holding the binaries.
+
+        A virtualenv under a private folder (``mktemp -d`` is 0700, so is ``/root``) would
+        otherwise make ``initdb`` fail with "permission denied". Same policy as for the data dir:
+        parents get ``o+x`` only (enter, not list).
+        """
+        if os.geteuid() != 0:
+            return
+        install_root = self._bin.parent  # pginstall*/ holds bin/, lib/ and share/
+        for parent in (install_root, *install_root.absolute().parents):
             mode = parent.stat().st_mode
             if not mode & 0o001:
                 parent.chmod(mode | 0o001)

