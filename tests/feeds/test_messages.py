@@ -270,3 +270,33 @@ def test_warm_caches_do_not_let_a_bad_field_through(data_type: str, change: dict
     good = ACB_TRADE if data_type == "X-TRADE" else quote_content()
     parse_envelope(envelope(data_type, good))  # everything else in the message is now cached
     assert rejection(envelope(data_type, dict(good, **change))) == kind
+
+
+def test_cached_book_levels_keep_price_and_volume_apart() -> None:
+    """Levels come from a cache keyed by price then volume: a new volume at a known price, or a
+    known volume at a new price, is its own level; JSON integers read like the same floats."""
+    parse_envelope(envelope("X-QUOTE", quote_content()))  # 22950 x 1000 etc. are now cached
+    (quote,) = parse_envelope(envelope("X-QUOTE", quote_content(BidVol1=1500.0, AskPrice1=22990.0)))
+    assert [(lv.price, lv.volume) for lv in quote.bids] == [(22950, 1500), (22900, 2000), (22850, 3000)]
+    assert [(lv.price, lv.volume) for lv in quote.asks] == [(22990, 500), (23050, 1000), (23100, 1500)]
+    (as_ints,) = parse_envelope(envelope("X-QUOTE", quote_content(BidPrice1=22950, BidVol1=1500)))
+    assert as_ints.bids == quote.bids and as_ints.bids[0].volume.__class__ is int
+
+
+def test_json_booleans_never_pass_as_cached_numbers() -> None:
+    """Python hashes and compares true/false like 1/0; a cache hit must not make them numbers."""
+    parse_envelope(envelope("X-QUOTE", quote_content(BidPrice1=1.0, BidVol1=1.0, BidPrice2=0.0)))
+    parse_envelope(envelope("X-TRADE", dict(ACB_TRADE, RefPrice=1.0)))  # 1.0 is a cached price now
+    assert rejection(envelope("X-QUOTE", quote_content(BidPrice1=True, BidVol1=1.0, BidPrice2=0.0))) == "bad_value"
+    assert rejection(envelope("X-QUOTE", quote_content(BidPrice1=1.0, BidVol1=True, BidPrice2=0.0))) == "bad_value"
+    assert rejection(envelope("X-TRADE", dict(ACB_TRADE, RefPrice=True))) == "bad_value"
+    assert rejection(envelope("X-TRADE", dict(ACB_TRADE, LastVol=True))) == "bad_value"
+
+
+def test_avg_price_is_exact_whether_new_or_repeated() -> None:
+    """AvgPrice changes with nearly every print, so it is converted each time (not cached)."""
+    prices = [22927.93, 22927.9, 22928.0, 22927.93]
+    avgs = [parse_envelope(envelope("X-TRADE", dict(ACB_TRADE, AvgPrice=p)))[0].avg_price for p in prices]
+    assert [str(a) for a in avgs] == ["22927.93", "22927.9", "22928", "22927.93"]
+    assert parse_envelope(envelope("X-TRADE", dict(ACB_TRADE, AvgPrice=0.0)))[0].avg_price is None
+    assert rejection(envelope("X-TRADE", dict(ACB_TRADE, AvgPrice=2e9))) == "bad_value"
