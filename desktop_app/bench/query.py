@@ -12,322 +12,51 @@ then times the queries the app and the history API make, through the real reposi
   ``intraday_15min_1y``    the same in 15-minute buckets                 (trade_repository.minute_bars)
   ``alert_page``           first page (100) of alerts for a symbol+severity (alert_repository.list_alerts)
 
-Where the data goes: a separate schema, ``bench_query``, with tables built ``LIKE`` the app's own
-(same columns, same indexes, read from the catalog so they follow ``schema.py``), so the user's
-data is never touched; the benchmark's pool sets ``search_path = bench_query, public`` so the
-unmodified repositories read the seeded tables. The tables are UNLOGGED (scratch data: faster to
-seed, no WAL; query plans and reads are the same). ``bench_query.seed_info`` records what was
-seeded: a re-run at the same or a smaller scale reuses it, a larger one reseeds.
-
-Seeding is server-side ``INSERT … SELECT generate_series`` (no rows cross the wire), in time order
-like live ingestion (trades of all symbols interleaved), with indexes built after the load. This
-module holds SQL of its own only for that scratch seeding; every measured query is a repository's.
-
-Minute bars: the app keeps ``trade_minute_bars`` as it writes trades; here it is built once from the
-seeded trades (``minute_bar_aggregate.refresh_minute_bars``, one half of the symbols per core). A
-seed of version 2 (before the aggregate existed) is upgraded in place: only the bars are built.
+Where the data goes: a separate schema, ``bench_query``, seeded (and reused by later runs) by
+``desktop_app.database.query_bench_seed``, so the user's data is never touched; the benchmark's
+pool reads it first, so the unmodified repositories query the seed. This module holds no SQL: it
+orchestrates, times and prints; every measured query is a repository's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import random
 import statistics
 import sys
 import time
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import asyncpg
 
+from desktop_app.database.query_bench_seed import (
+    DAILY_END,
+    DAILY_YEARS,
+    SCHEMA,
+    SEED_VERSION,
+    TRADE_SYMBOLS,
+    TRADES_YEAR_END,
+    TRADES_YEAR_START,
+    SeedInfo,
+    daily_symbol,
+    ensure_seeded,
+    open_bench_pool,
+    trade_symbol,
+)
+from desktop_app.database.server_version import server_version
 from desktop_app.domain import VIETNAM_TZ
 
 if TYPE_CHECKING:
     from desktop_app.config import Settings
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "run_query_bench", "measure", "ALERT_PAGE",
+    # the seed's names, for callers (tests) that look at the seeded data
+    "SCHEMA", "SEED_VERSION", "TRADES_YEAR_START", "TRADES_YEAR_END", "open_bench_pool", "ensure_seeded",
+]
 
-SCHEMA = "bench_query"
-SEED_VERSION = 3  # 3: trade_minute_bars
-_UPGRADABLE_VERSIONS = (2,)  # seeds that only lack the minute bars
-FULL_DAILY_SYMBOLS = 400
-DAILY_YEARS = 10
-TRADE_SYMBOLS = 30
-FULL_TRADES_PER_SYMBOL_DAY = 2300
-FULL_ALERTS = 100_000
-DAILY_END = date(2025, 12, 31)  # fixed, so a reused seed and a fresh one are the same data
-TRADES_YEAR_START = date(2025, 1, 1)
-TRADES_YEAR_END = date(2025, 12, 31)
-ALERT_TYPES = (
-    ("ceiling_hit", "warning"), ("floor_hit", "warning"), ("block_trade", "info"),
-    ("foreign_surge", "warning"), ("active_imbalance", "info"),
-)
 ALERT_PAGE = 100
-
-
-@dataclass(frozen=True, slots=True)
-class SeedPlan:
-    scale: float
-    daily_symbols: int
-    trades_per_symbol_day: int
-    alerts: int
-
-    @classmethod
-    def for_scale(cls, scale: float) -> "SeedPlan":
-        return cls(
-            scale=scale,
-            daily_symbols=max(1, round(FULL_DAILY_SYMBOLS * scale)),
-            trades_per_symbol_day=max(1, round(FULL_TRADES_PER_SYMBOL_DAY * scale)),
-            alerts=max(10, round(FULL_ALERTS * scale)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SeedInfo:
-    scale: float
-    daily_rows: int
-    trades_rows: int
-    alerts_rows: int
-    daily_symbols: int
-    seed_s: float
-    reused: bool
-    minute_bars_rows: int = 0
-    minute_bars_s: float = 0.0  # time to build the aggregate from the seeded trades
-
-
-def _daily_symbol(i: int) -> str:
-    return f"D{i:04d}"
-
-
-def _trade_symbol(i: int) -> str:
-    return f"T{i:02d}"
-
-
-# --------------------------------------------------------------------------- seeding
-
-
-async def _existing_seed(conn: asyncpg.Connection) -> asyncpg.Record | None:
-    exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{SCHEMA}.seed_info")
-    if not exists:
-        return None
-    return await conn.fetchrow(f"SELECT * FROM {SCHEMA}.seed_info ORDER BY seeded_at DESC LIMIT 1")
-
-
-async def _copy_indexes(conn: asyncpg.Connection, table: str) -> list[str]:
-    """The app table's index definitions, retargeted at the bench table (same names, other schema)."""
-    rows = await conn.fetch(
-        "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1", table
-    )
-    return [r["indexdef"].replace(f" ON public.{table} ", f" ON {SCHEMA}.{table} ") for r in rows]
-
-
-async def _create_tables(conn: asyncpg.Connection) -> dict[str, list[str]]:
-    await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-    await conn.execute(f"CREATE SCHEMA {SCHEMA}")
-    indexes: dict[str, list[str]] = {}
-    for table in ("daily_ohlc", "trades", "alerts"):
-        await conn.execute(f"CREATE UNLOGGED TABLE {SCHEMA}.{table} (LIKE public.{table} INCLUDING DEFAULTS)")
-        indexes[table] = await _copy_indexes(conn, table)
-    await conn.execute(
-        f"CREATE UNLOGGED TABLE {SCHEMA}.seed_info (scale double precision, daily_rows bigint, "
-        f"trades_rows bigint, alerts_rows bigint, daily_symbols int, seed_s double precision, "
-        f"version int, seeded_at timestamptz DEFAULT now(), minute_bars_rows bigint, "
-        f"minute_bars_s double precision)"
-    )
-    return indexes
-
-
-async def _build_minute_bars(pool: asyncpg.Pool) -> tuple[int, float]:
-    """``trade_minute_bars`` (same columns and key as the app's) from the seeded trades, laid out as
-    the app's writer leaves it: in time order, all symbols interleaved. Two builders, one half of
-    the symbols each (one per core). Returns (bars, seconds)."""
-    from desktop_app.database.minute_bar_aggregate import MINUTE_BAR_COLUMNS, aggregate_select_sql
-
-    started = time.perf_counter()
-    async with pool.acquire() as conn:
-        await conn.execute(f"DROP TABLE IF EXISTS {SCHEMA}.trade_minute_bars")
-        await conn.execute(f"CREATE UNLOGGED TABLE {SCHEMA}.trade_minute_bars "
-                           f"(LIKE public.trade_minute_bars INCLUDING ALL)")
-    symbols = [_trade_symbol(i) for i in range(1, TRADE_SYMBOLS + 1)]
-    insert = (f"INSERT INTO {SCHEMA}.trade_minute_bars ({', '.join(MINUTE_BAR_COLUMNS)}) "
-              + aggregate_select_sql(f"{SCHEMA}.trades", "id", "symbol = ANY($1::text[])", order_by="minute, symbol"))
-
-    async def build(part: list[str]) -> None:
-        async with pool.acquire() as conn:
-            await conn.execute("SET synchronous_commit = off")
-            await conn.execute("SET work_mem = '256MB'")
-            await conn.execute(insert, part)
-            await conn.execute("RESET work_mem")
-
-    await asyncio.gather(build(symbols[0::2]), build(symbols[1::2]))
-    async with pool.acquire() as conn:
-        await conn.execute(f"VACUUM (ANALYZE) {SCHEMA}.trade_minute_bars")
-        rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.trade_minute_bars")
-    return rows, time.perf_counter() - started
-
-
-def _weekday_offsets(first: date, last: date) -> list[int]:
-    return [i for i in range((last - first).days + 1) if (first + timedelta(days=i)).weekday() < 5]
-
-
-async def _seed_daily(conn: asyncpg.Connection, plan: SeedPlan) -> None:
-    """One symbol after another (as a backfill writes them), one flat series: no join to reorder."""
-    start = DAILY_END - timedelta(days=365 * DAILY_YEARS + DAILY_YEARS // 4)
-    days = _weekday_offsets(start, DAILY_END)
-    await conn.execute(
-        f"""
-        INSERT INTO {SCHEMA}.daily_ohlc (id, symbol, date, open, high, low, close, volume)
-        SELECT i + 1, 'D' || lpad(s::text, 4, '0'), $1::date + d,
-               p, p + 50 * (1 + (s + d) % 4), p - 50 * (1 + (s * d) % 3), p + 50 * ((s + d) % 5 - 2),
-               100 * (1000 + (s * 7919 + d * 104729) % 400000)
-        FROM generate_series(0, $2::int * cardinality($3::int[]) - 1) AS i,
-             LATERAL (SELECT 1 + i / cardinality($3::int[]) AS s,
-                             ($3::int[])[1 + i % cardinality($3::int[])] AS d) AS sd,
-             LATERAL (SELECT (10000 + 50 * ((s * 37 + d * 13) % 800))::numeric(12, 2) AS p) AS price
-        """,
-        start, plan.daily_symbols, days,
-    )
-
-
-async def _seed_trades(pool: asyncpg.Pool, plan: SeedPlan) -> None:
-    """Prints in time order, all symbols interleaved (as the live writer stores them); two
-    connections load one half of the year each. One flat series per half: the row order is the
-    series order, which a join of several series would not guarantee."""
-    days = _weekday_offsets(TRADES_YEAR_START, TRADES_YEAR_END)
-    halves = [days[: len(days) // 2], days[len(days) // 2 :]]
-    n = plan.trades_per_symbol_day
-    session_s = 2 * 3600 + 15 * 60 + 90 * 60  # 09:15-11:30 and 13:00-14:30
-
-    async def load(half: list[int]) -> None:
-        async with pool.acquire() as conn:
-            await conn.execute("SET synchronous_commit = off")
-            await conn.execute(
-                f"""
-                INSERT INTO {SCHEMA}.trades
-                    (id, symbol, price, volume, value, trade_type, bid_price, ask_price, traded_at)
-                SELECT (d::bigint * $3 + k) * 100 + s,
-                       'T' || lpad(s::text, 2, '0'),
-                       px, vol, px * vol,
-                       (ARRAY['buy','sell','buy','neutral','sell','buy','sell','buy','sell','neutral'])[1 + (k + s) % 10],
-                       px - 50, px,
-                       ($1::date + d + make_interval(secs => 33300 + off + CASE WHEN off >= 8100 THEN 5400 ELSE 0 END))
-                           AT TIME ZONE INTERVAL '07:00'
-                FROM generate_series(0::bigint, cardinality($4::int[])::bigint * $3 * $2 - 1) AS i,
-                     LATERAL (SELECT ($4::int[])[1 + i / ($3 * $2)] AS d,
-                                     ((i / $2) % $3)::int AS k,
-                                     (1 + i % $2)::int AS s) AS dks,
-                     LATERAL (SELECT (k * $5::double precision / $3)::int AS off,
-                                     (20000 + 50 * ((s * 31 + d * 7 + k % 13) % 400))::numeric(12, 2) AS px,
-                                     100 * (1 + (k * 7 + s) % 50) AS vol) AS v
-                """,
-                TRADES_YEAR_START, TRADE_SYMBOLS, n, half, session_s,
-            )
-
-    await asyncio.gather(*(load(h) for h in halves))
-
-
-async def _seed_alerts(conn: asyncpg.Connection, plan: SeedPlan) -> None:
-    types = [t for t, _ in ALERT_TYPES]
-    severities = [s for _, s in ALERT_TYPES]
-    year_s = (TRADES_YEAR_END - TRADES_YEAR_START).days * 86400
-    await conn.execute(
-        f"""
-        INSERT INTO {SCHEMA}.alerts (id, symbol, alert_type, message, severity, created_at, acknowledged_at, note)
-        SELECT i, 'T' || lpad((1 + i % $2)::text, 2, '0'),
-               ($3::text[])[1 + (i / 7) % $5], 'seeded alert ' || i,
-               ($4::text[])[1 + (i / 7) % $5],
-               ts, CASE WHEN i % 3 = 0 THEN ts + interval '5 minutes' END, NULL
-        FROM generate_series(1, $1::int) AS i,
-             LATERAL (SELECT ($6::date::timestamp + make_interval(secs => (i::bigint * 7919) % $7))
-                             AT TIME ZONE INTERVAL '07:00' AS ts) AS t
-        """,
-        plan.alerts, TRADE_SYMBOLS, types, severities, len(types), TRADES_YEAR_START, year_s,
-    )
-
-
-async def _upgrade_seed(pool: asyncpg.Pool, existing: asyncpg.Record, log_to: Callable[[str], None]) -> None:
-    """A seed that only lacks the minute bars (older version, or the table was dropped): build them."""
-    log_to(f"building {SCHEMA}.trade_minute_bars from the {existing['trades_rows']:,} seeded trades…")
-    rows, seconds = await _build_minute_bars(pool)
-    async with pool.acquire() as conn:
-        await conn.execute(f"ALTER TABLE {SCHEMA}.seed_info ADD COLUMN IF NOT EXISTS minute_bars_rows bigint, "
-                           f"ADD COLUMN IF NOT EXISTS minute_bars_s double precision")
-        await conn.execute(f"UPDATE {SCHEMA}.seed_info SET version = $1, minute_bars_rows = $2, minute_bars_s = $3",
-                           SEED_VERSION, rows, seconds)
-    log_to(f"  built {rows:,} minute bars in {seconds:.1f} s")
-
-
-async def ensure_seeded(pool: asyncpg.Pool, scale: float, *, log_to: Callable[[str], None]) -> SeedInfo:
-    """Reuse a seed of at least ``scale`` (same seed version, or one that only lacks the minute
-    bars: they are built), else (re)seed; returns what's there."""
-    async with pool.acquire() as conn:
-        existing = await _existing_seed(conn)
-        if (existing is not None and existing["version"] in (SEED_VERSION, *_UPGRADABLE_VERSIONS)
-                and existing["scale"] >= scale - 1e-9):
-            has_bars = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{SCHEMA}.trade_minute_bars")
-            if existing["version"] != SEED_VERSION or not has_bars:
-                await _upgrade_seed(pool, existing, log_to)
-                existing = await _existing_seed(conn)
-            assert existing is not None
-            return SeedInfo(
-                scale=existing["scale"], daily_rows=existing["daily_rows"], trades_rows=existing["trades_rows"],
-                alerts_rows=existing["alerts_rows"], daily_symbols=existing["daily_symbols"],
-                seed_s=existing["seed_s"], reused=True,
-                minute_bars_rows=existing["minute_bars_rows"], minute_bars_s=existing["minute_bars_s"],
-            )
-        plan = SeedPlan.for_scale(scale)
-        log_to(f"seeding {SCHEMA} at scale {scale:g} (this runs once; later runs reuse it)…")
-        started = time.perf_counter()
-        indexes = await _create_tables(conn)
-    async with pool.acquire() as conn:
-        await conn.execute("SET synchronous_commit = off")
-        await asyncio.gather(_seed_trades(pool, plan), _seed_daily_and_alerts(pool, plan))
-        log_to(f"  rows loaded in {time.perf_counter() - started:.1f} s; building indexes…")
-        await _build_indexes(pool, indexes)
-        for table in ("daily_ohlc", "trades", "alerts"):
-            await conn.execute(f"VACUUM (ANALYZE) {SCHEMA}.{table}")
-        log_to("  building the minute bars…")
-        minute_rows, minute_s = await _build_minute_bars(pool)
-        daily_rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.daily_ohlc")
-        trades_rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.trades")
-        alerts_rows = await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.alerts")
-        seed_s = time.perf_counter() - started
-        await conn.execute(
-            f"INSERT INTO {SCHEMA}.seed_info (scale, daily_rows, trades_rows, alerts_rows, daily_symbols, "
-            f"seed_s, version, minute_bars_rows, minute_bars_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            scale, daily_rows, trades_rows, alerts_rows, plan.daily_symbols, seed_s, SEED_VERSION,
-            minute_rows, minute_s,
-        )
-    log_to(f"  seeded {daily_rows:,} daily bars, {trades_rows:,} trades, {alerts_rows:,} alerts, "
-           f"{minute_rows:,} minute bars ({minute_s:.1f} s of it) in {seed_s:.1f} s")
-    return SeedInfo(scale, daily_rows, trades_rows, alerts_rows, plan.daily_symbols, seed_s, reused=False,
-                    minute_bars_rows=minute_rows, minute_bars_s=minute_s)
-
-
-async def _seed_daily_and_alerts(pool: asyncpg.Pool, plan: SeedPlan) -> None:
-    async with pool.acquire() as conn:
-        await conn.execute("SET synchronous_commit = off")
-        await _seed_daily(conn, plan)
-        await _seed_alerts(conn, plan)
-
-
-async def _build_indexes(pool: asyncpg.Pool, indexes: dict[str, list[str]]) -> None:
-    """Index builds after the load, two at a time (one per core), the big trades ones first."""
-    statements = [s for t in ("trades", "daily_ohlc", "alerts") for s in indexes[t]]
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for s in statements:
-        queue.put_nowait(s)
-
-    async def worker() -> None:
-        async with pool.acquire() as conn:
-            await conn.execute("SET maintenance_work_mem = '256MB'")
-            while not queue.empty():
-                await conn.execute(queue.get_nowait())
-
-    await asyncio.gather(worker(), worker())
 
 
 # --------------------------------------------------------------------------- measuring
@@ -360,14 +89,14 @@ async def measure(pool: asyncpg.Pool, info: SeedInfo, *, quick: bool = False) ->
     daily_first = DAILY_END - timedelta(days=365 * (DAILY_YEARS - 1))
 
     async def daily_1y(r: random.Random) -> Any:
-        sym = _daily_symbol(r.randint(1, info.daily_symbols))
+        sym = daily_symbol(r.randint(1, info.daily_symbols))
         start = daily_first + timedelta(days=r.randrange((DAILY_END - daily_first).days - 365))
         bars = await ohlc_repository.daily_bars(pool, sym, start - timedelta(days=365), start)
         assert bars, "daily_ohlc_1y returned nothing: the seed is not where the repository looks"
         return bars
 
     async def trades_day(r: random.Random) -> Any:
-        trades = await trade_repository.trades_for_day(pool, _trade_symbol(r.randint(1, TRADE_SYMBOLS)), r.choice(trading_days))
+        trades = await trade_repository.trades_for_day(pool, trade_symbol(r.randint(1, TRADE_SYMBOLS)), r.choice(trading_days))
         assert trades, "trades_symbol_day returned nothing"
         return trades
 
@@ -375,20 +104,20 @@ async def measure(pool: asyncpg.Pool, info: SeedInfo, *, quick: bool = False) ->
     year_end = datetime.combine(TRADES_YEAR_END + timedelta(days=1), datetime.min.time(), VIETNAM_TZ)
 
     async def minutes_1y(r: random.Random) -> Any:
-        sym = _trade_symbol(r.randint(1, TRADE_SYMBOLS))
+        sym = trade_symbol(r.randint(1, TRADE_SYMBOLS))
         bars = await trade_repository.minute_bars(pool, sym, year_start, year_end)
         assert len(bars), "intraday_minutes_1y returned nothing: trade_minute_bars is not seeded"
         return bars
 
     async def minutes_15_1y(r: random.Random) -> Any:
-        sym = _trade_symbol(r.randint(1, TRADE_SYMBOLS))
+        sym = trade_symbol(r.randint(1, TRADE_SYMBOLS))
         bars = await trade_repository.minute_bars(pool, sym, year_start, year_end, bucket=timedelta(minutes=15))
         assert len(bars), "intraday_15min_1y returned nothing"
         return bars
 
     async def alert_page(r: random.Random) -> Any:
         filt = alert_repository.AlertFilter(
-            symbol=_trade_symbol(r.randint(1, TRADE_SYMBOLS)), severity=r.choice(["info", "warning"])
+            symbol=trade_symbol(r.randint(1, TRADE_SYMBOLS)), severity=r.choice(["info", "warning"])
         )
         rows = await alert_repository.list_alerts(pool, filt, ALERT_PAGE, 0)
         assert rows, "alert_page returned nothing"
@@ -410,15 +139,6 @@ async def measure(pool: asyncpg.Pool, info: SeedInfo, *, quick: bool = False) ->
     return out
 
 
-async def open_bench_pool(dsn: str) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(
-        dsn, min_size=2, max_size=5,
-        server_settings={"search_path": f"{SCHEMA}, public", "application_name": "stock-tracker-bench"},
-    )
-    assert pool is not None
-    return pool
-
-
 async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, quick: bool = False) -> int:
     """Seed (or reuse) and measure; prints one JSON object with ``--json``, a table otherwise.
 
@@ -434,7 +154,7 @@ async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, 
         try:
             info = await ensure_seeded(pool, scale, log_to=say)
             figures = await measure(pool, info, quick=quick)
-            server_version = await pool.fetchval("SHOW server_version")
+            version = await server_version(pool)
         finally:
             await pool.close()
     finally:
@@ -450,12 +170,12 @@ async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, 
         "scale_seeded": info.scale,
         "seed_reused": info.reused,
         "seed_s": round(info.seed_s, 1),
-        "postgres": server_version,
+        "postgres": version,
     }
     if as_json:
         print(json.dumps(result), flush=True)
         return 0
-    print(f"bench query  (PostgreSQL {server_version}; seed scale {info.scale:g}"
+    print(f"bench query  (PostgreSQL {version}; seed scale {info.scale:g}"
           f"{', reused' if info.reused else ''}; seeding took {info.seed_s:.1f} s)")
     print(f"  seeded rows: daily_ohlc {info.daily_rows:,}  trades {info.trades_rows:,}  alerts {info.alerts_rows:,}"
           f"  minute bars {info.minute_bars_rows:,}")

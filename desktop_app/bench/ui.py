@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import AsyncIterator
 
 from desktop_app.config import Settings
-from desktop_app.domain import VIETNAM_TZ, DailyBar
+from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade, DailyBar, TradeType
 from desktop_app.feeds.base import FeedState, FeedStateHolder
 from desktop_app.feeds.spec import FeedSpec
 
@@ -122,6 +122,7 @@ def _synthetic_daily(symbol: str, years: int) -> list[DailyBar]:
 
 
 async def _seed(pool, day: date) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    from desktop_app.database.bench_symbol_rows import copy_trades
     from desktop_app.database.repositories import ohlc_repository
 
     await _cleanup(pool)
@@ -131,24 +132,20 @@ async def _seed(pool, day: date) -> tuple[int, int]:  # type: ignore[no-untyped-
     t0 = datetime.combine(day, dtime(9, 15), VIETNAM_TZ)
     span = 5 * 3600
     price = 50_000
-    records = []
+    trades = []
     for i in range(DAY_TRADES):
         price = max(1_000, price + rng.choice((-50, 0, 0, 50)))
         vol = rng.choice((100, 200, 500, 1_000, 5_000))
-        records.append((BENCH_SYMBOL, Decimal(price), vol, Decimal(price * vol),
-                        rng.choice(("buy", "sell", "neutral")), None, None,
-                        t0 + timedelta(seconds=span * i / DAY_TRADES)))
-    async with pool.acquire() as conn:
-        await conn.copy_records_to_table(
-            "trades", records=records,
-            columns=["symbol", "price", "volume", "value", "trade_type", "bid_price", "ask_price", "traded_at"],
-        )
-    return len(bars), len(records)
+        trades.append(ClassifiedTrade(BENCH_SYMBOL, Decimal(price), vol, Decimal(price * vol),
+                                      TradeType(rng.choice(("buy", "sell", "neutral"))), None, None,
+                                      t0 + timedelta(seconds=span * i / DAY_TRADES)))
+    return len(bars), await copy_trades(pool, trades)
 
 
 async def _cleanup(pool) -> None:  # type: ignore[no-untyped-def]
-    await pool.execute("DELETE FROM daily_ohlc WHERE symbol = $1", BENCH_SYMBOL)
-    await pool.execute("DELETE FROM trades WHERE symbol = $1", BENCH_SYMBOL)
+    from desktop_app.database.bench_symbol_rows import delete_symbol_rows
+
+    await delete_symbol_rows(pool, BENCH_SYMBOL)
 
 
 async def _time_to_paint(window, day: date) -> dict[str, float]:  # type: ignore[no-untyped-def]
