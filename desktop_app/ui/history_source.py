@@ -23,6 +23,7 @@ from desktop_app.domain import StoredAlert
 from desktop_app.ui.charts.basis_chart import BasisColumns
 from desktop_app.ui.charts.daily_chart import DailySeries, day_bounds
 from desktop_app.ui.charts.foreign_chart import ForeignColumns
+from desktop_app.ui.charts.intraday_bars_chart import BarColumns
 from desktop_app.ui.charts.intraday_chart import TYPE_CODES, TradeColumns
 
 DAILY_HISTORY_START = date(2000, 1, 1)  # HOSE opened in July 2000
@@ -64,6 +65,20 @@ class HistorySource:
             price=np.asarray(c.price, dtype=np.float64),
             volume=np.asarray(c.volume, dtype=np.float64),
             type_code=_TYPE_LUT[np.asarray(c.trade_type, dtype=np.int64)],
+        )
+
+    async def bars(self, symbol: str, first: date, last: date, bucket: timedelta) -> BarColumns:
+        """Bars of ``bucket`` over the Vietnam days ``first``..``last`` (inclusive), from the
+        per-minute aggregate (never the raw prints: a year is millions of them)."""
+        start, end = day_bounds(first, last)
+        b = await trade_repository.minute_bars(self.pool, symbol, start, end, bucket=bucket)
+        return BarColumns(
+            start=np.asarray(b.minute_epoch_s, dtype=np.float64),
+            open=np.asarray(b.open, dtype=np.float64), high=np.asarray(b.high, dtype=np.float64),
+            low=np.asarray(b.low, dtype=np.float64), close=np.asarray(b.close, dtype=np.float64),
+            by_type=np.vstack([np.asarray(a, dtype=np.float64) for a in
+                               (b.buy_volume, b.sell_volume, b.neutral_volume, b.auction_volume)]),
+            bucket=bucket,
         )
 
     async def foreign_day(self, symbol: str, day: date) -> ForeignColumns:

@@ -98,3 +98,40 @@ async def seed_all(pool: asyncpg.Pool) -> None:
         "INSERT INTO alerts (symbol, alert_type, message, severity, created_at) VALUES ($1, $2, $3, $4, $5)",
         ALERTS,
     )
+
+
+def earlier_weekdays(n: int, last: date = DAY) -> list[date]:
+    """The ``n`` weekdays before ``last``, oldest first."""
+    out: list[date] = []
+    d = last
+    while len(out) < n:
+        d -= timedelta(days=1)
+        if d.weekday() < 5:
+            out.append(d)
+    return out[::-1]
+
+
+def day_of_prints(day: date, k: int) -> list[ClassifiedTrade]:
+    """A deterministic day of FPT prints: ATO, continuous trading of each type, ATC."""
+    kinds = (TradeType.BUY, TradeType.SELL, TradeType.NEUTRAL, TradeType.BUY, TradeType.SELL)
+    times = [vn(9, 15, day=day)]
+    times += [vn(9 + (20 + 7 * i) // 60, (20 + 7 * i) % 60, 5 * (i % 4), day=day) for i in range(18)]
+    times += [vn(13 + (5 + 8 * i) // 60, (5 + 8 * i) % 60, 3 * (i % 5), day=day) for i in range(12)]
+    times += [vn(14, 45, day=day)]
+    out: list[ClassifiedTrade] = []
+    for i, ts in enumerate(times):
+        price = 90_000 + 100 * ((k * 7 + i * 3) % 41)
+        volume = 100 * (1 + (k + i) % 9)
+        kind = TradeType.ATO if i == 0 else TradeType.ATC if i == len(times) - 1 else kinds[(k + i) % 5]
+        out.append(ClassifiedTrade(SYMBOL, Decimal(price), volume, Decimal(price * volume), kind, None, None, ts))
+    return out
+
+
+async def seed_days(pool: asyncpg.Pool, days: list[date]) -> None:
+    """FPT prints on each of ``days`` through the real BatchWriter (fills trade_minute_bars)."""
+    writer = BatchWriter(pool, Journal(Path(tempfile.mkdtemp(prefix="ui-seed-journal-")), 1 << 24))
+    await writer.start()
+    for k, day in enumerate(days):
+        for trade in day_of_prints(day, k):
+            writer.enqueue(trade)
+    await writer.stop()

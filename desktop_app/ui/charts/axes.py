@@ -101,3 +101,81 @@ class TradingDayAxis(pg.AxisItem):
             return float(len(self._dates))
         (x0, x1), _ = vb.viewRange()
         return x1 - x0
+
+
+class BarTimeAxis(pg.AxisItem):
+    """x = bar index into ``starts`` (epoch seconds of each bar, Vietnam time on the labels).
+
+    Intraday bars over weeks or months: nights, weekends and the lunch break leave no gaps, as on
+    a trader's terminal. Ticks fall on month, day or hour starts, whichever fits the zoom.
+    """
+
+    _MIN_LABEL_PX = 70
+    _LEVELS = ("month", "day", "hour", "bar")
+
+    def __init__(self, orientation: str = "bottom", **kwargs) -> None:
+        super().__init__(orientation=orientation, **kwargs)
+        self._local = np.zeros(0, dtype="datetime64[s]")
+        self._keys: list[np.ndarray] = []
+        self._level = "bar"
+
+    def set_starts(self, epoch_s: np.ndarray) -> None:
+        local = (np.asarray(epoch_s, dtype=np.int64) - VIETNAM_UTC_OFFSET_S).astype("datetime64[s]")
+        self._local = local
+        self._keys = [
+            local.astype("datetime64[M]").astype(np.int64),
+            local.astype("datetime64[D]").astype(np.int64),
+            local.astype("datetime64[h]").astype(np.int64),
+        ]
+        self.picture = None
+        self.update()
+
+    def local_time_at(self, index: float):  # -> datetime | None (naive, Vietnam wall clock)
+        i = int(round(index))
+        if 0 <= i < len(self._local):
+            return self._local[i].astype(object)
+        return None
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph API)
+        n = len(self._local)
+        if n == 0 or size <= 0:
+            return []
+        lo = max(0, int(np.floor(minVal)))
+        hi = min(n - 1, int(np.ceil(maxVal)))
+        if hi < lo:
+            return []
+        max_ticks = max(2, int(size / self._MIN_LABEL_PX))
+        candidates = []
+        for keys in self._keys:
+            window = keys[lo : hi + 1]
+            candidates.append(np.flatnonzero(np.diff(window)) + 1 + lo)
+        candidates.append(np.arange(lo, hi + 1))
+        major, level = None, self._LEVELS[0]
+        for name, starts in zip(self._LEVELS, candidates):
+            if len(starts) <= max_ticks:
+                major, level = starts, name
+                continue
+            if major is None:
+                step = int(np.ceil(len(starts) / max_ticks))
+                major, level = starts[::step], name
+            break
+        self._level = level
+        return [(float(hi - lo + 1), [float(i) for i in major])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        out: list[str] = []
+        day_keys = self._keys[1] if self._keys else np.zeros(0, dtype=np.int64)
+        for v in values:
+            t = self.local_time_at(v)
+            if t is None:
+                out.append("")
+                continue
+            i = int(round(v))
+            new_day = i == 0 or day_keys[i] != day_keys[i - 1]
+            if self._level == "month":
+                out.append(t.strftime("%b %Y") if t.month == 1 else t.strftime("%b"))
+            elif self._level == "day" or new_day:
+                out.append(t.strftime("%d/%m"))
+            else:
+                out.append(t.strftime("%H:%M"))
+        return out

@@ -12,14 +12,25 @@ from datetime import date, datetime
 from typing import Callable
 
 from PySide6.QtCore import QDate, QTimer, Signal
-from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.charts.basis_chart import BasisChart
 from desktop_app.ui.charts.daily_chart import DailyChart, day_bounds
 from desktop_app.ui.charts.foreign_chart import ForeignChart
+from desktop_app.ui.charts.intraday_bars_chart import IntradayBarsChart
 from desktop_app.ui.charts.intraday_chart import IntradayChart, TradeColumns
+from desktop_app.ui.charts.intraday_range import DAY, RANGES, IntradayRange
 from desktop_app.ui.history_source import HistorySource
 
 log = logging.getLogger(__name__)
@@ -52,12 +63,23 @@ class ChartTabs(QWidget):
         top.addStretch(1)
         top.addWidget(QLabel("Day:"))
         top.addWidget(self.day_edit)
+        self.range: IntradayRange = DAY
+        self.range_combo = QComboBox()
+        self.range_combo.setToolTip("Intraday span ending at the chosen day")
+        for r in RANGES:
+            self.range_combo.addItem(r.label)
+        self.range_combo.currentIndexChanged.connect(self._range_chosen)
+        top.addWidget(self.range_combo)
         self.tabs = QTabWidget()
         self.daily = DailyChart()
-        self.intraday = IntradayChart()
+        self.intraday = IntradayChart()  # one day, every print
+        self.intraday_bars = IntradayBarsChart()  # longer spans, SQL-aggregated bars
+        self.intraday_stack = QStackedWidget()
+        self.intraday_stack.addWidget(self.intraday)
+        self.intraday_stack.addWidget(self.intraday_bars)
         self.foreign = ForeignChart()
         self.basis = BasisChart()
-        self.tabs.addTab(self.intraday, "Intraday")
+        self.tabs.addTab(self.intraday_stack, "Intraday")
         self.tabs.addTab(self.daily, "Daily")
         self.tabs.addTab(self.foreign, "Foreign flow")
         self.tabs.addTab(self.basis, "Basis")
@@ -90,25 +112,35 @@ class ChartTabs(QWidget):
         if day != self.day:
             self.day_edit.setDate(QDate(day.year, day.month, day.day))  # -> _day_edited
 
+    def set_range(self, span: IntradayRange | str) -> None:
+        """Choose the intraday span (an entry of ``RANGES`` or its label)."""
+        label = span if isinstance(span, str) else span.label
+        index = self.range_combo.findText(label)
+        if index < 0:
+            raise ValueError(f"unknown intraday range {label!r}")
+        self.range_combo.setCurrentIndex(index)  # -> _range_chosen
+
     def open_at(self, symbol: str, when: datetime) -> None:
         """Show ``symbol`` around ``when`` (double-click on an alert)."""
         local = when.astimezone(VIETNAM_TZ)
+        self.range_combo.blockSignals(True)
+        self.range_combo.setCurrentIndex(RANGES.index(DAY))
+        self.range_combo.blockSignals(False)
+        self._show_range(DAY)
         self.day_edit.blockSignals(True)
         self.day_edit.setDate(QDate(local.year, local.month, local.day))
         self.day_edit.blockSignals(False)
         self.day = local.date()
         self.symbol = None
         self.show_symbol(symbol)
-        self.tabs.setCurrentWidget(self.intraday)
+        self.tabs.setCurrentWidget(self.intraday_stack)
         self.tasks.start("focus", self._focus_after_load(when))
 
     def reload(self, basis: bool = True) -> None:
         if self.source is None or self.symbol is None:
             return
-        self._intraday_ready = False
-        self._live_buffer.clear()
         self.tasks.start("daily", self._load_daily(self.symbol))
-        self.tasks.start("intraday", self._load_intraday(self.symbol, self.day))
+        self._start_intraday()
         self.tasks.start("foreign", self._load_foreign(self.symbol, self.day))
         if basis or self.basis.columns.ts.size == 0:
             self.tasks.start("basis", self._load_basis(self.day))
@@ -116,7 +148,8 @@ class ChartTabs(QWidget):
     def on_live_trade(self, trade: ClassifiedTrade) -> None:
         """Pipeline subscriber hook: cheap, only buffers prints of the symbol and day on screen
         (a replay of an old file must not draw into today's chart)."""
-        if trade.symbol == self.symbol and trade.timestamp.astimezone(VIETNAM_TZ).date() == self.day:
+        if (self.range is DAY and trade.symbol == self.symbol
+                and trade.timestamp.astimezone(VIETNAM_TZ).date() == self.day):
             self._live_buffer.append(trade)
 
     async def wait_loaded(self) -> None:
@@ -143,6 +176,15 @@ class ChartTabs(QWidget):
         self._intraday_ready = True
         start, end = day_bounds(day, day)
         self.intraday.set_alerts(await self.source.alerts(symbol, start, end))
+
+    async def _load_bars(self, symbol: str, day: date, span: IntradayRange) -> None:
+        assert self.source is not None
+        self.intraday_bars.set_status("Loading…")
+        first = span.start(day)
+        cols = await self.source.bars(symbol, first, day, span.bucket)
+        self.intraday_bars.set_columns(
+            cols, f"{span.bucket_label()}, {first:%d/%m/%Y} – {day:%d/%m/%Y}"
+        )
 
     async def _load_foreign(self, symbol: str, day: date) -> None:
         assert self.source is not None
@@ -174,8 +216,30 @@ class ChartTabs(QWidget):
         self.day = date(qdate.year(), qdate.month(), qdate.day())
         self.reload(basis=True)
 
+    def _range_chosen(self, index: int) -> None:
+        span = RANGES[index]
+        if span is self.range:
+            return
+        self._show_range(span)
+        if self.source is not None and self.symbol is not None:
+            self._start_intraday()
+
+    def _show_range(self, span: IntradayRange) -> None:
+        self.range = span
+        self.intraday_stack.setCurrentWidget(self.intraday if span is DAY else self.intraday_bars)
+
+    def _start_intraday(self) -> None:
+        """One slot for both views: a newer day, symbol or span cancels the stale load."""
+        assert self.symbol is not None
+        self._intraday_ready = False
+        self._live_buffer.clear()
+        if self.range is DAY:
+            self.tasks.start("intraday", self._load_intraday(self.symbol, self.day))
+        else:
+            self.tasks.start("intraday", self._load_bars(self.symbol, self.day, self.range))
+
     def _flush_live(self) -> None:
-        if not self._live_buffer or not self._intraday_ready:
+        if not self._live_buffer or not self._intraday_ready or self.range is not DAY:
             return
         batch, self._live_buffer = self._live_buffer, []
         self.intraday.append(TradeColumns.from_trades(batch))

@@ -1,0 +1,132 @@
+"""Intraday spans longer than a day: what is drawn is the SQL-aggregated bars for the span's bucket."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from desktop_app.database.repositories import trade_repository
+from desktop_app.ui.charts.chart_tabs import ChartTabs
+from desktop_app.ui.charts.daily_chart import day_bounds
+from desktop_app.ui.charts.intraday_range import RANGES
+from desktop_app.ui.history_source import HistorySource
+from tests.ui import seed
+from tests.ui.conftest import open_pool
+
+SPANS = {r.label: r for r in RANGES}
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@pytest.fixture
+def tabs(qtbot):  # type: ignore[no-untyped-def]
+    widget = ChartTabs()
+    widget.resize(1000, 700)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def assert_plots(tabs: ChartTabs, bars: trade_repository.MinuteBars) -> None:
+    chart = tabs.intraday_bars
+    x, close = chart.price_line.getOriginalDataset()
+    assert len(bars) > 0
+    assert np.array_equal(x, np.arange(len(bars)))  # bar index: no empty nights or weekends
+    assert np.allclose(close, bars.close / 1000.0)
+    stacks = chart.volume_bars.stacks
+    assert np.allclose(stacks[0], bars.buy_volume)
+    assert np.allclose(stacks[1], bars.sell_volume)
+    assert np.allclose(stacks[2], bars.neutral_volume)
+    assert np.allclose(stacks[3], bars.auction_volume)
+
+
+def test_long_ranges_plot_the_bucketed_minute_bars(qrun, database_url: str, tabs: ChartTabs) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> None:
+        db = await open_pool(database_url)
+        try:
+            await seed.seed_all(db.pool)
+            earlier = seed.earlier_weekdays(30)
+            await seed.seed_days(db.pool, earlier)
+            tabs.set_source(HistorySource(db.pool))
+            tabs.set_day(seed.DAY)
+            tabs.show_symbol(seed.SYMBOL)
+            await tabs.wait_loaded()
+            expected = {}
+            for label in ("5 days", "1 month"):
+                span = SPANS[label]
+                start, end = day_bounds(span.start(seed.DAY), seed.DAY)
+                expected[label] = await trade_repository.minute_bars(
+                    db.pool, seed.SYMBOL, start, end, bucket=span.bucket)
+
+            tabs.set_range("5 days")
+            await tabs.wait_loaded()
+            assert tabs.intraday_stack.currentWidget() is tabs.intraday_bars
+            five = expected["5 days"]
+            assert_plots(tabs, five)
+            # the span is the chosen day and the four weekdays before it, one bar per minute
+            days_shown = {int(t // 86400) for t in five.minute_epoch_s + 7 * 3600}
+            assert len(days_shown) == 5
+            assert np.all(np.diff(five.minute_epoch_s) >= 60)
+            # the crosshair reads the bar under it: OHLC and the volume split
+            i = len(five) - 3
+            tabs.intraday_bars.crosshair.move_to(float(i), 90.0)
+            text = tabs.intraday_bars.readout_label.text()
+            assert f"C {five.close[i] / 1000:,.2f}" in text and f"H {five.high[i] / 1000:,.2f}" in text
+            assert f"buy {int(five.buy_volume[i]):,} sell {int(five.sell_volume[i]):,}" in text
+
+            tabs.set_range("1 month")
+            await tabs.wait_loaded()
+            month = expected["1 month"]
+            assert_plots(tabs, month)
+            assert tabs.intraday_bars.columns.bucket == timedelta(minutes=15)
+            assert len(month) < len(five) * 4  # 15-minute bins keep a month light
+            assert "15-min bars" in tabs.intraday_bars.status_label.text()
+            # every seeded weekday from the month's first day on, and nothing before it
+            first = SPANS["1 month"].start(seed.DAY)
+            seeded = [d for d in earlier + [seed.DAY] if d >= first]
+            month_days = {int(t // 86400) for t in month.minute_epoch_s + 7 * 3600}
+            assert month_days == {d.toordinal() - EPOCH_ORDINAL for d in seeded}
+
+            tabs.set_range("Day")
+            await tabs.wait_loaded()
+        finally:
+            await db.close()
+        assert tabs.intraday_stack.currentWidget() is tabs.intraday
+        x, y = tabs.intraday.price_line.getOriginalDataset()
+        drawn = np.isfinite(y)
+        matched = [t for t in seed.TRADES if t[3] != "put_through"]
+        assert np.allclose(x[drawn], [t[0].timestamp() for t in matched])
+        assert np.allclose(y[drawn], [t[1] / 1000 for t in matched])
+
+    qrun(scenario())
+
+
+def test_a_newer_range_choice_wins_over_a_stale_load(qrun, database_url: str, tabs: ChartTabs) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> None:
+        db = await open_pool(database_url)
+        try:
+            await seed.seed_days(db.pool, seed.earlier_weekdays(8))
+            tabs.set_source(HistorySource(db.pool))
+            tabs.set_day(seed.DAY)
+            tabs.show_symbol(seed.SYMBOL)
+            tabs.set_range("1 month")
+            tabs.set_range("5 days")  # before the month's load finished
+            await tabs.wait_loaded()
+            span = SPANS["5 days"]
+            start, end = day_bounds(span.start(seed.DAY), seed.DAY)
+            five = await trade_repository.minute_bars(db.pool, seed.SYMBOL, start, end, bucket=span.bucket)
+        finally:
+            await db.close()
+        assert tabs.intraday_bars.columns.bucket == span.bucket
+        assert_plots(tabs, five)
+
+    qrun(scenario())
+
+
+def test_range_starts() -> None:
+    assert SPANS["Day"].start(seed.DAY) == seed.DAY
+    assert SPANS["5 days"].start(seed.DAY) == date(2024, 3, 11)  # Fri back to Mon
+    assert SPANS["5 days"].start(date(2024, 3, 12)) == date(2024, 3, 6)  # over a weekend
+    assert SPANS["1 month"].start(date(2024, 3, 31)) == date(2024, 3, 1)  # 29 Feb clamps
+    assert SPANS["1 year"].start(seed.DAY) == date(2023, 3, 16)
