@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
         self.pipeline = pipeline
         pipeline.processor.subscribe(self._on_processed)
         self.watchlist.attach(pipeline.processor.stats)
+        self.charts.attach_stats(pipeline.processor.stats)
         self.status.attach(pipeline)
 
     def startup_finished(self) -> None:
@@ -320,6 +321,7 @@ class MainWindow(QMainWindow):
     def finish_close(self) -> None:
         self._can_close = True
         self.watchlist.attach(None)
+        self.charts.attach_stats(None)
         self.status.attach(None)
         self._alert_timer.stop()
         self.close()

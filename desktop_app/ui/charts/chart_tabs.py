@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from typing import Callable
+from typing import Callable, Protocol
 
 from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.charts.basis_chart import BasisChart
-from desktop_app.ui.charts.daily_chart import DailyChart, day_bounds
+from desktop_app.processing.live_stats import SymbolStats
+from desktop_app.ui.charts.daily_chart import DailyChart, LiveDailyBar, day_bounds
 from desktop_app.ui.charts.foreign_chart import ForeignChart
 from desktop_app.ui.charts.intraday_bars_chart import IntradayBarsChart
 from desktop_app.ui.charts.intraday_chart import IntradayChart, TradeColumns
@@ -36,6 +37,15 @@ from desktop_app.ui.history_source import HistorySource
 log = logging.getLogger(__name__)
 
 LIVE_APPEND_MS = 250
+LIVE_BAR_MS = 1000  # today's running daily candle: a trader reads it, it need not flicker
+
+
+class DayStatsSource(Protocol):
+    """What the processor's ``LiveStats`` offers for the running daily bar."""
+
+    @property
+    def trading_date(self) -> date | None: ...
+    def symbol(self, symbol: str) -> SymbolStats | None: ...
 
 
 def vietnam_today() -> date:
@@ -93,6 +103,10 @@ class ChartTabs(QWidget):
         self._live_timer.timeout.connect(self._flush_live)
         self._live_timer.start()
         self._intraday_ready = False
+        self.stats: DayStatsSource | None = None
+        self._live_bar_timer = QTimer(self)
+        self._live_bar_timer.setInterval(LIVE_BAR_MS)
+        self._live_bar_timer.timeout.connect(self.refresh_live_bar)
 
     # ------------------------------------------------------------------ public
     def set_source(self, source: HistorySource | None) -> None:
@@ -100,10 +114,32 @@ class ChartTabs(QWidget):
         if source is not None and self.symbol:
             self.reload()
 
+    def attach_stats(self, stats: DayStatsSource | None) -> None:
+        """Live statistics of the running pipeline: today's bar on the daily chart, ~1/s."""
+        self.stats = stats
+        if stats is None:
+            self._live_bar_timer.stop()
+            self.daily.set_live_bar(None)
+        else:
+            self._live_bar_timer.start()
+            self.refresh_live_bar()
+
+    def refresh_live_bar(self) -> None:
+        stats, symbol = self.stats, self.symbol
+        s = stats.symbol(symbol) if stats is not None and symbol else None
+        if s is None:
+            self.daily.set_live_bar(None)
+            return
+        day = stats.trading_date  # type: ignore[union-attr]
+        if day is None and s.last_update is not None:
+            day = s.last_update.astimezone(VIETNAM_TZ).date()
+        self.daily.set_live_bar(LiveDailyBar.from_stats(s, day) if day is not None else None)
+
     def show_symbol(self, symbol: str) -> None:
         if symbol == self.symbol:
             return
         self.symbol = symbol
+        self.daily.set_live_bar(None)  # the old symbol's running bar; the new one after its load
         self.symbol_label.setText(f"<b>{symbol}</b>")
         self.symbolChanged.emit(symbol)
         self.reload(basis=False)
@@ -161,6 +197,7 @@ class ChartTabs(QWidget):
         self.daily.set_status("Loading…")
         series = await self.source.daily(symbol)
         self.daily.set_series(series)
+        self.refresh_live_bar()
         if series.dates:
             start, end = day_bounds(series.dates[0], series.dates[-1])
             self.daily.set_alerts(await self.source.alerts(symbol, start, end))

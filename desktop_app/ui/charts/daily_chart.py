@@ -1,4 +1,8 @@
-"""Daily candlesticks + volume from ``daily_ohlc``: trading days without gaps (x = bar index)."""
+"""Daily candlesticks + volume from ``daily_ohlc``: trading days without gaps (x = bar index).
+
+While today's bar is not yet in ``daily_ohlc`` the live feed's running OHLC is drawn after the last
+stored day as a lighter, translucent candle (``LiveDailyBar``); it is display only, never stored.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 
 from desktop_app.domain import VIETNAM_TZ, DailyBar, StoredAlert
+from desktop_app.processing.live_stats import SymbolStats
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import TradingDayAxis
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
@@ -48,6 +54,32 @@ class DailySeries:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class LiveDailyBar:
+    """Today's running bar from the live feed (VND, shares)."""
+
+    day: date
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+    @classmethod
+    def from_stats(cls, stats: SymbolStats, day: date) -> "LiveDailyBar | None":
+        """None until the feed has seen a print today. The exchange's session high/low and
+        cumulative volume win over the prints seen (the app may have started mid-session)."""
+        close = stats.close if stats.close is not None else stats.last
+        if stats.open is None or close is None:
+            return None
+        o, c = float(stats.open), float(close)
+        highs = [v for v in (stats.high, stats.day_high) if v is not None]
+        lows = [v for v in (stats.low, stats.day_low) if v is not None]
+        volume = stats.total_volume or (stats.buy_volume + stats.sell_volume + stats.neutral_volume
+                                        + stats.auction_volume + stats.put_through_volume)
+        return cls(day, o, max([o, c, *map(float, highs)]), min([o, c, *map(float, lows)]), c, float(volume))
+
+
 class DailyChart(ChartPanel):
     def __init__(self, parent=None) -> None:
         super().__init__("Daily", parent)
@@ -72,6 +104,15 @@ class DailyChart(ChartPanel):
         self.price_plot.addItem(self.candles)
         self.volume_bars = StackedBarItem([board_format.UP_COLOR, board_format.DOWN_COLOR], 0.7)
         self.volume_plot.addItem(self.volume_bars)
+        self.live_candle = CandlestickItem(live=True)
+        self.live_candle.setVisible(False)
+        self.price_plot.addItem(self.live_candle)
+        self.live_volume = StackedBarItem([_translucent(board_format.UP_COLOR),
+                                           _translucent(board_format.DOWN_COLOR)], 0.7)
+        self.live_volume.setVisible(False)
+        self.volume_plot.addItem(self.live_volume)
+        self.live_bar: LiveDailyBar | None = None  # on screen (None: not shown)
+        self._pending_live: LiveDailyBar | None = None  # last offered by the feed
         self.markers: pg.ScatterPlotItem | None = None
         self.series = DailySeries([], *(np.zeros(0) for _ in range(5)))
         self.crosshair = Crosshair(self.price_plot, self._readout, linked=[self.volume_plot])
@@ -94,7 +135,48 @@ class DailyChart(ChartPanel):
             self.set_status(f"{n:,} trading days, {series.dates[0]:%d/%m/%Y} – {series.dates[-1]:%d/%m/%Y}")
         else:
             self.set_status("No daily bars stored for this symbol — use Data → Backfill daily OHLC…")
+        self.live_bar = None  # re-placed after the new series (or dropped: its day is stored)
+        self.live_candle.setVisible(False)
+        self.live_volume.setVisible(False)
+        self._show_live(self._pending_live)
         self.loaded.emit()
+
+    def set_live_bar(self, bar: LiveDailyBar | None) -> None:
+        """Offer today's running bar; drawn only while the stored series does not hold its day."""
+        self._pending_live = bar
+        if bar != self.live_bar:
+            self._show_live(bar)
+
+    def _show_live(self, bar: LiveDailyBar | None) -> None:
+        dates = self.series.dates
+        if bar is not None and dates and bar.day <= dates[-1]:
+            bar = None  # the day is stored now: the real bar replaces the running one
+        if bar is None and not self.live_candle.isVisible():
+            return
+        self.live_bar = bar
+        if bar is None:
+            self.live_candle.set_data(OhlcArrays.empty())
+            self.live_volume.set_data(np.zeros(0), [np.zeros(0), np.zeros(0)])
+            self.live_candle.setVisible(False)
+            self.live_volume.setVisible(False)
+            self.axis.set_dates(dates)
+            self.volume_axis.set_dates(dates)
+            return
+        was_shown = self.live_candle.isVisible()
+        x = np.array([float(len(dates))])
+        (x0, x1), _ = self.price_plot.vb.viewRange()
+        if not was_shown and x1 >= len(dates) - 1:  # following the latest day: keep today in view
+            self.price_plot.setXRange(x0 + 1, x1 + 1, padding=0)
+        self.live_candle.set_data(OhlcArrays(x, *(np.array([v / 1000.0]) for v in
+                                                  (bar.open, bar.high, bar.low, bar.close))))
+        up = bar.close >= bar.open
+        self.live_volume.set_data(x, [np.array([bar.volume if up else 0.0]),
+                                      np.array([0.0 if up else bar.volume])])
+        self.live_candle.setVisible(True)
+        self.live_volume.setVisible(True)
+        if not was_shown:
+            self.axis.set_dates([*dates, bar.day])
+            self.volume_axis.set_dates([*dates, bar.day])
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
         if self.markers is not None:
@@ -129,6 +211,14 @@ class DailyChart(ChartPanel):
     def _readout(self, x: float, y: float) -> None:
         i = int(round(x))
         s = self.series
+        live = self.live_bar
+        if live is not None and i == len(s.dates):
+            self.readout_label.setText(
+                f"{live.day:%d/%m/%Y} (live)  O {board_format.price_thousands(live.open)}"
+                f"  H {board_format.price_thousands(live.high)}  L {board_format.price_thousands(live.low)}"
+                f"  C {board_format.price_thousands(live.close)}  V {board_format.volume(live.volume)}"
+            )
+            return
         if not 0 <= i < len(s.dates):
             self.readout_label.setText("")
             return
@@ -137,6 +227,12 @@ class DailyChart(ChartPanel):
             f"  H {board_format.price_thousands(s.high[i])}  L {board_format.price_thousands(s.low[i])}"
             f"  C {board_format.price_thousands(s.close[i])}  V {board_format.volume(s.volume[i])}"
         )
+
+
+def _translucent(color: QColor) -> QColor:
+    out = QColor(color)
+    out.setAlpha(110)
+    return out
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:

@@ -71,8 +71,9 @@ class _RangeAwareItem(pg.GraphicsObject):
 class CandlestickItem(_RangeAwareItem):
     """Daily candles: x is the bar index (trading days without gaps) or any increasing value."""
 
-    def __init__(self, bar_width: float = 0.7) -> None:
+    def __init__(self, bar_width: float = 0.7, live: bool = False) -> None:
         super().__init__()
+        self.live = live  # a still-running bar: light outline over a translucent body
         self.data = OhlcArrays.empty()
         self._bar_width = bar_width
         self._bounds = QRectF()
@@ -137,10 +138,15 @@ class CandlestickItem(_RangeAwareItem):
             idx = np.flatnonzero(mask)
             if not len(idx):
                 continue
-            pen = QPen(color)
+            pen = QPen(color.lighter(170) if self.live else color)
             pen.setCosmetic(True)
             p.setPen(pen)
-            p.setBrush(QBrush(color))
+            if self.live:
+                fill = QColor(color)
+                fill.setAlpha(70)
+                p.setBrush(QBrush(fill))
+            else:
+                p.setBrush(QBrush(color))
             p.drawLines([QLineF(QPointF(x[i], l[i]), QPointF(x[i], h[i])) for i in idx])
             half = width / 2.0
             p.drawRects(
