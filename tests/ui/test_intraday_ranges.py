@@ -130,3 +130,20 @@ def test_range_starts() -> None:
     assert SPANS["5 days"].start(date(2024, 3, 12)) == date(2024, 3, 6)  # over a weekend
     assert SPANS["1 month"].start(date(2024, 3, 31)) == date(2024, 3, 1)  # 29 Feb clamps
     assert SPANS["1 year"].start(seed.DAY) == date(2023, 3, 16)
+
+
+def test_bar_axis_labels_days_when_zoomed_out_and_times_within_a_day(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.charts.axes import BarTimeAxis
+
+    days = seed.earlier_weekdays(10)
+    starts = np.array([seed.vn(h, m, day=d).timestamp() for d in days
+                       for h, m in ((9, 15), (10, 0), (11, 0), (13, 0), (14, 0))])
+    axis = BarTimeAxis()
+    axis.set_starts(starts)
+    assert axis.local_time_at(5) == seed.vn(9, 15, day=days[1]).replace(tzinfo=None)
+    wide = axis.tickValues(0, len(starts) - 1, 800)[0][1]
+    labels = axis.tickStrings(wide, 1, 1)
+    assert labels == [d.strftime("%d/%m") for d in days[1:]]  # each new day, at its first bar
+    narrow = axis.tickValues(0, 4, 800)[0][1]
+    # within one day: the first bar names its day, the others their time
+    assert axis.tickStrings(narrow, 1, 1) == [days[0].strftime("%d/%m"), "10:00", "11:00", "13:00", "14:00"]
