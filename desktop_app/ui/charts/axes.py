@@ -107,11 +107,11 @@ class BarTimeAxis(pg.AxisItem):
     """x = bar index into ``starts`` (epoch seconds of each bar, Vietnam time on the labels).
 
     Intraday bars over weeks or months: nights, weekends and the lunch break leave no gaps, as on
-    a trader's terminal. Ticks fall on month, day or hour starts, whichever fits the zoom.
+    a trader's terminal. Ticks fall on month, week, day or hour starts, whichever fits the zoom.
     """
 
     _MIN_LABEL_PX = 70
-    _LEVELS = ("month", "day", "hour", "bar")
+    _LEVELS = ("month", "week", "day", "hour", "bar")
 
     def __init__(self, orientation: str = "bottom", **kwargs) -> None:
         super().__init__(orientation=orientation, **kwargs)
@@ -124,6 +124,7 @@ class BarTimeAxis(pg.AxisItem):
         self._local = local
         self._keys = [
             local.astype("datetime64[M]").astype(np.int64),
+            (local.astype("datetime64[D]").astype(np.int64) + 3) // 7,  # Monday-based weeks
             local.astype("datetime64[D]").astype(np.int64),
             local.astype("datetime64[h]").astype(np.int64),
         ]
@@ -164,7 +165,7 @@ class BarTimeAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
         out: list[str] = []
-        day_keys = self._keys[1] if self._keys else np.zeros(0, dtype=np.int64)
+        day_keys = self._keys[2] if self._keys else np.zeros(0, dtype=np.int64)
         for v in values:
             t = self.local_time_at(v)
             if t is None:
@@ -174,7 +175,7 @@ class BarTimeAxis(pg.AxisItem):
             new_day = i == 0 or day_keys[i] != day_keys[i - 1]
             if self._level == "month":
                 out.append(t.strftime("%b %Y") if t.month == 1 else t.strftime("%b"))
-            elif self._level == "day" or new_day:
+            elif self._level in ("week", "day") or new_day:
                 out.append(t.strftime("%d/%m"))
             else:
                 out.append(t.strftime("%H:%M"))

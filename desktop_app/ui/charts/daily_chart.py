@@ -165,7 +165,9 @@ class DailyChart(ChartPanel):
         was_shown = self.live_candle.isVisible()
         x = np.array([float(len(dates))])
         (x0, x1), _ = self.price_plot.vb.viewRange()
-        if not was_shown and x1 >= len(dates) - 1:  # following the latest day: keep today in view
+        if not dates:
+            self.price_plot.setXRange(-DEFAULT_VISIBLE_BARS + 0.5, 1.5, padding=0)
+        elif not was_shown and x1 >= len(dates) - 1:  # following the latest day: keep today in view
             self.price_plot.setXRange(x0 + 1, x1 + 1, padding=0)
         self.live_candle.set_data(OhlcArrays(x, *(np.array([v / 1000.0]) for v in
                                                   (bar.open, bar.high, bar.low, bar.close))))

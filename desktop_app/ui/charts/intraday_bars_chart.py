@@ -86,8 +86,8 @@ class IntradayBarsChart(ChartPanel):
         self.volume_bars.set_data(x, list(cols.by_type))
         self.reset_zoom()
         minutes = int(cols.bucket.total_seconds() // 60)
-        self.volume_plot.setLabel("left", f"Volume / {minutes} min" if minutes < 1440 else "Volume / day",
-                                  units="sh")
+        per = f"{minutes} min" if minutes < 60 or minutes % 60 else f"{minutes // 60} h"
+        self.volume_plot.setLabel("left", f"Volume / {per}", units="sh")
         if len(cols):
             self.set_status(f"{len(cols):,} bars{', ' + label if label else ''}")
         else:
