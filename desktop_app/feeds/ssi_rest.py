@@ -20,7 +20,6 @@ import email.utils
 import json
 import logging
 import math
-import random
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -31,6 +30,7 @@ import httpx
 
 from desktop_app.domain import DailyBar
 from desktop_app.errors import ConfigurationError, StockTrackerError
+from desktop_app.feeds.reconnect_backoff import jittered_backoff
 
 log = logging.getLogger(__name__)
 
@@ -314,8 +314,7 @@ class SsiRestClient:
             self._last_call_at = time.monotonic()
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_max_s, self.backoff_base_s * (2 ** attempt))
-        return ceiling * random.uniform(0.5, 1.0)
+        return jittered_backoff(attempt, self.backoff_base_s, self.backoff_max_s)
 
     async def _send(
         self,

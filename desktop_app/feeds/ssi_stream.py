@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
@@ -34,6 +33,7 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 
 from desktop_app.errors import ConfigurationError, MissingCredentialsError, StockTrackerError
 from desktop_app.feeds.base import FeedState, FeedStateHolder
+from desktop_app.feeds.reconnect_backoff import jittered_backoff
 
 log = logging.getLogger(__name__)
 
@@ -375,8 +375,7 @@ class SsiStreamFeed(FeedStateHolder):
 
     async def _pause(self, failures: int) -> None:
         """Exponential backoff with jitter; ``close()`` cuts it short."""
-        ceiling = min(self.reconnect_max_s, self.reconnect_base_s * 2 ** (failures - 1))
-        delay = ceiling * random.uniform(0.5, 1.0)
+        delay = jittered_backoff(failures - 1, self.reconnect_base_s, self.reconnect_max_s)
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=delay)
         except TimeoutError:
