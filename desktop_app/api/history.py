@@ -108,9 +108,13 @@ def _page(rows: Sequence[T], page: Page, convert: Callable[[T], R]) -> dict[str,
     }
 
 
-def _today_range() -> tuple[datetime, datetime]:
-    start = vietnam_day_start(vietnam_today())
-    return start, start + timedelta(days=1)
+def _instants_or_today(from_: str | None, to: str | None) -> tuple[datetime, datetime]:
+    """The ``from``/``to`` instant range a request means; a missing end defaults to today's bounds."""
+    today_start = vietnam_day_start(vietnam_today())
+    return instant_range(
+        parse_time("from", from_), parse_time("to", to),
+        default_start=today_start, default_end=today_start + timedelta(days=1),
+    )
 
 
 @router.get("/{symbol}/daily", response_model=DailyPage, responses=_ERRORS)
@@ -155,10 +159,7 @@ async def trade_history(
         start = vietnam_day_start(the_day.day)
         end = start + timedelta(days=1)
     else:
-        default_start, default_end = _today_range()
-        start, end = instant_range(
-            parse_time("from", from_), parse_time("to", to), default_start=default_start, default_end=default_end
-        )
+        start, end = _instants_or_today(from_, to)
     trades = await trade_repository.trades_between(pool, symbol, start, end, page.limit + 1, page.offset)
     return {"symbol": symbol, "from_time": start, "to_time": end, **_page(trades, page, TradeOut.of)}
 
@@ -173,10 +174,7 @@ async def foreign_history(
 ) -> dict[str, Any]:
     """Foreign buy/sell snapshots (cumulative for the day, with speed) in time order (default: today)."""
     symbol = symbol.upper()
-    default_start, default_end = _today_range()
-    start, end = instant_range(
-        parse_time("from", from_), parse_time("to", to), default_start=default_start, default_end=default_end
-    )
+    start, end = _instants_or_today(from_, to)
     rows = await foreign_repository.foreign_between(pool, symbol, start, end, page.limit + 1, page.offset)
     return {"symbol": symbol, "from_time": start, "to_time": end, **_page(rows, page, ForeignOut.of)}
 
@@ -193,10 +191,7 @@ async def basis_history(
 ) -> dict[str, Any]:
     """Futures price, VN30 value and basis in time order (default: today)."""
     futures = futures_symbol.upper() if futures_symbol else None
-    default_start, default_end = _today_range()
-    start, end = instant_range(
-        parse_time("from", from_), parse_time("to", to), default_start=default_start, default_end=default_end
-    )
+    start, end = _instants_or_today(from_, to)
     rows = await basis_repository.basis_between(
         pool, start, end, page.limit + 1, page.offset, futures_symbol=futures
     )
