@@ -11,8 +11,7 @@ import pyqtgraph as pg
 
 from desktop_app.domain import BasisPoint, StoredAlert
 from desktop_app.ui import board_format
-from desktop_app.ui.charts.axes import VietnamTimeAxis
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers, break_gaps
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers, break_gaps, float_column
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +27,11 @@ class BasisColumns:
 
     @classmethod
     def from_points(cls, rows: Sequence[BasisPoint]) -> "BasisColumns":
-        n = len(rows)
-
-        def col(fn) -> np.ndarray:
-            return np.fromiter((fn(r) for r in rows), dtype=np.float64, count=n)
-
         return cls(
-            ts=col(lambda r: r.timestamp.timestamp()),
-            futures=col(lambda r: float(r.futures_price)),
-            spot=col(lambda r: float(r.spot_value)),
-            basis=col(lambda r: float(r.basis)),
+            ts=float_column(rows, lambda r: r.timestamp.timestamp()),
+            futures=float_column(rows, lambda r: float(r.futures_price)),
+            spot=float_column(rows, lambda r: float(r.spot_value)),
+            basis=float_column(rows, lambda r: float(r.basis)),
             futures_symbol=rows[-1].futures_symbol if rows else "",
         )
 
@@ -45,18 +39,9 @@ class BasisColumns:
 class BasisChart(ChartPanel):
     def __init__(self, parent=None) -> None:
         super().__init__("Basis", parent)
-        self.level_plot: pg.PlotItem = self.layout_widget.addPlot(
-            row=0, col=0, axisItems={"bottom": VietnamTimeAxis()}
-        )
-        self.basis_plot: pg.PlotItem = self.layout_widget.addPlot(
-            row=1, col=0, axisItems={"bottom": VietnamTimeAxis()}
-        )
-        self.basis_plot.setXLink(self.level_plot)
-        self.level_plot.getAxis("bottom").setStyle(showValues=False)
+        self.level_plot, self.basis_plot = self.add_stacked_time_plots()
         self.level_plot.setLabel("left", "Points")
         self.basis_plot.setLabel("left", "Basis (points)")
-        for plot in (self.level_plot, self.basis_plot):
-            plot.addLegend(offset=(5, 5))
         self.futures_line = self.level_plot.plot(name="Futures", pen=pg.mkPen("#f0a030", width=1.5))
         self.spot_line = self.level_plot.plot(name="VN30", pen=pg.mkPen("#50a0f0", width=1.5))
         self.zero_line = pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#a0a0a0", width=1))

@@ -11,8 +11,7 @@ import pyqtgraph as pg
 
 from desktop_app.domain import ForeignInvestorData
 from desktop_app.ui import board_format
-from desktop_app.ui.charts.axes import VietnamTimeAxis
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, break_gaps
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair, break_gaps, float_column
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,35 +31,21 @@ class ForeignColumns:
 
     @classmethod
     def from_snapshots(cls, rows: Sequence[ForeignInvestorData]) -> "ForeignColumns":
-        n = len(rows)
-
-        def col(fn) -> np.ndarray:
-            return np.fromiter((fn(r) for r in rows), dtype=np.float64, count=n)
-
         return cls(
-            ts=col(lambda r: r.timestamp.timestamp()),
-            buy=col(lambda r: r.buy_volume),
-            sell=col(lambda r: r.sell_volume),
-            buy_speed=col(lambda r: float(r.buy_speed_per_min)),
-            sell_speed=col(lambda r: float(r.sell_speed_per_min)),
+            ts=float_column(rows, lambda r: r.timestamp.timestamp()),
+            buy=float_column(rows, lambda r: r.buy_volume),
+            sell=float_column(rows, lambda r: r.sell_volume),
+            buy_speed=float_column(rows, lambda r: float(r.buy_speed_per_min)),
+            sell_speed=float_column(rows, lambda r: float(r.sell_speed_per_min)),
         )
 
 
 class ForeignChart(ChartPanel):
     def __init__(self, parent=None) -> None:
         super().__init__("Foreign flow", parent)
-        self.flow_plot: pg.PlotItem = self.layout_widget.addPlot(
-            row=0, col=0, axisItems={"bottom": VietnamTimeAxis()}
-        )
-        self.speed_plot: pg.PlotItem = self.layout_widget.addPlot(
-            row=1, col=0, axisItems={"bottom": VietnamTimeAxis()}
-        )
-        self.speed_plot.setXLink(self.flow_plot)
-        self.flow_plot.getAxis("bottom").setStyle(showValues=False)
+        self.flow_plot, self.speed_plot = self.add_stacked_time_plots()
         self.flow_plot.setLabel("left", "Cumulative", units="sh")
         self.speed_plot.setLabel("left", "Speed", units="sh/min")
-        for plot in (self.flow_plot, self.speed_plot):
-            plot.addLegend(offset=(5, 5))
         self.flow_plot.addItem(pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#606060")), ignoreBounds=True)
         self.buy_line = self.flow_plot.plot(name="Foreign buy", pen=pg.mkPen(board_format.UP_COLOR, width=1.5))
         self.sell_line = self.flow_plot.plot(name="Foreign sell", pen=pg.mkPen(board_format.DOWN_COLOR, width=1.5))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,11 +16,15 @@ import pyqtgraph.exporters
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop_app.ui.charts.axes import VietnamTimeAxis
+
 log = logging.getLogger(__name__)
 
 pg.setConfigOptions(antialias=False, background="#101418", foreground="#c8ccd0")
 
 ALERT_BRUSH = pg.mkBrush(255, 200, 40, 220)
+
+Row = TypeVar("Row")
 
 
 class Crosshair:
@@ -91,6 +95,16 @@ class ChartPanel(QWidget):
         box.addLayout(bar)
         box.addWidget(self.layout_widget, 1)
 
+    def add_stacked_time_plots(self) -> tuple[pg.PlotItem, pg.PlotItem]:
+        """Two time plots, one over the other, sharing the x range; only the lower shows the times."""
+        upper: pg.PlotItem = self.layout_widget.addPlot(row=0, col=0, axisItems={"bottom": VietnamTimeAxis()})
+        lower: pg.PlotItem = self.layout_widget.addPlot(row=1, col=0, axisItems={"bottom": VietnamTimeAxis()})
+        lower.setXLink(upper)
+        upper.getAxis("bottom").setStyle(showValues=False)
+        for plot in (upper, lower):
+            plot.addLegend(offset=(5, 5))
+        return upper, lower
+
     def plots(self) -> list[pg.PlotItem]:
         return [
             item for item in self.layout_widget.ci.items.keys() if isinstance(item, pg.PlotItem)
@@ -119,6 +133,11 @@ class ChartPanel(QWidget):
             except OSError as exc:
                 log.error("cannot save chart PNG to %s: %s", name, exc)
                 self.set_status(f"Could not save: {exc}")
+
+
+def float_column(rows: Sequence[Row], value: Callable[[Row], float]) -> np.ndarray:
+    """One float64 column from a sequence of domain values (pyqtgraph draws numpy arrays)."""
+    return np.fromiter((value(r) for r in rows), dtype=np.float64, count=len(rows))
 
 
 GAP_S = 600.0  # no line is drawn across a pause this long (the 11:30-13:00 lunch break)
