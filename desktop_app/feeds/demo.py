@@ -38,6 +38,7 @@ import orjson
 from desktop_app.domain import VIETNAM_TZ
 from desktop_app.feeds.base import FeedState, FeedStateHolder
 from desktop_app.feeds.basket import BasketData, load_basket
+from desktop_app.feeds.interruptible_sleep import sleep_unless_set
 
 log = logging.getLogger(__name__)
 
@@ -978,10 +979,7 @@ class DemoFeed(FeedStateHolder):
             self._set_state(FeedState.ENDED)
 
     async def _pause(self, delay: float) -> None:
-        try:
-            await asyncio.wait_for(self._closed.wait(), timeout=delay)
-        except asyncio.TimeoutError:
-            pass
+        await sleep_unless_set(self._closed, delay)
 
     async def close(self) -> None:
         self._closed.set()

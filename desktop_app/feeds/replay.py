@@ -22,6 +22,7 @@ from typing import AsyncIterator, Awaitable, BinaryIO, Callable
 
 from desktop_app.domain import VIETNAM_TZ
 from desktop_app.feeds.base import FeedState, FeedStateHolder
+from desktop_app.feeds.interruptible_sleep import sleep_unless_set
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +141,7 @@ class ReplayFeed(FeedStateHolder):
                 self._set_state(FeedState.ENDED)
 
     async def _pause(self, delay: float) -> None:
-        try:
-            await asyncio.wait_for(self._closed.wait(), timeout=delay)
-        except asyncio.TimeoutError:
-            pass
+        await sleep_unless_set(self._closed, delay)
 
     async def close(self) -> None:
         self._closed.set()

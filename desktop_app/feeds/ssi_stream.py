@@ -33,6 +33,7 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 
 from desktop_app.errors import ConfigurationError, MissingCredentialsError, StockTrackerError
 from desktop_app.feeds.base import FeedState, FeedStateHolder
+from desktop_app.feeds.interruptible_sleep import sleep_unless_set
 from desktop_app.feeds.reconnect_backoff import jittered_backoff
 
 log = logging.getLogger(__name__)
@@ -376,10 +377,7 @@ class SsiStreamFeed(FeedStateHolder):
     async def _pause(self, failures: int) -> None:
         """Exponential backoff with jitter; ``close()`` cuts it short."""
         delay = jittered_backoff(failures - 1, self.reconnect_base_s, self.reconnect_max_s)
-        try:
-            await asyncio.wait_for(self._wake.wait(), timeout=delay)
-        except TimeoutError:
-            pass
+        await sleep_unless_set(self._wake, delay)
 
     # ------------------------------------------------------------------ frames
     def _handle_frame(self, text: Any) -> list[str]:
