@@ -11,7 +11,9 @@ import pyqtgraph as pg
 
 from desktop_app.domain import BasisPoint, StoredAlert
 from desktop_app.ui import board_format
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers, break_gaps, float_column
+from desktop_app.ui.charts.panel import (
+    ChartPanel, Crosshair, alert_markers, break_gaps, float_column, sample_at,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ class BasisChart(ChartPanel):
         xs, ys, tips = [], [], []
         for alert in alerts:
             t = alert.created_at.timestamp()
-            i = max(0, min(int(np.searchsorted(cols.ts, t, side="right")) - 1, len(cols) - 1))
+            i = max(0, sample_at(cols.ts, t))
             xs.append(t)
             ys.append(float(cols.basis[i]))
             tips.append(f"{board_format.vietnam_time(alert.created_at)} {alert.message or alert.alert_type}")
@@ -88,7 +90,7 @@ class BasisChart(ChartPanel):
 
     def _readout(self, x: float, y: float) -> None:
         cols = self.columns
-        i = int(np.searchsorted(cols.ts, x, side="right")) - 1
+        i = sample_at(cols.ts, x)
         if i < 0 or not len(cols):
             self.readout_label.setText("")
             return

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 
 from desktop_app.domain import ForeignInvestorData
 from desktop_app.ui import board_format
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, break_gaps, float_column
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair, break_gaps, float_column, sample_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ class ForeignChart(ChartPanel):
 
     def _readout(self, x: float, y: float) -> None:
         cols = self.columns
-        i = int(np.searchsorted(cols.ts, x, side="right")) - 1
+        i = sample_at(cols.ts, x)
         if i < 0 or not len(cols):
             self.readout_label.setText("")
             return

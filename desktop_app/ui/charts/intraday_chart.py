@@ -22,7 +22,7 @@ from desktop_app.domain import ClassifiedTrade, StoredAlert, TradeType
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import VietnamTimeAxis
 from desktop_app.ui.charts.items import StackedBarItem
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers, break_gaps
+from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers, break_gaps, sample_at
 
 # stack order and colours of the volume bars; index = type code
 TYPE_CODES: dict[TradeType, int] = {
@@ -194,9 +194,9 @@ class IntradayChart(ChartPanel):
         xs, ys, tips = [], [], []
         for alert in alerts:
             t = alert.created_at.timestamp()
-            i = min(int(np.searchsorted(cols.ts, t, side="right")) - 1, len(cols) - 1)
+            i = max(0, sample_at(cols.ts, t))
             xs.append(t)
-            ys.append(float(cols.price[max(i, 0)]) / 1000.0)
+            ys.append(float(cols.price[i]) / 1000.0)
             tips.append(f"{board_format.vietnam_time(alert.created_at)} {alert.message or alert.alert_type}")
         self.markers = alert_markers(xs, ys, tips)
         self.price_plot.addItem(self.markers)
@@ -208,7 +208,7 @@ class IntradayChart(ChartPanel):
         cols = self.columns.matched()
         if not len(cols):
             return
-        i = int(np.searchsorted(cols.ts, x, side="right")) - 1
+        i = sample_at(cols.ts, x)
         if i < 0:
             self.readout_label.setText("")
             return

@@ -140,6 +140,12 @@ def float_column(rows: Sequence[Row], value: Callable[[Row], float]) -> np.ndarr
     return np.fromiter((value(r) for r in rows), dtype=np.float64, count=len(rows))
 
 
+def sample_at(ts: np.ndarray, t: float) -> int:
+    """Index of the last sample at or before ``t`` in sorted times (-1 when ``t`` precedes them all):
+    what a crosshair or an alert marker reads."""
+    return int(np.searchsorted(ts, t, side="right")) - 1
+
+
 GAP_S = 600.0  # no line is drawn across a pause this long (the 11:30-13:00 lunch break)
 
 
