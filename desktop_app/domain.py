@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import MISSING, dataclass, fields
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, TypeVar
 
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
-"""Vietnam time: UTC+7, no daylight saving. SSI sends wall-clock times in this zone."""
+from desktop_app.market_clock import VIETNAM_TZ  # re-exported: defined once, in market_clock
 
 
 class TradeType(str, enum.Enum):
@@ -47,6 +46,18 @@ class TradingSession(str, enum.Enum):
     BREAK = "BREAK"
     HALT = "HALT"
     UNKNOWN = "UNKNOWN"
+
+
+class AlertType(str, enum.Enum):
+    """Every alert the app fires; the value is what is stored and shown (ARCHITECTURE.md alert rules)."""
+
+    CEILING_HIT = "ceiling_hit"
+    FLOOR_HIT = "floor_hit"
+    BLOCK_TRADE = "block_trade"
+    FOREIGN_SURGE = "foreign_surge"
+    BASIS_FLIP = "basis_flip"
+    BASIS_EXTREME = "basis_extreme"
+    ACTIVE_IMBALANCE = "active_imbalance"
 
 
 class Severity(str, enum.Enum):

@@ -7,6 +7,7 @@ Demo, replay and the live hub all yield the envelope text the hub sends after it
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import AsyncIterator, Callable, Protocol
 
 
@@ -37,6 +38,13 @@ class Feed(Protocol):
     async def close(self) -> None:
         """Stop producing; idempotent. A running ``envelopes()`` iteration then ends."""
 
+    def resume_from(self, stored_until: datetime) -> None:
+        """Told before ``envelopes()`` where the stored history of this source ends.
+
+        A feed that can, such as the demo, catches its simulated day up at least to that instant
+        instead of starting over; a live or file feed ignores it (the writer skips what is stored).
+        """
+
 
 class FeedStateHolder:
     """Small mix-in that keeps ``state`` and notifies listeners; feeds may use it."""
@@ -51,6 +59,9 @@ class FeedStateHolder:
 
     def add_state_listener(self, listener: StateListener) -> None:
         self._listeners.append(listener)
+
+    def resume_from(self, stored_until: datetime) -> None:
+        """Default: nothing to do (see ``Feed.resume_from``)."""
 
     def _set_state(self, state: FeedState) -> None:
         if state is self._state:
