@@ -19,7 +19,7 @@ from desktop_app.feeds.ssi_rest import (
     jwt_lifetime_s,
     retry_after_seconds,
 )
-from tests.ssi_server import INVALID_CREDENTIALS_MESSAGE, LocalSsiServer, sample_daily_rows
+from tests.support.ssi_server import INVALID_CREDENTIALS_MESSAGE, LocalSsiServer, sample_daily_rows
 
 START, END = date(2023, 1, 1), date(2023, 12, 31)
 ROWS = {"SSI": sample_daily_rows("SSI", START, END), "ACB": sample_daily_rows("ACB", START, END)}
@@ -205,7 +205,7 @@ async def test_paced_calls_keep_their_distance(ssi: LocalSsiServer) -> None:
 
 
 async def test_daily_index_and_futures_contracts() -> None:
-    from tests.ssi_server import sample_daily_index_rows
+    from tests.support.ssi_server import sample_daily_index_rows
 
     rows = sample_daily_index_rows("VN30", date(2023, 8, 1), date(2023, 8, 31))
     async with LocalSsiServer(daily_index={"VN30": rows}) as server:

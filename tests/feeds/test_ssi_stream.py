@@ -20,7 +20,7 @@ from desktop_app.feeds.ssi_stream import (
     SsiStreamFeed,
     ssi_live_feed,
 )
-from tests.ssi_server import LocalSsiServer
+from tests.support.ssi_server import LocalSsiServer
 
 CHANNELS = ("X-TRADE:ALL", "X-QUOTE:ALL", "R:ALL", "MI:VN30")
 

@@ -14,7 +14,7 @@ from desktop_app.feeds.ssi_rest import SsiRestClient
 from desktop_app.services.backfill import BackfillService
 from desktop_app.ui.backfill_dialog import BackfillDialog, CredentialsDialog
 from desktop_app.ui.credentials import CredentialStore
-from tests.ssi_server import LocalSsiServer, sample_daily_rows
+from tests.support.ssi_server import LocalSsiServer, sample_daily_rows
 from tests.ui.conftest import open_pool
 
 START = date(2023, 1, 1)

@@ -12,7 +12,7 @@ from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.charts.daily_chart import day_bounds
 from desktop_app.ui.charts.intraday_range import RANGES
 from desktop_app.ui.history_source import HistorySource
-from tests.ui import seed
+from tests.support import known_history as seed
 from tests.ui.conftest import open_pool
 
 SPANS = {r.label: r for r in RANGES}

@@ -14,7 +14,7 @@ from desktop_app.processing.live_stats import LiveStats
 from desktop_app.ui.async_tasks import wait_until
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.history_source import HistorySource
-from tests.ui import seed
+from tests.support import known_history as seed
 from tests.ui.conftest import open_pool
 
 

@@ -17,7 +17,7 @@ from desktop_app.database.journal import Journal
 from desktop_app.database.repositories import trade_repository
 from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade, TradeType
 
-from .test_batch_writer import unreachable_pool
+from tests.support.unreachable_database import unreachable_pool
 
 D = Decimal
 B, S, N, ATO, ATC, PT = (TradeType.BUY, TradeType.SELL, TradeType.NEUTRAL, TradeType.ATO, TradeType.ATC,

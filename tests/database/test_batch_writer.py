@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-import socket
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +18,7 @@ from desktop_app.database.journal import Journal
 from desktop_app.domain import (
     VIETNAM_TZ, Alert, BasisPoint, ClassifiedTrade, ForeignInvestorData, Severity, TradeType,
 )
+from tests.support.unreachable_database import unreachable_pool
 
 T0 = datetime(2026, 4, 8, 9, 15, tzinfo=VIETNAM_TZ)
 
@@ -32,18 +32,6 @@ def trade(n: int, price: str = "100500") -> ClassifiedTrade:
 
 async def volumes(pool: asyncpg.Pool) -> list[int]:
     return [r["volume"] for r in await pool.fetch("SELECT volume FROM trades ORDER BY volume")]
-
-
-def unreachable_dsn() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"postgresql://nobody@127.0.0.1:{port}/nothing"
-
-
-async def unreachable_pool() -> asyncpg.Pool:
-    """A real pool to a port nothing listens on (min_size=0: it connects on acquire, and fails)."""
-    return await asyncpg.create_pool(unreachable_dsn(), min_size=0, max_size=1, timeout=2)
 
 
 async def test_every_value_is_written_once_with_its_exact_fields(db, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from desktop_app.feeds.ssi_rest import SsiRestClient
 from desktop_app.services.backfill import BackfillService
-from tests.ssi_server import LocalSsiServer, sample_daily_rows
+from tests.support.ssi_server import LocalSsiServer, sample_daily_rows
 
 START = date(2023, 1, 1)
 END = date(2023, 4, 30)

@@ -12,8 +12,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.backfill.conftest import END, START, expected_rows, stored_rows
-from tests.ssi_server import LocalSsiServer
+from tests.services.conftest import END, START, expected_rows, stored_rows
+from tests.support.ssi_server import LocalSsiServer
 
 pytestmark = pytest.mark.timeout(120)
 

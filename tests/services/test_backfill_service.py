@@ -13,8 +13,8 @@ import pytest
 from desktop_app.domain import VIETNAM_TZ
 from desktop_app.feeds.ssi_rest import SsiAuthError
 from desktop_app.services.backfill import BackfillProgress, BackfillService, _aligned_windows
-from tests.backfill.conftest import END, PAGE_SIZE, START, SYMBOLS, expected_rows, make_client, stored_rows
-from tests.ssi_server import LocalSsiServer, sample_daily_rows
+from tests.services.conftest import END, PAGE_SIZE, START, SYMBOLS, expected_rows, make_client, stored_rows
+from tests.support.ssi_server import LocalSsiServer, sample_daily_rows
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,10 +12,10 @@ from desktop_app.config import Settings
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.services.loop_lag import LoopLagMonitor
 from desktop_app.services.pipeline import Pipeline
-from tests.pipeline.test_record_command import (
+from tests.services.test_record_command import (
     envelope, fetch_volumes, record_env, run_record, write_tape,
 )
-from tests.writer.test_batch_writer import unreachable_dsn, unreachable_pool
+from tests.support.unreachable_database import unreachable_dsn, unreachable_pool
 
 
 async def test_each_rejection_kind_is_counted_and_logged_once(db, tmp_path: Path, caplog) -> None:

@@ -1,6 +1,6 @@
 """A local server speaking SSI FastConnect Data's REST API and SignalR hub (see server.py)."""
 
-from tests.ssi_server.server import (
+from tests.support.ssi_server.server import (
     DEFAULT_VN30,
     HUB_NAME,
     INVALID_CREDENTIALS_MESSAGE,
