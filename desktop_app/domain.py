@@ -9,10 +9,9 @@ time so that ``.time()`` reads like the exchange clock).
 from __future__ import annotations
 
 import enum
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Callable, TypeVar
 
 from desktop_app.market_clock import VIETNAM_TZ  # re-exported: defined once, in market_clock
 
@@ -280,43 +279,3 @@ class StoredAlert:
     created_at: datetime
     acknowledged_at: datetime | None
     note: str | None
-
-
-# --------------------------------------------------------------------------- hot-path construction
-
-_V = TypeVar("_V")
-
-
-def fast_constructor(cls: type[_V]) -> Callable[..., _V]:
-    """A constructor for a frozen slotted dataclass that is ~8x cheaper than ``cls(...)``.
-
-    WHY: a frozen dataclass's ``__init__`` goes through ``object.__setattr__`` once per field
-    (Trade: ~3.4 us on our 2-core CI box), which alone eats a third of the 10 us per envelope the
-    pipeline can afford. The returned callable takes the same arguments, fills a twin class with
-    the identical slot layout by plain attribute stores and then retypes the object to ``cls``:
-    the result IS a ``cls`` instance (equality, hash, repr, immutability unchanged). No
-    validation happens in either path, so nothing is skipped.
-    """
-    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-    if tuple(getattr(cls, "__slots__", ())) != names:
-        raise TypeError(f"{cls.__name__} is not a slotted dataclass")
-    defaults: dict[str, object] = {}
-    params = []
-    for f in fields(cls):  # type: ignore[arg-type]
-        if f.default_factory is not MISSING:
-            raise TypeError(f"{cls.__name__}.{f.name}: default_factory is not supported")
-        if f.default is not MISSING:
-            defaults[f.name] = f.default
-            params.append(f"{f.name}=_defaults[{f.name!r}]")
-        else:
-            params.append(f.name)
-    body = "".join(f"        self.{n} = {n}\n" for n in names)
-    source = (
-        f"class _Twin:\n    __slots__ = {names!r}\n"
-        f"    def __init__(self, {', '.join(params)}):\n{body}        self.__class__ = _cls\n"
-    )
-    namespace: dict[str, object] = {"_cls": cls, "_defaults": defaults}
-    exec(source, namespace)  # noqa: S102 - generated from the dataclass's own field names
-    twin = namespace["_Twin"]
-    twin.__qualname__ = twin.__name__ = f"_{cls.__name__}Twin"  # type: ignore[attr-defined]
-    return twin  # type: ignore[return-value]

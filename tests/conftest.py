@@ -39,6 +39,7 @@ atexit.register(shutil.rmtree, _TEST_HOME, True)
 os.environ["STOCK_TRACKER_HOME"] = _TEST_HOME
 os.environ.pop("STOCK_TRACKER_DATABASE_URL", None)
 
+import gc  # noqa: E402
 import logging  # noqa: E402
 import uuid  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -59,6 +60,13 @@ def with_database(dsn: str, name: str) -> str:
     """The same server and credentials, another database."""
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(autouse=True)
+def _collector_never_frozen() -> Iterator[None]:
+    """Only the app's entry points tune the garbage collector; a test that froze pytest's fails."""
+    yield
+    assert gc.get_freeze_count() == 0, "this test froze the garbage collector (speedups.tune_gc_for_streaming)"
 
 
 @dataclass

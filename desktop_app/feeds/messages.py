@@ -3,16 +3,20 @@
 Every source (live hub, demo, replay) hands us the envelope the hub sends after its first decode:
 ``{"DataType": "X-TRADE", "Content": "<json>"}``. ``parse_envelope`` is the single gate: it either
 returns valid domain values or raises ``InvalidMessage`` with a short, stable ``kind`` that the
-pipeline counts as ``rejected``. No other exception may escape it, whatever the input.
+pipeline counts as ``rejected``. An exception the parser did not mean to raise is a bug in the
+parser, not a property of the input: it surfaces as ``ParserFailure`` (the original exception
+chained), which the pipeline counts under ``PARSER_FAILURE`` and logs with its traceback, so a bug
+is visible and never passes as a rejection, yet never stops a live feed.
 
 Speed matters (the pipeline must sustain >= 100k envelopes/s), hence: orjson, a dispatch table by
 DataType, fast paths for X-TRADE/X-QUOTE (the bulk of the traffic: one C-level ``itemgetter``
 fetch, header values and book levels from caches the full path filled; anything unusual falls
 back to the full path, which handles renamed keys, strings, "NaN" and says what is wrong), caches
-for the values that repeat all day (prices on a tick grid, date/time strings, symbols), domain
-objects built with ``domain.fast_constructor``, and one broad ``except`` per message instead of
-per-field guards. The caches the fast paths read hold validated values only, so a hit needs no
-re-check.
+for the values that repeat all day (prices on a tick grid, date/time strings, symbols) and domain
+objects built with ``speedups.fast_constructor``. The caches live in one ``speedups.ParserCaches``
+object, ``PARSER_CACHES``: they hold validated values only, so a hit needs no re-check, and tests
+reset or disable them to choose the path they cover (``FAST_PATHS`` are the fast paths by
+DataType, for tests that compare them with the full path).
 
 Number conventions (the real feed's quirks): numbers may arrive as JSON numbers or as strings
 ("28600", "663258204999.9850"); ``"NaN"``/null/absent is "unknown" for optional fields and a
@@ -32,7 +36,6 @@ from typing import Any, Callable
 import orjson
 
 from desktop_app.domain import (
-    VIETNAM_TZ,
     Bar,
     ForeignRoom,
     IndexValue,
@@ -43,11 +46,16 @@ from desktop_app.domain import (
     Side,
     Trade,
     TradingSession,
-    fast_constructor,
 )
+from desktop_app.market_clock import VIETNAM_TZ
+from desktop_app.speedups import ParserCaches, fast_constructor
 
 __all__ = [
+    "FAST_PATHS",
     "InvalidMessage",
+    "PARSER_CACHES",
+    "PARSER_FAILURE",
+    "ParserFailure",
     "REJECTION_KINDS",
     "MAX_ENVELOPE_BYTES",
     "SUPPORTED_DATA_TYPES",
@@ -76,6 +84,8 @@ REJECTION_KINDS = frozenset(
         "bad_time",  # TradingDate/Time unreadable or out of range
     }
 )
+PARSER_FAILURE = "parser_failure"
+"""The kind the pipeline counts a ``ParserFailure`` under (deliberately not in REJECTION_KINDS)."""
 
 
 _new_trade = fast_constructor(Trade)
@@ -94,15 +104,35 @@ class InvalidMessage(ValueError):
         self.detail = detail
 
 
+class ParserFailure(Exception):
+    """The parser itself failed on an envelope (a bug): the original exception is ``__cause__``.
+
+    Not an ``InvalidMessage``: the input may be perfectly valid. The envelope is lost, so the
+    caller logs it with the traceback and counts it apart from the rejections.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(f"{PARSER_FAILURE}: {type(exc).__name__}: {exc}")
+        self.kind = PARSER_FAILURE
+
+
 # --------------------------------------------------------------------------- scalar converters
 
 _MISSING = object()
 _NAN_TEXTS = frozenset({"nan", "NaN", "NAN", "", "null", "None"})
 
-# Prices sit on a tick grid and repeat all day: cache their Decimals (bounded, cleared when full).
-_FLOAT_DEC: dict[float, Decimal] = {}
-_STR_DEC: dict[str, Decimal] = {}
-_CACHE_LIMIT = 200_000
+PARSER_CACHES = ParserCaches()
+"""The parser's one set of caches (see ``speedups.ParserCaches``); tests reset or disable it."""
+_store = PARSER_CACHES.store
+# Module-level names for the dicts (cleared in place, never replaced): one global lookup each.
+_FLOAT_DEC = PARSER_CACHES.float_decimals
+_STR_DEC = PARSER_CACHES.text_decimals
+_PRICES = PARSER_CACHES.prices
+_SYMBOLS = PARSER_CACHES.symbols
+_EXCHANGES = PARSER_CACHES.exchanges
+_DATES = PARSER_CACHES.dates
+_STAMPS = PARSER_CACHES.stamps
+_LEVELS = PARSER_CACHES.levels
 
 
 def _float_dec(v: float, name: str) -> Decimal:
@@ -112,9 +142,7 @@ def _float_dec(v: float, name: str) -> Decimal:
     if not math.isfinite(v):
         raise InvalidMessage("bad_value", f"{name} is not finite")
     d = Decimal(int(v)) if v.is_integer() else Decimal(repr(v))
-    if len(_FLOAT_DEC) >= _CACHE_LIMIT:
-        _FLOAT_DEC.clear()
-    _FLOAT_DEC[v] = d
+    _store(_FLOAT_DEC, v, d)
     return d
 
 
@@ -136,9 +164,7 @@ def _str_dec(v: str, name: str) -> Decimal | None:
         if d.is_nan():
             return None
         raise InvalidMessage("bad_value", f"{name} is not finite")
-    if len(_STR_DEC) >= _CACHE_LIMIT:
-        _STR_DEC.clear()
-    _STR_DEC[v] = d
+    _store(_STR_DEC, v, d)
     return d
 
 
@@ -156,20 +182,14 @@ def _any_dec(v: Any, name: str) -> Decimal | None:
     raise InvalidMessage("bad_value", f"{name} has type {t.__name__}")
 
 
-# Valid prices (0 < p < MAX_PRICE) by the float SSI sent: the hot path is one type check and one
-# dict lookup. Only validated values enter, so a hit needs no further checks. Only prices that
-# repeat belong here (tick-grid prices: ~1,200 in a day): a value that changes with every print
-# (AvgPrice) would grow it 50x, and a lookup in a dict that no longer fits the CPU cache costs a
-# memory miss or three on every field of every message.
-_PRICES: dict[float, Decimal] = {}
+# Valid prices by the number SSI sent (``_PRICES``): the hot path is one type check and one dict
+# lookup; see ParserCaches.prices for why only repeating prices go in.
 
 
 def _price_slow(v: Any, name: str, required: bool) -> Decimal | None:
     if type(v) is float and 0.0 < v < _MAX_PRICE_F:  # a cache miss (a price not seen yet): one step
         d = Decimal(int(v)) if v.is_integer() else Decimal(repr(v))
-        if len(_PRICES) >= _CACHE_LIMIT:
-            _PRICES.clear()
-        _PRICES[v] = d
+        _store(_PRICES, v, d)
         return d
     d = _any_dec(v, name)
     if d is None or (d == 0 and not required):
@@ -179,9 +199,7 @@ def _price_slow(v: Any, name: str, required: bool) -> Decimal | None:
     if not 0 < d < MAX_PRICE:
         raise InvalidMessage("bad_value", f"{name} out of range: {d}")
     if type(v) is float or type(v) is int:
-        if len(_PRICES) >= _CACHE_LIMIT:
-            _PRICES.clear()
-        _PRICES[v] = d
+        _store(_PRICES, v, d)
     return d
 
 
@@ -274,16 +292,12 @@ def _opt_volume(v: Any, name: str) -> int | None:
     return _volume(v, name)
 
 
-_SYMBOLS: dict[str, str] = {}  # symbols already validated, as sent -> as kept
-
-
 def _symbol(v: Any, name: str = "Symbol") -> str:
     s = _SYMBOLS.get(v) if type(v) is str else None
     if s is not None:
         return s
     s = _check_symbol(v, name)
-    if len(_SYMBOLS) < 10_000:
-        _SYMBOLS[v] = s
+    _store(_SYMBOLS, v, s, 10_000)
     return s
 
 
@@ -302,9 +316,6 @@ def _check_symbol(v: Any, name: str) -> str:
     return s
 
 
-_EXCHANGES: dict[str, str] = {}
-
-
 def _exchange(c: dict[str, Any]) -> str:
     v = c.get("Exchange") or c.get("MarketId")
     if v is None:
@@ -317,8 +328,7 @@ def _exchange(c: dict[str, Any]) -> str:
     e = v.upper()
     if e in ("DER", "FU", "DERIVATIVE"):
         e = "DERIVATIVES"
-    if len(_EXCHANGES) < 1000:
-        _EXCHANGES[v] = e
+    _store(_EXCHANGES, v, e, 1000)
     return e
 
 
@@ -365,13 +375,6 @@ def _status(v: Any) -> str | None:
 
 # --------------------------------------------------------------------------- dates and times
 
-_DATES: dict[str, date] = {}
-# TradingDate text -> Time text -> (date, datetime), validated. Two levels rather than one dict
-# keyed by a (date, time) tuple: no tuple to build and hash per message, and the fast paths read
-# it with two plain lookups.
-_STAMPS: dict[str, dict[str, tuple[date, datetime]]] = {}
-
-
 def _parse_date(text: str) -> date:
     d = _DATES.get(text)
     if d is not None:
@@ -388,8 +391,7 @@ def _parse_date(text: str) -> date:
         raise InvalidMessage("bad_time", f"TradingDate is not dd/mm/yyyy: {text[:30]!r}") from None
     if not 2000 <= d.year <= 2100:
         raise InvalidMessage("bad_time", f"TradingDate out of range: {text!r}")
-    if len(_DATES) < 10_000:
-        _DATES[text] = d
+    _store(_DATES, text, d, 10_000)
     return d
 
 
@@ -419,12 +421,11 @@ def _parse_stamp(dtext: Any, ttext: Any) -> tuple[date, datetime]:
     except ValueError:
         raise InvalidMessage("bad_time", f"Time is not HH:MM:SS: {ttext[:30]!r}") from None
     if times is None:
-        if len(_STAMPS) >= 64:  # one entry per trading day seen
-            _STAMPS.clear()
-        times = _STAMPS[dtext] = {}
-    elif len(times) >= _CACHE_LIMIT:
-        times.clear()
-    times[ttext] = (d, stamp)
+        if not PARSER_CACHES.enabled:
+            return d, stamp
+        times = {}
+        _store(_STAMPS, dtext, times, 64)  # one entry per trading day seen
+    _store(times, ttext, (d, stamp))
     return d, stamp
 
 
@@ -495,11 +496,8 @@ _ASK_KEYS = tuple((f"AskPrice{i}", f"AskVol{i}") for i in range(1, 11))
 
 
 # Book levels repeat from one quote to the next (only the level that traded changes) and come back
-# all day, so the validated PriceLevel for a (price, volume) pair of JSON floats is cached, by price
-# then by volume: no key tuple to build and hash, and the outer dict (one entry per price on the
-# grid) stays small and hot.
-_LEVELS: dict[float, dict[float, PriceLevel]] = {}
-_level_count = 0
+# all day, so the validated PriceLevel for a (price, volume) pair of JSON floats is cached in
+# ``_LEVELS`` (see ParserCaches.levels).
 
 
 def _level(p: Any, v: Any, keys: tuple[str, str]) -> PriceLevel | None:
@@ -521,20 +519,8 @@ def _level(p: Any, v: Any, keys: tuple[str, str]) -> PriceLevel | None:
         return None
     level = _new_level(price, _volume(0 if v is None else v, keys[1]))
     if floats:
-        _cache_level(p, v, level)
+        PARSER_CACHES.store_level(p, v, level)
     return level
-
-
-def _cache_level(p: float, v: float, level: PriceLevel) -> None:
-    global _level_count
-    if _level_count >= _CACHE_LIMIT:
-        _LEVELS.clear()
-        _level_count = 0
-    by_volume = _LEVELS.get(p)
-    if by_volume is None:
-        by_volume = _LEVELS[p] = {}
-    by_volume[v] = level
-    _level_count += 1
 
 
 def _side_levels(c: dict[str, Any], keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
@@ -795,6 +781,11 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], tuple[MarketEvent, ...]]] = {
     "F": _parse_f,
 }
 SUPPORTED_DATA_TYPES = frozenset(_PARSERS)
+FAST_PATHS: dict[str, Callable[[dict[str, Any]], tuple[MarketEvent, ...] | None]] = {
+    "X-TRADE": _fast_x_trade,
+    "X-QUOTE": _fast_x_quote,
+}
+"""Content -> events, or None when the caches cannot serve it (then the full path decides)."""
 
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
@@ -803,7 +794,8 @@ _JSONError = orjson.JSONDecodeError
 def parse_envelope(raw: str | bytes) -> tuple[MarketEvent, ...]:
     """One hub broadcast (after the first decode) -> its domain values.
 
-    Raises ``InvalidMessage`` for anything that is not a valid message; nothing else escapes.
+    Raises ``InvalidMessage`` for anything that is not a valid message, and ``ParserFailure``
+    when the parser itself fails (a bug, whatever the input); nothing else escapes.
     """
     try:
         n = len(raw)
@@ -833,5 +825,5 @@ def parse_envelope(raw: str | bytes) -> tuple[MarketEvent, ...]:
         return parser(content)
     except InvalidMessage:
         raise
-    except Exception as exc:  # defensive: any surprise in odd input is a rejection, never a crash
-        raise InvalidMessage("bad_value", f"{type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # a bug, not a rejection: the caller logs the traceback and goes on
+        raise ParserFailure(exc) from exc

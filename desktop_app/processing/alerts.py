@@ -19,7 +19,6 @@ from desktop_app.config import AlertThresholds
 from desktop_app.domain import (
     VIETNAM_TZ,
     Alert,
-    fast_constructor,
     BasisPoint,
     ClassifiedTrade,
     Severity,
@@ -27,6 +26,7 @@ from desktop_app.domain import (
     TradeType,
     TradingSession,
 )
+from desktop_app.speedups import fast_constructor
 from desktop_app.processing.foreign import ForeignFlowUpdate
 from desktop_app.processing.market_time import market_seconds
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from desktop_app.domain import BasisPoint, IndexValue, fast_constructor
+from desktop_app.domain import BasisPoint, IndexValue
+from desktop_app.speedups import fast_constructor
 
 log = logging.getLogger(__name__)
 

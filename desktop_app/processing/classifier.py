@@ -29,8 +29,8 @@ from desktop_app.domain import (
     Trade,
     TradeType,
     TradingSession,
-    fast_constructor,
 )
+from desktop_app.speedups import fast_constructor
 
 _BUY = TradeType.BUY
 _SELL = TradeType.SELL

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from desktop_app.domain import ForeignInvestorData, ForeignRoom, fast_constructor
+from desktop_app.domain import ForeignInvestorData, ForeignRoom
+from desktop_app.speedups import fast_constructor
 from desktop_app.processing.market_time import market_seconds
 
 log = logging.getLogger(__name__)

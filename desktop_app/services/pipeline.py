@@ -24,13 +24,14 @@ The loop is never starved: at ``--speed max`` the feed is consumed in time slice
 waits for a flush (``BatchWriter.wait_for_room``) — backpressure, never a drop.
 
 Parse errors: an envelope that fails validation (``InvalidMessage``) is counted in ``rejected``
-by kind and logged once per kind (the offending text truncated); the run continues.
+by kind and logged once per kind (the offending text truncated); the run continues. A bug inside
+the parser (``ParserFailure``) is counted the same way under its own kind ``parser_failure`` and
+logged as an error with its traceback: visible, yet it never stops a live feed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from desktop_app.config import Settings
 from desktop_app.database.batch_writer import BatchWriter
 from desktop_app.database.journal import Journal
 from desktop_app.feeds.base import Feed
-from desktop_app.feeds.messages import InvalidMessage, parse_envelope
+from desktop_app.feeds.messages import InvalidMessage, ParserFailure, parse_envelope
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.processing.processor import MarketDataProcessor
 from desktop_app.services.loop_lag import LoopLagMonitor
@@ -50,28 +51,6 @@ log = logging.getLogger(__name__)
 SLICE_S = 0.004  # at most this long on the loop before yielding to it (timers, Qt events)
 CHECK_EVERY = 8  # envelopes between two clock reads
 _LOGGED_TEXT = 200  # characters of an offending envelope shown in the log
-GC_GEN0_THRESHOLD = 20_000  # allocations between two young-generation collections (CPython: 700)
-_gc_tuned = False
-
-
-def tune_gc_for_streaming() -> None:
-    """Freeze what start-up built and collect the young generation less often (once per process).
-
-    WHY: the hot path keeps growing long-lived caches (parser levels, timestamps) and state, so
-    the default thresholds run a young collection every 700 net allocations and, now and then, a
-    full one that walks every object the app ever made (Qt wrappers, modules, pyqtgraph).
-    ``gc.freeze()`` takes the start-up heap out of those walks for good; a higher first threshold
-    makes young collections rarer (each still ~1 ms at most). ``stock-tracker bench process``
-    runs with the same setting.
-    """
-    global _gc_tuned
-    if _gc_tuned:
-        return
-    _gc_tuned = True
-    gc.freeze()
-    gen0, gen1, gen2 = gc.get_threshold()
-    if gen0 < GC_GEN0_THRESHOLD:
-        gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
 
 
 @dataclass
@@ -152,7 +131,6 @@ class Pipeline:
         await self.writer.start()  # opens the journal: an earlier run's batches get replayed
         if self._feed is None:
             self._feed = await build_feed(self.settings, self.feed_spec)
-        tune_gc_for_streaming()
         self._consumer = asyncio.create_task(self._consume(), name="pipeline-consumer")
         log.info("pipeline started: %s", self.feed_spec.describe())
 
@@ -192,7 +170,7 @@ class Pipeline:
         counters.messages += 1
         try:
             events = parse_envelope(raw)
-        except InvalidMessage as exc:
+        except (InvalidMessage, ParserFailure) as exc:
             self._reject(exc.kind, exc, raw)
             return
         self.processor.process_all(events)
@@ -205,6 +183,10 @@ class Pipeline:
         if seen == 0:
             text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
             shown = text if len(text) <= _LOGGED_TEXT else text[:_LOGGED_TEXT] + "…"
+            if isinstance(exc, ParserFailure):  # a bug: say where, with the traceback
+                log.error("the parser failed on a feed message (%s; further ones are only counted): %r",
+                          exc, shown, exc_info=exc)
+                return
             log.warning("rejected a feed message (%s; further ones of this kind are only counted): %r",
                         exc, shown)
 

@@ -26,6 +26,7 @@ from desktop_app.config import Settings
 from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.services.pipeline import Pipeline
+from desktop_app.speedups import tune_gc_for_streaming
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
         except BaseException:
             await pipeline.stop()
             raise
+        tune_gc_for_streaming()  # an entry point: the process is ours (see speedups)
         waiters = [asyncio.ensure_future(pipeline.wait_finished()), asyncio.ensure_future(stop_requested.wait())]
         try:
             await asyncio.wait(waiters, timeout=duration_s, return_when=asyncio.FIRST_COMPLETED)

@@ -19,7 +19,10 @@ from desktop_app.domain import (
     Trade,
     TradingSession,
 )
-from desktop_app.feeds.messages import REJECTION_KINDS, InvalidMessage, parse_envelope
+from desktop_app.feeds import messages
+from desktop_app.feeds.messages import (
+    FAST_PATHS, PARSER_CACHES, PARSER_FAILURE, REJECTION_KINDS, InvalidMessage, ParserFailure, parse_envelope,
+)
 
 # Real examples from market-data/ssi-fastconnect.md.
 ACB_TRADE = {
@@ -52,6 +55,12 @@ def quote_content(**overrides: object) -> dict:
 def envelope(data_type: str, content: dict | str, *, double_encoded: bool = True) -> str:
     body = orjson.dumps(content).decode() if double_encoded and not isinstance(content, str) else content
     return orjson.dumps({"DataType": data_type, "Content": body}).decode()
+
+
+@pytest.fixture(autouse=True)
+def cold_caches() -> None:
+    """Every test starts from empty parser caches: which path it covers never depends on order."""
+    PARSER_CACHES.reset()
 
 
 def rejection(raw: str | bytes) -> str:
@@ -300,3 +309,31 @@ def test_avg_price_is_exact_whether_new_or_repeated() -> None:
     assert [str(a) for a in avgs] == ["22927.93", "22927.9", "22928", "22927.93"]
     assert parse_envelope(envelope("X-TRADE", dict(ACB_TRADE, AvgPrice=0.0)))[0].avg_price is None
     assert rejection(envelope("X-TRADE", dict(ACB_TRADE, AvgPrice=2e9))) == "bad_value"
+
+
+@pytest.mark.parametrize("data_type", ["X-TRADE", "X-QUOTE"])
+def test_each_fast_path_equals_the_plain_path(data_type: str) -> None:
+    """The fast path is taken only from warm caches, and then gives what the plain path gives."""
+    content = ACB_TRADE if data_type == "X-TRADE" else quote_content()
+    with PARSER_CACHES.disabled():
+        plain = parse_envelope(envelope(data_type, content))
+        parse_envelope(envelope(data_type, content))
+        assert FAST_PATHS[data_type](orjson.loads(orjson.dumps(content))) is None  # nothing was cached
+    assert FAST_PATHS[data_type](orjson.loads(orjson.dumps(content))) is None  # cold
+    assert parse_envelope(envelope(data_type, content)) == plain  # the full path fills the caches
+    assert FAST_PATHS[data_type](orjson.loads(orjson.dumps(content))) == plain
+    PARSER_CACHES.reset()
+    assert FAST_PATHS[data_type](orjson.loads(orjson.dumps(content))) is None
+
+
+def test_a_bug_in_the_parser_is_a_failure_not_a_rejection(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(content: dict) -> tuple:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(messages._PARSERS, "R", broken)
+    with pytest.raises(ParserFailure) as info:
+        parse_envelope(envelope("R", SSI_ROOM))
+    assert not isinstance(info.value, InvalidMessage)
+    assert info.value.kind == PARSER_FAILURE and PARSER_FAILURE not in REJECTION_KINDS
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+    assert rejection("not json") == "not_json"  # rejections are still rejections

@@ -1,10 +1,17 @@
-"""Whatever arrives, parse_envelope yields valid domain values or raises InvalidMessage: nothing else."""
+"""Whatever arrives, parse_envelope yields valid domain values or raises InvalidMessage: nothing else.
+
+A crash inside the parser surfaces as ``ParserFailure``, which ``check`` does not catch: such an
+input fails the test. Each input is parsed with the caches disabled (the plain path), then twice
+with the caches on (the second time from warm caches, the fast path where it applies); all three
+outcomes must be equal.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +25,10 @@ from desktop_app.domain import (
     Trade,
     TradingSession,
 )
-from desktop_app.feeds.messages import MAX_PRICE, MAX_VOLUME, REJECTION_KINDS, InvalidMessage, parse_envelope
+from desktop_app.feeds import messages
+from desktop_app.feeds.messages import (
+    MAX_PRICE, MAX_VOLUME, PARSER_CACHES, REJECTION_KINDS, InvalidMessage, ParserFailure, parse_envelope,
+)
 from tests.feeds.test_messages import ACB_TRADE, SSI_ROOM, quote_content
 
 REAL_MESSAGES: list[tuple[str, dict]] = [
@@ -76,13 +86,23 @@ def assert_valid_domain(events: tuple) -> None:
             assert e.low <= e.open <= e.high and e.low <= e.close <= e.high
 
 
-def check(raw: str | bytes) -> None:
+def outcome(raw: str | bytes) -> tuple | str:
+    """The events, or the rejection kind; a ParserFailure (a parser bug) propagates and fails."""
     try:
         events = parse_envelope(raw)
     except InvalidMessage as exc:
         assert exc.kind in REJECTION_KINDS
-        return
+        return exc.kind
     assert_valid_domain(events)
+    return events
+
+
+def check(raw: str | bytes) -> None:
+    with PARSER_CACHES.disabled():
+        plain = outcome(raw)
+    cold = outcome(raw)
+    warm = outcome(raw)
+    assert plain == cold == warm
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -132,3 +152,17 @@ def test_every_real_message_is_valid_unmutated() -> None:
     """The baseline the mutations start from is accepted (so the property test exercises both ways)."""
     for data_type, content in REAL_MESSAGES:
         assert_valid_domain(parse_envelope(orjson.dumps({"DataType": data_type, "Content": orjson.dumps(content).decode()})))
+
+
+def test_the_property_check_fails_on_a_parser_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash can no longer pass as a rejection: ``check`` lets the ParserFailure through."""
+    data_type, content = REAL_MESSAGES[0]
+    raw = orjson.dumps({"DataType": data_type, "Content": orjson.dumps(content).decode()})
+    check(raw)
+
+    def crashing(content: dict) -> tuple:
+        raise KeyError("a bug")
+
+    monkeypatch.setitem(messages._PARSERS, data_type, crashing)
+    with pytest.raises(ParserFailure):
+        check(raw)
