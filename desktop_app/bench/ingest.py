@@ -1,8 +1,8 @@
 """``stock-tracker bench ingest``: the real BatchWriter beside the limits of the same server.
 
 All in one run, on the configured database (embedded by default), in a scratch schema that is
-dropped at the end (``database.scratch_ingest_schema``; the user's tables are never touched). This
-module holds no SQL: it prepares the rows, times and prints:
+dropped at the end (``database.bench.scratch_ingest_schema``; the user's tables are never
+touched). This module holds no SQL: it prepares the rows, times and prints:
 
 * ``copy_limit_rows_per_s``: binary COPY of bytes encoded BEFORE the clock starts — what the
   server accepts; nothing client-side can beat it.
@@ -40,7 +40,7 @@ from desktop_app.config import Settings
 from desktop_app.database import schema
 from desktop_app.database.batch_writer import BatchWriter, table_layouts
 from desktop_app.database.journal import Journal
-from desktop_app.database.scratch_ingest_schema import ScratchIngestSchema
+from desktop_app.database.bench.scratch_ingest_schema import ScratchIngestSchema
 from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade, TradeType
 from desktop_app.services.loop_lag import LoopLagMonitor, percentile
 

@@ -13,7 +13,7 @@ then times the queries the app and the history API make, through the real reposi
   ``alert_page``           first page (100) of alerts for a symbol+severity (alert_repository.list_alerts)
 
 Where the data goes: a separate schema, ``bench_query``, seeded (and reused by later runs) by
-``desktop_app.database.query_bench_seed``, so the user's data is never touched; the benchmark's
+``desktop_app.database.bench.query_dataset``, so the user's data is never touched; the benchmark's
 pool reads it first, so the unmodified repositories query the seed. This module holds no SQL: it
 orchestrates, times and prints; every measured query is a repository's.
 """
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import asyncpg
 
-from desktop_app.database.query_bench_seed import (
+from desktop_app.database.bench.query_dataset import (
     DAILY_END,
     DAILY_YEARS,
     SCHEMA,

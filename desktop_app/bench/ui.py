@@ -122,7 +122,7 @@ def _synthetic_daily(symbol: str, years: int) -> list[DailyBar]:
 
 
 async def _seed(pool, day: date) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    from desktop_app.database.bench_symbol_rows import copy_trades
+    from desktop_app.database.bench.symbol_rows import copy_trades
     from desktop_app.database.repositories import ohlc_repository
 
     await _cleanup(pool)
@@ -143,7 +143,7 @@ async def _seed(pool, day: date) -> tuple[int, int]:  # type: ignore[no-untyped-
 
 
 async def _cleanup(pool) -> None:  # type: ignore[no-untyped-def]
-    from desktop_app.database.bench_symbol_rows import delete_symbol_rows
+    from desktop_app.database.bench.symbol_rows import delete_symbol_rows
 
     await delete_symbol_rows(pool, BENCH_SYMBOL)
 

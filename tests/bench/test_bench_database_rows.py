@@ -11,9 +11,9 @@ import pytest
 
 from desktop_app.database import schema
 from desktop_app.database.batch_writer import table_layouts
-from desktop_app.database.bench_symbol_rows import copy_trades, delete_symbol_rows
+from desktop_app.database.bench.symbol_rows import copy_trades, delete_symbol_rows
 from desktop_app.database.repositories import ohlc_repository, trade_repository
-from desktop_app.database.scratch_ingest_schema import (
+from desktop_app.database.bench.scratch_ingest_schema import (
     EXECUTEMANY_TABLE,
     LIMIT_TABLE,
     RECORDS_TABLE,

@@ -1,16 +1,17 @@
-"""The seeded ``bench_query`` schema that ``stock-tracker bench query`` measures the repositories on.
+"""The ``bench_query`` dataset that ``stock-tracker bench query`` measures the repositories on.
 
-Why a schema of its own: the benchmark needs seed-sized history (10 years × 400 symbols of daily
-bars, a year of VN30 trades, 100,000 alerts at scale 1) without touching the user's rows. The tables
-are built ``LIKE`` the app's own (same columns; the same indexes, read from the catalog so they
-follow ``schema.py``), UNLOGGED (scratch data: faster to seed, no WAL; plans and reads are the
-same). A pool from ``open_bench_pool`` reads them first (``search_path = bench_query, public``), so
-the unmodified repositories query the seed.
+Why a schema of its own: the benchmark needs history of the size the persistence plan targets
+(10 years × 400 symbols of daily bars, a year of VN30 trades, 100,000 alerts at scale 1) without
+touching the user's rows. The tables are built ``LIKE`` the app's own (same columns; the same
+indexes, read from the catalog so they follow ``schema.py``), UNLOGGED (scratch data: faster to
+fill, no WAL; plans and reads are the same). A pool from ``open_bench_pool`` reads them first
+(``search_path = bench_query, public``), so the unmodified repositories query this dataset.
 
-``bench_query.seed_info`` is the seed marker: a later run at the same or a smaller scale reuses the
-seed, a larger one reseeds. A version-2 seed (before ``trade_minute_bars``) is upgraded in place.
+"Seeding" here means filling this dataset (not a random seed): ``bench_query.seed_info`` is its
+marker; a later run at the same or a smaller scale reuses it, a larger one refills it. A version-2
+dataset (before ``trade_minute_bars``) is upgraded in place.
 
-Seeding is server-side ``INSERT … SELECT generate_series`` (no rows cross the wire), in time order
+Filling is server-side ``INSERT … SELECT generate_series`` (no rows cross the wire), in time order
 like live ingestion (the trades of all symbols interleaved), with indexes built after the load.
 """
 
