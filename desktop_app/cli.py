@@ -1,4 +1,4 @@
-"""Command line: argument parsing and one function per command (ARCHITECTURE.md, "Commands").
+"""Command line: argument parsing and one function per command (docs/ARCHITECTURE.md, Commands).
 
 Exit codes: 0 success; 2 bad arguments or configuration (one line, no traceback); 1 runtime failure
 (message + log file path). Heavy modules (Qt, asyncpg, FastAPI) are imported inside the command that

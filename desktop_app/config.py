@@ -39,7 +39,7 @@ FEEDS = ("demo", "ssi", "replay")
 
 @dataclass(frozen=True, slots=True)
 class AlertThresholds:
-    """Alert rule thresholds (ARCHITECTURE.md defaults)."""
+    """Alert rule thresholds (docs/ARCHITECTURE.md defaults)."""
 
     block_trade_value_vnd: int = 10_000_000_000
     foreign_surge_shares: int = 500_000

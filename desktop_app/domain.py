@@ -17,7 +17,7 @@ from desktop_app.market_clock import VIETNAM_TZ  # re-exported: defined once, in
 
 
 class TradeType(str, enum.Enum):
-    """How a matched print is classified (ARCHITECTURE.md, "Trade types")."""
+    """How a matched print is classified (docs/ARCHITECTURE.md, "Trade types")."""
 
     BUY = "buy"  # active buy (buyer-initiated)
     SELL = "sell"  # active sell (seller-initiated)
@@ -48,7 +48,10 @@ class TradingSession(str, enum.Enum):
 
 
 class AlertType(str, enum.Enum):
-    """Every alert the app fires; the value is what is stored and shown (ARCHITECTURE.md alert rules)."""
+    """Every alert the app fires; the value is what is stored and shown.
+
+    See docs/ARCHITECTURE.md, "Alert rules".
+    """
 
     CEILING_HIT = "ceiling_hit"
     FLOOR_HIT = "floor_hit"
@@ -191,7 +194,7 @@ MarketEvent = Trade | Quote | ForeignRoom | IndexValue | Bar | SessionStatus
 
 @dataclass(frozen=True, slots=True)
 class ClassifiedTrade:
-    """A print with its active buy/sell classification: one row of the seed's ``trades`` table."""
+    """A print with its active buy/sell classification: one row of the ``trades`` table."""
 
     symbol: str
     price: Decimal

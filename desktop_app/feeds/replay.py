@@ -1,4 +1,4 @@
-"""Replay a JSON Lines file of hub envelopes (ARCHITECTURE.md, "Replay files").
+"""Replay a JSON Lines file of hub envelopes (docs/ARCHITECTURE.md, "Replay files").
 
 Lines are yielded as recorded, bad ones included: the pipeline's parser is the one place that
 judges and counts rejections, so a replay shows exactly what a live run would have rejected.

@@ -5,7 +5,7 @@ The client is deliberately conservative because SSI's rate limits are undocument
 paced (``pace_s`` apart), HTTP 429 waits for ``Retry-After``, 5xx and network errors back off
 exponentially with jitter, and a clear ``SsiUnavailableError`` is raised once retries run out.
 
-Two "status" conventions coexist on the wire (see market-data/ssi-fastconnect.md): the token call
+Two "status" conventions coexist on the wire (see docs/market-data.md): the token call
 answers ``"status": 200`` (a number), the data calls ``"status": "Success"`` (a string). Numbers in
 data rows arrive as strings and are parsed exactly as ``Decimal``.
 

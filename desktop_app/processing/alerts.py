@@ -1,4 +1,4 @@
-"""Alert rules (ARCHITECTURE.md, "Alert rules") and the engine that applies their cooldown.
+"""Alert rules (docs/ARCHITECTURE.md, "Alert rules") and the engine that applies their cooldown.
 
 A rule is one small class implementing the hooks it cares about; each hook returns a candidate
 Alert or None. The AlertEngine asks every rule, then lets a candidate through only if the same
@@ -355,7 +355,7 @@ class ActiveImbalanceRule(AlertRule):
 
 
 def default_rules(thresholds: AlertThresholds, foreign_window_s: float | None = None) -> list[AlertRule]:
-    """The rules of ARCHITECTURE.md with the user's thresholds."""
+    """The rules of docs/ARCHITECTURE.md with the user's thresholds."""
     return [
         CeilingFloorRule(),
         BlockTradeRule(thresholds.block_trade_value_vnd),

@@ -1,6 +1,6 @@
 """Active buy / active sell classification of matched prints.
 
-Order of evidence, strongest first (ssi-fastconnect.md, "Vietnamese market facts"):
+Order of evidence, strongest first (docs/market-data.md, "Active buy / active sell"):
 
 1. The session: ATO / ATC prints are single-price auction matches and PT prints are negotiated
    put-throughs, so they get their own types and are never buy/sell, whatever ``Side`` says.

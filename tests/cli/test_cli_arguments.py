@@ -1,4 +1,4 @@
-"""Bad arguments exit 2 with one line on stderr and no traceback (ARCHITECTURE.md, exit codes)."""
+"""Bad arguments exit 2 with one line on stderr and no traceback (docs/ARCHITECTURE.md, exit codes)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from desktop_app.feeds.messages import (
     FAST_PATHS, PARSER_CACHES, PARSER_FAILURE, REJECTION_KINDS, InvalidMessage, ParserFailure, parse_envelope,
 )
 
-# Real examples from market-data/ssi-fastconnect.md.
+# Real examples from docs/market-data.md.
 ACB_TRADE = {
     "RType": "X-TRADE", "TradingDate": "14/08/2023", "Time": "14:07:53", "Isin": "ACB", "Symbol": "ACB",
     "Ceiling": 24500.0, "Floor": 21300.0, "RefPrice": 22900.0, "AvgPrice": 22927.93, "PriorVal": 22900.0,

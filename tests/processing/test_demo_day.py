@@ -28,7 +28,7 @@ def envelope(data_type: str, content: dict) -> str:
     return orjson.dumps({"DataType": data_type, "Content": orjson.dumps(content).decode()}).decode()
 
 
-# The published samples of ssi-fastconnect.md, with the quote before the print added.
+# The published samples of docs/market-data.md, with the quote before the print added.
 SSI_QUOTE = envelope(
     "X-QUOTE",
     {"RType": "X-QUOTE", "TradingDate": "14/08/2023", "Time": "14:07:52", "Exchange": "HOSE", "Symbol": "ACB",
