@@ -263,12 +263,6 @@ class SsiRestClient:
         """Forget the token (the server refused it) so the next call fetches a fresh one."""
         self._token = None
 
-    @property
-    def token_seconds_left(self) -> float | None:
-        if self._token is None:
-            return None
-        return self._token_expires_at - time.monotonic()
-
     async def _fetch_token(self) -> None:
         body = {"consumerID": self._consumer_id, "consumerSecret": self._consumer_secret}
         response = await self._send("POST", ACCESS_TOKEN_PATH, json_body=body, token=None)

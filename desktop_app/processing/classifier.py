@@ -113,10 +113,6 @@ class TradeClassifier:
         tape.bid = bids[0].price if bids else None
         tape.ask = asks[0].price if asks else None
 
-    def best_quote(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
-        tape = self._tapes.get(symbol)
-        return (None, None) if tape is None else (tape.bid, tape.ask)
-
     def classify(self, trade: Trade, session: TradingSession | None = None) -> ClassifiedTrade:
         """Classify ``trade``; ``session`` overrides the print's own (when the print said UNKNOWN)."""
         symbol = trade.symbol
