@@ -204,6 +204,9 @@ class ClassifiedTrade:
     bid_price: Decimal | None
     ask_price: Decimal | None
     timestamp: datetime
+    # The print's TotalVol: its identity within the symbol and day, which lets the writer store
+    # it exactly once across restarts and re-imports (0 = unknown: stored without that check).
+    total_volume: int = 0
 
 
 @dataclass(frozen=True, slots=True)

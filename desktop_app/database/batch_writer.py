@@ -24,6 +24,14 @@ transaction, right after the trades' COPY (one statement, a few dozen rows). A j
 only the COPY bytes: it aggregates them in SQL through a staging table in the same transaction.
 Either way the ledger row makes the bars exactly-once with their trades.
 
+Nothing stored twice across runs either (``ingest_coverage``). A writer given an ``origin`` gives
+every trade, foreign snapshot and basis point its identity within that origin as it is queued
+and skips, right there, rows it knows are stored (a restart's or a re-import's catch-up is never
+encoded); in each batch's transaction it locks the batch's coverage rows, leaves out rows stored
+meanwhile (cutting them from the COPY stream) and records the rest as covered. Alerts go through a
+staging table and ``ON CONFLICT DO NOTHING`` on their unique key. Rows left out are counted in
+``WriterMetrics.skipped_stored``.
+
 A batch the database refuses for good (a constraint or type error — not a connection problem)
 is moved to ``journal/quarantine`` with the reason, logged as an error and counted: kept, never
 retried forever, never blocking the batches behind it.
@@ -37,6 +45,7 @@ import logging
 import time
 import uuid
 from collections import deque
+from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Sequence
@@ -48,6 +57,10 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from desktop_app.database import schema
 from desktop_app.database.copy_encoding import (
     COPY_HEADER, COPY_TRAILER, CopyColumn, CopyEncodingError, CopyLayout, PgType,
+)
+from desktop_app.database.ingest_coverage import (
+    STORED, BatchCoverage, ClaimResult, CoverageTracker, RowIdentity, batch_coverage, claim, load_latest,
+    select_copy_rows, stored_until,
 )
 from desktop_app.database.journal import Journal, JournalBatch, RecordRef, TablePayload
 from desktop_app.database.minute_bar_aggregate import MinuteBarBatch, aggregate_copied_trades, upsert_minute_bars
@@ -68,6 +81,8 @@ _LEDGER_INSERT = (
 )
 
 _ACQUIRE_TIMEOUT_S = 10.0
+_ALERT_STAGING = "alerts_incoming"
+_ALERT_KEY = "(symbol, alert_type, created_at)"
 
 PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
 EncodedSlice = tuple[bytes, int, "MinuteBarBatch | None"]
@@ -178,6 +193,7 @@ class WriterMetrics:
     unencodable: int  # rows no PostgreSQL column could hold (logged, kept in quarantine text)
     database_up: bool
     overflow_pending: int = 0
+    skipped_stored: dict[str, int] = field(default_factory=dict)  # rows left out: stored already
 
     @property
     def queued(self) -> int:
@@ -197,6 +213,9 @@ class _Pending:
     created_at: float
     rows: dict[str, list[Any]] = field(default_factory=dict)
     slices: dict[str, list[asyncio.Future]] = field(default_factory=dict)
+    identities: dict[str, list[RowIdentity | None]] = field(default_factory=dict)
+    coverage: BatchCoverage | None = None
+    coverage_built: bool = False
 
     @property
     def size(self) -> int:
@@ -234,6 +253,9 @@ class BatchWriter:
     ``database`` is anything with a ``.pool`` (``Database``), an ``asyncpg.Pool``, or an async
     callable returning a pool (called on every attempt while the database is down, so a lazy
     provider can reconnect).
+
+    ``origin`` (``ingest_coverage.MARKET`` / ``DEMO``) turns on exactly-once storage across runs
+    for the rows of that origin; without it every row is written (benchmarks, seeding tools).
     """
 
     def __init__(
@@ -247,8 +269,12 @@ class BatchWriter:
         retry_max_s: float = 5.0,
         encode_slice_rows: int = ENCODE_SLICE_ROWS,
         replay_budget_s: float | None = None,
+        origin: str | None = None,
     ) -> None:
         self._pool_provider = _as_pool_provider(database)
+        self._coverage = CoverageTracker(origin) if origin else None
+        self._identities: dict[str, list[RowIdentity | None]] = {t: [] for t in TABLES}
+        self._skipped = {t: 0 for t in TABLES}
         self.journal = journal
         self.flush_interval_s = float(flush_interval_s)
         self.queue_max = int(queue_max)
@@ -297,6 +323,13 @@ class BatchWriter:
         table = _TABLE_OF.get(type(value))
         if table is None:
             raise TypeError(f"BatchWriter cannot store {type(value).__name__}")
+        tracker = self._coverage
+        if tracker is not None and table != "alerts":
+            identity = tracker.admit(table, value)
+            if identity is STORED:
+                self._skipped[table] += 1
+                return
+            self._identities[table].append(identity)  # type: ignore[arg-type]
         queue = self._queues[table]
         queue.append(value)
         n = len(queue)
@@ -317,6 +350,29 @@ class BatchWriter:
         """Backpressure for fast producers: wait for a flush cycle (which makes room)."""
         if self.congested and self._started and not self._stopping:
             await self.flush_now()
+
+    @property
+    def origin(self) -> str | None:
+        return self._coverage.origin if self._coverage is not None else None
+
+    async def stored_until(self) -> datetime | None:
+        """Where this origin's stored history ends (None: nothing stored, no origin, or the
+        database cannot say now). Also reads the latest day's coverage, so that a restart's
+        catch-up is skipped as it is queued rather than in the transaction."""
+        tracker = self._coverage
+        if tracker is None:
+            return None
+        try:
+            pool = await self._pool()
+            async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
+                tracker.learn(await load_latest(conn, tracker.origin))
+                return await stored_until(conn, tracker.origin)
+        except Exception as exc:
+            if not _is_transient(exc):
+                raise
+            log.warning("cannot read where the stored %s history ends (%s); each batch is still checked "
+                        "when it is written", tracker.origin, exc)
+            return None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -382,6 +438,7 @@ class BatchWriter:
             unencodable=self._unencodable,
             database_up=self._db_up,
             overflow_pending=sum(p.size for p in self._overflow),
+            skipped_stored=dict(self._skipped),
         )
 
     def flush_latencies_ms(self) -> list[float]:
@@ -457,6 +514,9 @@ class BatchWriter:
                     self._submit_slice(table, self._encoded_upto[table], len(queue))
                 pending.rows[table] = queue
                 pending.slices[table] = self._slices[table]
+                if self._identities[table]:
+                    pending.identities[table] = self._identities[table]
+                    self._identities[table] = []
                 self._queues[table] = []
                 self._slices[table] = []
                 self._encoded_upto[table] = 0
@@ -516,7 +576,18 @@ class BatchWriter:
         tables = []
         for table, futures in pending.slices.items():
             tables.append(self._payload(table, await asyncio.gather(*futures)))
-        return JournalBatch(pending.batch_id, pending.created_at, tuple(tables))
+        return JournalBatch(pending.batch_id, pending.created_at, tuple(tables), await self._coverage_of(pending))
+
+    async def _coverage_of(self, pending: _Pending) -> BatchCoverage | None:
+        """The batch's row identities (built once, on the encoder thread)."""
+        if not pending.coverage_built:
+            tracker = self._coverage
+            if tracker is not None and pending.identities:
+                loop = asyncio.get_running_loop()
+                pending.coverage = await loop.run_in_executor(
+                    self._encoder, batch_coverage, tracker.origin, pending.identities)
+            pending.coverage_built = True
+        return pending.coverage
 
     def _payload(self, table: str, parts: Sequence[EncodedSlice]) -> TablePayload:
         layout = self._layouts[table]
@@ -537,7 +608,10 @@ class BatchWriter:
         started = time.perf_counter()
         futures = pending.slices
         total = pending.size
+        written: dict[str, int] = {}
+        claimed: ClaimResult | None = None
         try:
+            coverage = await self._coverage_of(pending)
             pool = await self._pool()
             async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
                 async with conn.transaction():
@@ -546,8 +620,15 @@ class BatchWriter:
                     if first is None:  # cannot happen for a fresh uuid4; be safe anyway
                         log.warning("batch %s already committed; skipping", pending.batch_id)
                         return
+                    claimed = await claim(conn, coverage) if coverage is not None else None
                     for table, table_futures in futures.items():
                         layout = self._layouts[table]
+                        keep = claimed.keep.get(table) if claimed is not None else None
+                        if keep is not None or table == "alerts":
+                            payload = self._payload(table, await asyncio.gather(*table_futures))
+                            written[table] = await self._store(conn, payload.table, payload.columns,
+                                                               payload.data, payload.rows, keep)
+                            continue
                         await conn.copy_to_table(
                             table, source=_stream(table_futures), columns=list(layout.column_names),
                             format="binary",
@@ -555,6 +636,7 @@ class BatchWriter:
                         if table == "trades":  # every slice is done: the COPY consumed them all
                             await _fold_minute_bars(conn, [f.result() for f in table_futures],
                                                     layout.column_names)
+                        written[table] = sum(f.result()[1] for f in table_futures)
         except Exception as exc:  # noqa: BLE001 - classified below; the batch is kept either way
             batch = await self._encode_all(pending)
             if _is_transient(exc):
@@ -564,22 +646,18 @@ class BatchWriter:
                 self._failed_flushes += 1
                 await self._quarantine(batch, exc)
             return
-        parts = {table: [f.result() for f in fs] for table, fs in futures.items()}
         self._mark_up()
-        written = 0
-        for table, table_parts in parts.items():
-            n = sum(part[1] for part in table_parts)
-            self._rows_written[table] += n
-            written += n
+        self._committed(written, claimed, {table: len(rows) for table, rows in pending.rows.items()})
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._flushes += 1
-        self._last_flush_rows = written
+        self._last_flush_rows = sum(written.values())
         self._last_flush_ms = elapsed_ms
         self._flush_ms.append(elapsed_ms)
 
     async def _write_journaled(self, batch: JournalBatch) -> bool:
-        """Replay one journal batch; True if it is now in the database (now or before)."""
+        """Replay one journal batch; False if it had committed before (the ledger says so)."""
         pool = await self._pool()
+        written: dict[str, int] = {}
         async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
             async with conn.transaction():
                 await conn.execute(_DURABLE_COMMIT)
@@ -587,6 +665,7 @@ class BatchWriter:
                 if first is None:
                     log.info("journal batch %s was already committed; skipping it", batch.batch_id)
                     return False
+                claimed = await claim(conn, batch.coverage) if batch.coverage is not None else None
                 for payload in batch.tables:
                     expected = self._layouts[payload.table].signature if payload.table in self._layouts else None
                     if payload.signature != expected:
@@ -594,11 +673,41 @@ class BatchWriter:
                             f"journal batch {batch.batch_id} was encoded for {payload.table}({payload.signature}), "
                             f"the schema now has ({expected})"
                         )
-                    await conn.copy_to_table(payload.table, source=memoryview(payload.data),
-                                             columns=list(payload.columns), format="binary")
-                    if payload.table == "trades":
-                        await aggregate_copied_trades(conn, memoryview(payload.data), payload.columns)
+                    keep = claimed.keep.get(payload.table) if claimed is not None else None
+                    written[payload.table] = written.get(payload.table, 0) + await self._store(
+                        conn, payload.table, payload.columns, payload.data, payload.rows, keep)
+        if batch.coverage is not None and self._coverage is not None \
+                and batch.coverage.origin != self._coverage.origin:
+            claimed = None  # another origin's coverage: nothing this writer's tracker may learn
+        self._committed(written, claimed, batch.rows_by_table())
         return True
+
+    async def _store(self, conn: asyncpg.Connection, table: str, columns: Sequence[str], data: bytes,
+                     rows: int, keep: list[bool] | None) -> int:
+        """Write one table's COPY payload in the open transaction — only the ``keep`` rows when
+        given; alerts through ``ON CONFLICT DO NOTHING``; trades also into the minute bars.
+        Returns the rows stored."""
+        if keep is not None:
+            loop = asyncio.get_running_loop()
+            data, rows = await loop.run_in_executor(self._encoder, select_copy_rows, data, keep)
+            if rows == 0:
+                return 0
+        if table == "alerts":
+            return await _insert_alerts(conn, data, columns)
+        await conn.copy_to_table(table, source=memoryview(data), columns=list(columns), format="binary")
+        if table == "trades":
+            await aggregate_copied_trades(conn, memoryview(data), columns)
+        return rows
+
+    def _committed(self, written: dict[str, int], claimed: ClaimResult | None, sizes: dict[str, int]) -> None:
+        """Count a committed batch: rows stored, rows left out as stored; learn the coverage."""
+        for table, n in written.items():
+            self._rows_written[table] += n
+            size = sizes.get(table, 0)
+            if size > n:
+                self._skipped[table] += size - n
+        if claimed is not None and self._coverage is not None:
+            self._coverage.learn(claimed.coverage)
 
     async def _replay_journal(self, budget_s: float | None, deadline: float | None) -> None:
         loop = asyncio.get_running_loop()
@@ -625,8 +734,6 @@ class BatchWriter:
                 self._mark_up()
                 if inserted:
                     self._replayed += 1
-                    for table, n in batch.rows_by_table().items():
-                        self._rows_written[table] += n
             await loop.run_in_executor(self._disk, self.journal.mark_done, ref)
             self._refresh_journal_stats()
 
@@ -661,6 +768,18 @@ class BatchWriter:
     def _refresh_journal_stats(self) -> None:
         j = self.journal
         self._journal_stats = (j.size_bytes, j.batches, j.rows)
+
+
+async def _insert_alerts(conn: asyncpg.Connection, data: bytes, columns: Sequence[str]) -> int:
+    """Alerts through a staging table: an alert already stored (its key) is not stored again."""
+    names = ", ".join(columns)
+    await conn.execute(f"CREATE TEMPORARY TABLE {_ALERT_STAGING} ON COMMIT DROP AS "
+                       f"SELECT {names} FROM alerts WITH NO DATA")
+    await conn.copy_to_table(_ALERT_STAGING, source=memoryview(data), columns=list(columns), format="binary")
+    status = await conn.execute(f"INSERT INTO alerts ({names}) SELECT {names} FROM {_ALERT_STAGING} "
+                                f"ON CONFLICT {_ALERT_KEY} DO NOTHING")
+    await conn.execute(f"DROP TABLE {_ALERT_STAGING}")
+    return int(status.rsplit(" ", 1)[-1])
 
 
 async def _stream(futures: list[asyncio.Future]):

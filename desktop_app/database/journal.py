@@ -5,7 +5,8 @@ records ``MAGIC | u32 payload length | u32 CRC32(payload) | payload``, where the
 ``u32 meta length | meta (JSON) | table blobs``. A table blob is the complete binary COPY stream
 for that table (``copy_encoding``): the writer has already built it to send, the replay hands it
 to ``copy_to_table`` untouched (no re-encoding, no type drift), and it is compact (~100 bytes per
-trade). The meta names the batch id, the tables, their column lists and type signatures.
+trade). The meta names the batch id, the tables, their column lists and type signatures, and (when the
+batch holds rows with an identity) those identities, row-aligned (``ingest_coverage``).
 
 Crash safety. Records are self-delimiting and checksummed: a tail torn by a SIGKILL or power cut
 (short header, short payload, CRC mismatch) is detected, logged and skipped, never replayed as
@@ -35,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+
+from desktop_app.database.ingest_coverage import BatchCoverage
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,9 @@ class JournalBatch:
     batch_id: uuid.UUID
     created_at: float  # wall-clock epoch seconds when it was formed
     tables: tuple[TablePayload, ...]
+    # The rows' identities, so that a replay still skips what another batch stored meanwhile
+    # (``ingest_coverage``); None for batches without tracked rows and for older records.
+    coverage: BatchCoverage | None = None
 
     @property
     def rows(self) -> int:
@@ -98,6 +104,7 @@ def encode_record(batch: JournalBatch) -> bytes:
                  "rows": t.rows, "bytes": len(t.data)}
                 for t in batch.tables
             ],
+            **({"coverage": batch.coverage.to_json()} if batch.coverage is not None else {}),
         }
     )
     payload = b"".join([_META_LEN.pack(len(meta)), meta, *(t.data for t in batch.tables)])
@@ -116,7 +123,8 @@ def decode_payload(payload: bytes) -> JournalBatch:
         offset = end
     if offset != len(payload):
         raise ValueError("journal record payload length does not match its tables")
-    return JournalBatch(uuid.UUID(meta["id"]), float(meta["created_at"]), tuple(tables))
+    coverage = BatchCoverage.from_json(meta["coverage"]) if "coverage" in meta else None
+    return JournalBatch(uuid.UUID(meta["id"]), float(meta["created_at"]), tuple(tables), coverage)
 
 
 class Journal:

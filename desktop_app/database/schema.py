@@ -9,7 +9,9 @@ Additions beyond the seed: ``alerts.acknowledged_at`` / ``alerts.note`` (alert r
 ``idx_alerts_symbol_time`` (review filters), ``ingest_ledger`` (exactly-once batch replay: the
 batch writer records each batch id in the same transaction as the batch's COPYs), and
 ``trade_minute_bars`` (per-minute aggregate of ``trades`` kept by the batch writer in the same
-transaction, so long-range intraday charts need not scan every print; see ``minute_bar_aggregate``).
+transaction, so long-range intraday charts need not scan every print; see ``minute_bar_aggregate``),
+``ingest_coverage`` and the unique ``alerts_symbol_type_time_key`` (exactly once per source across
+restarts and re-imports; see ``ingest_coverage``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 metadata = MetaData()
 
@@ -114,6 +116,9 @@ alerts = Table(
 )
 Index("idx_alerts_time", alerts.c.created_at.desc())
 Index("idx_alerts_symbol_time", alerts.c.symbol, alerts.c.created_at.desc())
+# An alert's identity: the same alert fired again (a restart's catch-up, a re-import) is not stored
+# again (the batch writer inserts alerts with ON CONFLICT DO NOTHING).
+Index("alerts_symbol_type_time_key", alerts.c.symbol, alerts.c.alert_type, alerts.c.created_at, unique=True)
 
 ingest_ledger = Table(
     "ingest_ledger",
@@ -122,6 +127,21 @@ ingest_ledger = Table(
     Column("committed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("rows", Integer, nullable=False),
     PrimaryKeyConstraint("batch_id", name="ingest_ledger_pkey"),
+)
+
+# What each origin has stored, per stream (table), symbol and trading day: the identities of the
+# stored rows as disjoint closed intervals, flattened [lo1, hi1, lo2, hi2, ...] (see
+# ``ingest_coverage``). Updated in the same transaction as the batch that stored the rows.
+ingest_coverage = Table(
+    "ingest_coverage",
+    metadata,
+    Column("origin", String(20), nullable=False),
+    Column("stream", String(30), nullable=False),
+    Column("symbol", String(20), nullable=False),
+    Column("trading_day", Date, nullable=False),
+    Column("covered", ARRAY(BigInteger), nullable=False),
+    Column("stored_until", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("origin", "stream", "symbol", "trading_day", name="ingest_coverage_pkey"),
 )
 
 # One row per symbol-minute with trades (put-through prints excluded, ATO/ATC as auction volume).

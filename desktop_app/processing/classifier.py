@@ -136,5 +136,5 @@ class TradeClassifier:
             tape.last_price = price
         volume = trade.volume
         return _new_classified_trade(
-            symbol, price, volume, price * volume, trade_type, bid, ask, trade.timestamp
+            symbol, price, volume, price * volume, trade_type, bid, ask, trade.timestamp, trade.total_volume
         )

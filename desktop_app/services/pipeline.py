@@ -23,6 +23,13 @@ The loop is never starved: at ``--speed max`` the feed is consumed in time slice
 (a few ms) with an ``await asyncio.sleep(0)`` between them, and when the writer's queues fill the pipeline
 waits for a flush (``BatchWriter.wait_for_room``) — backpressure, never a drop.
 
+Exactly once per source: the writer is told the feed's origin (``origin_of``): the demo's
+simulated market, or the real market for the live feed and for replay files (recordings of it).
+Before the feed starts, the pipeline asks the writer where that origin's stored history ends and
+hands it to ``Feed.resume_from``; the writer skips every row already stored, so a restart, a
+crash or the same recording imported again stores nothing twice. The processor still sees every
+event (the board's day figures need the whole day); only the write side skips.
+
 Parse errors: an envelope that fails validation (``InvalidMessage``) is counted in ``rejected``
 by kind and logged once per kind (the offending text truncated); the run continues. A bug inside
 the parser (``ParserFailure``) is counted the same way under its own kind ``parser_failure`` and
@@ -39,6 +46,7 @@ from typing import Any, Callable
 
 from desktop_app.config import Settings
 from desktop_app.database.batch_writer import BatchWriter
+from desktop_app.database.ingest_coverage import DEMO, MARKET
 from desktop_app.database.journal import Journal
 from desktop_app.feeds.base import Feed
 from desktop_app.feeds.messages import InvalidMessage, ParserFailure, parse_envelope
@@ -58,6 +66,12 @@ class PipelineCounters:
     messages: int = 0
     rejected: int = 0
     rejected_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def origin_of(spec: FeedSpec) -> str:
+    """The origin whose stored rows a feed's rows are checked against: SSI's live feed and replay
+    files (recordings of it) carry the same exchange prints; the demo is a market of its own."""
+    return DEMO if spec.kind == "demo" else MARKET
 
 
 async def build_feed(settings: Settings, spec: FeedSpec) -> Feed:
@@ -100,6 +114,7 @@ class Pipeline:
             Journal(settings.journal_dir, settings.journal_budget_bytes),
             flush_interval_s=settings.flush_interval_s,
             queue_max=settings.queue_max,
+            origin=origin_of(feed_spec),
         )
         self.loop_lag = loop_lag if loop_lag is not None else LoopLagMonitor()
         self.counters = PipelineCounters()
@@ -131,6 +146,11 @@ class Pipeline:
         await self.writer.start()  # opens the journal: an earlier run's batches get replayed
         if self._feed is None:
             self._feed = await build_feed(self.settings, self.feed_spec)
+        stored_until = await self.writer.stored_until()
+        if stored_until is not None:
+            log.info("stored %s history ends at %s; the feed resumes from there", self.writer.origin,
+                     stored_until.isoformat())
+            self._feed.resume_from(stored_until)
         self._consumer = asyncio.create_task(self._consume(), name="pipeline-consumer")
         log.info("pipeline started: %s", self.feed_spec.describe())
 

@@ -6,6 +6,8 @@ in every case the writer flushes everything before the summary is printed.
 Database unreachable (at start or later): nothing is lost. The run goes on, the writer spills
 batches to the journal under the data dir and keeps trying to connect (with backoff); whatever
 is still in the journal at the end is reported as ``pending`` and written at the next start.
+Rows stored by an earlier run of the same origin (a restart's catch-up, a recording imported
+again) are not written again; ``skipped_stored`` counts them per table.
 Exit codes: 0 when everything reached the database; 1 when rows are pending, were dropped (the
 journal's disk budget ran out) or the feed failed — with a one-line reason on stderr. The summary
 line is printed in every case.
@@ -91,6 +93,8 @@ def summary(pipeline: Pipeline, started: float) -> dict[str, Any]:
         "quarantined": m.quarantined,
         "flushes": m.flushes,
         "failed_flushes": m.failed_flushes,
+        "skipped_stored": {t: m.skipped_stored.get(t, 0)
+                           for t in ("trades", "foreign_snapshots", "basis_history", "alerts")},
         "duration_s": round(time.monotonic() - started, 3),
     }
 

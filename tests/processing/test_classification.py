@@ -58,6 +58,7 @@ def test_classified_trade_carries_the_quote_before_the_print_and_its_value() -> 
         bid_price=Decimal("100000"),
         ask_price=Decimal("100100"),
         timestamp=at("10:00:05"),
+        total_volume=300,  # the print's TotalVol: its identity for exactly-once storage
     )
 
 
