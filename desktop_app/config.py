@@ -39,15 +39,22 @@ FEEDS = ("demo", "ssi", "replay")
 
 @dataclass(frozen=True, slots=True)
 class AlertThresholds:
-    """Alert rule thresholds (docs/ARCHITECTURE.md defaults)."""
+    """Alert rule thresholds: the defaults of the README's alert table, every one a user setting.
+
+    The ``*_exit_*`` and dead-band fields give the state rules hysteresis, so a figure hovering at
+    a threshold does not fire again and again (see ``processing/alerts.py``).
+    """
 
     block_trade_value_vnd: int = 10_000_000_000
     foreign_surge_shares: int = 500_000
+    foreign_surge_exit_shares: int = 250_000  # a surge ends when |net| in the window drops below
     foreign_window_s: float = 300.0
     basis_extreme_points: float = 15.0
+    basis_flip_dead_band_points: float = 0.5  # a flip needs basis >= +band on one side, <= -band on the other
     imbalance_min_shares: int = 200_000
     imbalance_high_share: float = 0.80
     imbalance_low_share: float = 0.20
+    imbalance_exit_margin: float = 0.05  # an imbalance ends when the dominant share falls this far back
     imbalance_window_s: float = 300.0
     cooldown_s: float = 300.0
 
@@ -61,6 +68,15 @@ class AlertThresholds:
             )
         if self.foreign_window_s <= 0 or self.imbalance_window_s <= 0:
             raise ConfigurationError("alert thresholds: windows must be positive")
+        if self.foreign_surge_exit_shares > self.foreign_surge_shares:
+            raise ConfigurationError(
+                "alert thresholds: foreign_surge_exit_shares must not exceed foreign_surge_shares"
+            )
+        if self.imbalance_exit_margin > (self.imbalance_high_share - self.imbalance_low_share) / 2:
+            raise ConfigurationError(
+                "alert thresholds: imbalance_exit_margin must be at most half the gap between"
+                " imbalance_low_share and imbalance_high_share"
+            )
 
 
 @dataclass(frozen=True, slots=True)

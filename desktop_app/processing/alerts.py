@@ -1,10 +1,30 @@
-"""Alert rules (docs/ARCHITECTURE.md, "Alert rules") and the engine that applies their cooldown.
+"""Alert rules (the README's alert table) and the engine that applies their cooldown.
 
 A rule is one small class implementing the hooks it cares about; each hook returns a candidate
 Alert or None. The AlertEngine asks every rule, then lets a candidate through only if the same
 (symbol, alert_type) has not fired within the cooldown, measured in *market* time so that a
 replay at any speed fires the alerts the live day fired. An alert's timestamp is the market time
-of the event that fired it; messages show Vietnam time whatever the computer's time zone.
+of the event that fired it.
+
+Event rules (ceiling/floor hit, block trade, basis extreme) fire on the event itself, the
+cooldown keeping a symbol pinned at its ceiling from firing every print. State rules fire when a
+state *begins*, never while it lasts, and again only once it has ended, with hysteresis so that
+a figure hovering at the threshold does not flap:
+
+* ``foreign_surge`` begins when |net foreign volume over the window| >= ``foreign_surge_shares``
+  and ends when it drops below ``foreign_surge_exit_shares`` (or turns the other way).
+* ``active_imbalance`` begins when, with >= ``imbalance_min_shares`` classified in the window,
+  the active-buy share is >= ``imbalance_high_share`` (or <= ``imbalance_low_share``); it ends
+  when that share falls back past the threshold by ``imbalance_exit_margin``, or when the
+  classified volume in the window drops below half the minimum.
+* ``basis_flip`` keeps the basis side with a dead band ``d``: premium once basis >= +d,
+  discount once basis <= -d; values strictly inside (-d, +d) keep the side. It fires when the
+  side changes (a move from >= +d to <= -d or back), never on the first side of the day.
+
+Messages are written to follow the symbol, which every view and channel shows beside them
+("FPT" + "hit ceiling 107.00 (+7.00%)"): they never repeat it. Numbers look as on the board:
+stock prices in thousands of VND with 2 decimals, index/futures points with 2 decimals, volumes
+with thousands separators, values in billions of VND; clock times are Vietnam time.
 """
 
 from __future__ import annotations
@@ -19,12 +39,14 @@ from desktop_app.config import AlertThresholds
 from desktop_app.domain import (
     VIETNAM_TZ,
     Alert,
+    AlertType,
     BasisPoint,
     ClassifiedTrade,
     Severity,
     Trade,
     TradeType,
     TradingSession,
+    fast_constructor,
 )
 from desktop_app.speedups import fast_constructor
 from desktop_app.processing.foreign import ForeignFlowUpdate
@@ -32,47 +54,57 @@ from desktop_app.processing.market_time import market_seconds
 
 _new_alert = fast_constructor(Alert)
 # Enum members read through their class cost ~0.1 us each (EnumType attribute lookup); the hooks
-# below run on every print, so they compare against module constants instead.
+# below run on every print, so they compare against module constants instead. Alerts carry the
+# type's stored text (``AlertType.X.value``): what the database, the API and every view show.
 _CONTINUOUS = TradingSession.CONTINUOUS
 _BUY = TradeType.BUY
 _SELL = TradeType.SELL
-
-CEILING_HIT = "ceiling_hit"
-FLOOR_HIT = "floor_hit"
-BLOCK_TRADE = "block_trade"
-FOREIGN_SURGE = "foreign_surge"
-BASIS_FLIP = "basis_flip"
-BASIS_EXTREME = "basis_extreme"
-ACTIVE_IMBALANCE = "active_imbalance"
+_CEILING_HIT = AlertType.CEILING_HIT.value
+_FLOOR_HIT = AlertType.FLOOR_HIT.value
+_BLOCK_TRADE = AlertType.BLOCK_TRADE.value
+_FOREIGN_SURGE = AlertType.FOREIGN_SURGE.value
+_BASIS_FLIP = AlertType.BASIS_FLIP.value
+_BASIS_EXTREME = AlertType.BASIS_EXTREME.value
+_ACTIVE_IMBALANCE = AlertType.ACTIVE_IMBALANCE.value
+_THOUSAND = Decimal(1000)
+_BILLION = Decimal(1_000_000_000)
 
 
 # --------------------------------------------------------------------------- message formatting
 
 
-def format_price(value: Decimal) -> str:
-    """``125,600`` for VND prices, ``1,285.3`` for points: no trailing zeros, thousands separated."""
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    text = f"{value:,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def format_stock_price(value: Decimal) -> str:
+    """A stock price in thousands of VND, as the board shows it: 107000 -> ``107.00``."""
+    return f"{value / _THOUSAND:,.2f}"
 
 
-def format_signed(value: Decimal) -> str:
-    text = format_price(abs(value))
-    return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else text)
+def format_points(value: Decimal) -> str:
+    """An index or futures level in points: ``1,278.50``."""
+    return f"{value:,.2f}"
 
 
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(VIETNAM_TZ).strftime("%H:%M:%S")
+def format_signed_points(value: Decimal) -> str:
+    """A basis in points with its sign: ``+1.50``, ``-0.62``."""
+    return f"{value:+,.2f}"
+
+
+def format_volume(value: int) -> str:
+    return f"{value:,}"
 
 
 def format_vnd_billions(value: Decimal) -> str:
-    return f"{value / Decimal(1_000_000_000):,.1f} bn VND"
+    return f"{value / _BILLION:,.2f} bn VND"
 
 
-def _window_text(seconds: float) -> str:
+def format_time(moment: datetime) -> str:
+    """Vietnam clock time, whatever the zone ``moment`` is carried in."""
+    return moment.astimezone(VIETNAM_TZ).strftime("%H:%M:%S")
+
+
+def _window_text(seconds: float, end: datetime) -> str:
     minutes = seconds / 60
-    return f"{minutes:g} min" if minutes >= 1 else f"{seconds:g} s"
+    span = f"{minutes:g} min" if minutes >= 1 else f"{seconds:g} s"
+    return f"in the {span} to {format_time(end)}"
 
 
 # --------------------------------------------------------------------------- cooldown
@@ -146,27 +178,20 @@ class CeilingFloorRule(AlertRule):
         price = trade.price
         ceiling = trade.ceiling
         if ceiling is not None and price >= ceiling:
-            if self.cooldown.active(trade.symbol, CEILING_HIT, market_seconds(trade.timestamp)):
-                return None
-            return _new_alert(
-                trade.symbol,
-                CEILING_HIT,
-                f"{trade.symbol} hit ceiling {format_price(price)} at {format_time(trade.timestamp)}",
-                Severity.WARNING,
-                trade.timestamp,
-            )
+            return self._limit(trade, _CEILING_HIT, "ceiling")
         floor = trade.floor
         if floor is not None and price <= floor:
-            if self.cooldown.active(trade.symbol, FLOOR_HIT, market_seconds(trade.timestamp)):
-                return None
-            return _new_alert(
-                trade.symbol,
-                FLOOR_HIT,
-                f"{trade.symbol} hit floor {format_price(price)} at {format_time(trade.timestamp)}",
-                Severity.WARNING,
-                trade.timestamp,
-            )
+            return self._limit(trade, _FLOOR_HIT, "floor")
         return None
+
+    def _limit(self, trade: Trade, alert_type: str, limit: str) -> Alert | None:
+        if self.cooldown.active(trade.symbol, alert_type, market_seconds(trade.timestamp)):
+            return None
+        price, ref = trade.price, trade.ref_price
+        change = f" ({(price - ref) * 100 / ref:+.2f}%)" if ref else ""
+        text = format_points(price) if trade.exchange == "DERIVATIVES" else format_stock_price(price)
+        severity = Severity.WARNING
+        return _new_alert(trade.symbol, alert_type, f"hit {limit} {text}{change}", severity, trade.timestamp)
 
 
 class BlockTradeRule(AlertRule):
@@ -193,65 +218,82 @@ class BlockTradeRule(AlertRule):
             return None
         return _new_alert(
             trade.symbol,
-            BLOCK_TRADE,
-            f"{trade.symbol} block trade {trade.volume:,} shares at {format_price(trade.price)}"
-            f" = {format_vnd_billions(value)} ({kind}) at {format_time(trade.timestamp)}",
+            _BLOCK_TRADE,
+            f"block trade {format_volume(trade.volume)} shares at {format_stock_price(trade.price)}"
+            f" = {format_vnd_billions(value)} ({kind})",
             Severity.INFO,
             trade.timestamp,
         )
 
 
 class ForeignSurgeRule(AlertRule):
-    """Foreign net buying or selling over the flow tracker's window reaches the threshold."""
+    """Foreign net buying or selling over the flow tracker's window: fires when a surge begins;
+    the surge lasts until |net| drops below the exit level (or the direction turns)."""
 
-    def __init__(self, min_shares: int, window_s: float) -> None:
+    def __init__(self, min_shares: int, window_s: float, exit_shares: int | None = None) -> None:
         self._min_shares = min_shares
+        self._exit_shares = min_shares if exit_shares is None else min(exit_shares, min_shares)
         self._window_s = window_s
+        self._surging: dict[str, int] = {}  # symbol -> +1 buying / -1 selling while a surge lasts
+
+    def reset(self) -> None:
+        self._surging.clear()
 
     def on_foreign(self, update: ForeignFlowUpdate) -> Alert | None:
         net = update.window_net_volume
+        data = update.data
+        symbol = data.symbol
+        direction = 1 if net > 0 else -1
+        current = self._surging.get(symbol)
+        if current is not None:
+            if current == direction and abs(net) >= self._exit_shares:
+                return None  # the surge goes on
+            del self._surging[symbol]  # ended (faded, or turned the other way)
         if abs(net) < self._min_shares or net == 0:
             return None
-        data = update.data
+        self._surging[symbol] = direction
         verb = "net bought" if net > 0 else "net sold"
         return _new_alert(
-            data.symbol,
-            FOREIGN_SURGE,
-            f"Foreign investors {verb} {abs(net):,} {data.symbol} shares in the last"
-            f" {_window_text(self._window_s)} (to {format_time(data.timestamp)})",
+            symbol,
+            _FOREIGN_SURGE,
+            f"foreign {verb} {format_volume(abs(net))} shares"
+            f" {_window_text(self._window_s, data.timestamp)}",
             Severity.WARNING,
             data.timestamp,
         )
 
 
 class BasisFlipRule(AlertRule):
-    """The basis changes sign. A zero basis is neither side: the flip is judged against the
-    last non-zero sign, so premium -> 0 -> discount fires once."""
+    """The basis crosses zero by at least the dead band (see the module docstring)."""
 
-    def __init__(self) -> None:
-        self._sign = 0
+    def __init__(self, dead_band_points: float = 0.5) -> None:
+        self._band = Decimal(repr(float(dead_band_points)))
+        self._side = 0
 
     def reset(self) -> None:
-        self._sign = 0
+        self._side = 0
 
     def on_basis(self, point: BasisPoint, previous: BasisPoint | None) -> Alert | None:
         basis = point.basis
-        sign = 1 if basis > 0 else (-1 if basis < 0 else 0)
-        if sign == 0:
-            return None
-        before = self._sign
-        self._sign = sign
-        if before == 0 or before == sign or self.cooldown.active(
-            point.futures_symbol, BASIS_FLIP, market_seconds(point.timestamp)
+        band = self._band
+        if basis >= band and basis > 0:
+            side = 1
+        elif basis <= -band and basis < 0:
+            side = -1
+        else:
+            return None  # inside the dead band: the side stands
+        before = self._side
+        self._side = side
+        if before == 0 or before == side or self.cooldown.active(
+            point.futures_symbol, _BASIS_FLIP, market_seconds(point.timestamp)
         ):
             return None
-        side = "premium" if sign > 0 else "discount"
+        side_text = "premium" if side > 0 else "discount"
         return _new_alert(
             point.futures_symbol,
-            BASIS_FLIP,
-            f"{point.futures_symbol} basis flipped to {side} {format_signed(basis)}"
-            f" (futures {format_price(point.futures_price)} vs VN30 {format_price(point.spot_value)})"
-            f" at {format_time(point.timestamp)}",
+            _BASIS_FLIP,
+            f"basis flipped to {side_text} {format_signed_points(basis)} points"
+            f" (futures {format_points(point.futures_price)} vs VN30 {format_points(point.spot_value)})",
             Severity.INFO,
             point.timestamp,
         )
@@ -264,23 +306,22 @@ class BasisExtremeRule(AlertRule):
     def on_basis(self, point: BasisPoint, previous: BasisPoint | None) -> Alert | None:
         basis = point.basis
         if abs(basis) < self._min_points or self.cooldown.active(
-            point.futures_symbol, BASIS_EXTREME, market_seconds(point.timestamp)
+            point.futures_symbol, _BASIS_EXTREME, market_seconds(point.timestamp)
         ):
             return None
         side = "premium" if basis > 0 else "discount"
         return _new_alert(
             point.futures_symbol,
-            BASIS_EXTREME,
-            f"{point.futures_symbol} basis {format_signed(basis)} points ({side})"
-            f" (futures {format_price(point.futures_price)} vs VN30 {format_price(point.spot_value)})"
-            f" at {format_time(point.timestamp)}",
+            _BASIS_EXTREME,
+            f"basis {format_signed_points(basis)} points ({side})"
+            f" (futures {format_points(point.futures_price)} vs VN30 {format_points(point.spot_value)})",
             Severity.WARNING,
             point.timestamp,
         )
 
 
 class _ImbalanceWindow:
-    __slots__ = ("buckets", "buy", "sell")
+    __slots__ = ("buckets", "buy", "sell", "state")
 
     def __init__(self) -> None:
         # [market second, buy volume, sell volume]: prints of the same second share one bucket,
@@ -288,18 +329,25 @@ class _ImbalanceWindow:
         self.buckets: deque[list] = deque()
         self.buy = 0
         self.sell = 0
+        self.state = 0  # +1 buy imbalance / -1 sell imbalance while it lasts, else 0
 
 
 class ActiveImbalanceRule(AlertRule):
-    """Over the last window, enough shares classified buy/sell and one side dominating.
+    """Over the last window, enough shares classified buy/sell and one side dominating: fires
+    when the imbalance begins, once; it ends when the share falls back by ``exit_margin`` or the
+    classified volume drops below half the minimum.
 
     Neutral, auction and put-through volume does not count: only classified pressure does.
     """
 
-    def __init__(self, min_shares: int, high_share: float, low_share: float, window_s: float) -> None:
+    def __init__(
+        self, min_shares: int, high_share: float, low_share: float, window_s: float, exit_margin: float = 0.0
+    ) -> None:
         self._min_shares = min_shares
         self._high = high_share
         self._low = low_share
+        self._exit_high = high_share - exit_margin
+        self._exit_low = low_share + exit_margin
         self._window_s = window_s
         self._windows: dict[str, _ImbalanceWindow] = {}
 
@@ -337,39 +385,48 @@ class ActiveImbalanceRule(AlertRule):
         window.buy = window_buy
         window.sell = window_sell
         total = window_buy + window_sell
-        if total < self._min_shares:
+        share = window_buy / total if total else 0.5
+        state = window.state
+        if state:
+            if 2 * total < self._min_shares or (share < self._exit_high if state > 0 else share > self._exit_low):
+                window.state = state = 0  # the imbalance is over
+            else:
+                return None  # it goes on: no new alert
+        if total < self._min_shares or self._low < share < self._high:
             return None
-        share = window_buy / total
-        if self._low < share < self._high or self.cooldown.active(symbol, ACTIVE_IMBALANCE, now):
+        window.state = 1 if share >= self._high else -1
+        if self.cooldown.active(symbol, _ACTIVE_IMBALANCE, now):
             return None
         side = "active buying" if share >= self._high else "active selling"
         dominant = share if share >= self._high else 1.0 - share
         return _new_alert(
-            trade.symbol,
-            ACTIVE_IMBALANCE,
-            f"{trade.symbol} {side} {dominant:.0%} of {total:,} classified shares in the last"
-            f" {_window_text(self._window_s)} (to {format_time(trade.timestamp)})",
+            symbol,
+            _ACTIVE_IMBALANCE,
+            f"{side} {dominant:.0%} of {format_volume(total)} classified shares"
+            f" {_window_text(self._window_s, trade.timestamp)}",
             Severity.INFO,
             trade.timestamp,
         )
 
 
 def default_rules(thresholds: AlertThresholds, foreign_window_s: float | None = None) -> list[AlertRule]:
-    """The rules of docs/ARCHITECTURE.md with the user's thresholds."""
+    """The rules of the README's alert table with the user's thresholds."""
     return [
         CeilingFloorRule(),
         BlockTradeRule(thresholds.block_trade_value_vnd),
         ForeignSurgeRule(
             thresholds.foreign_surge_shares,
             thresholds.foreign_window_s if foreign_window_s is None else foreign_window_s,
+            thresholds.foreign_surge_exit_shares,
         ),
-        BasisFlipRule(),
+        BasisFlipRule(thresholds.basis_flip_dead_band_points),
         BasisExtremeRule(thresholds.basis_extreme_points),
         ActiveImbalanceRule(
             thresholds.imbalance_min_shares,
             thresholds.imbalance_high_share,
             thresholds.imbalance_low_share,
             thresholds.imbalance_window_s,
+            thresholds.imbalance_exit_margin,
         ),
     ]
 

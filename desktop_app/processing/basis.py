@@ -1,12 +1,15 @@
 """The VN30 futures basis: front-month futures price minus the VN30 index, in points.
 
-The front month is never hard-coded. In order of precedence it is:
+The front month is never hard-coded. It is the configured ``futures_symbol`` (settings override)
+if set, else the nearest dated VN30 futures contract seen on the feed that has not expired on the
+trading date (expiry = the third Thursday of the contract month; the exchange moves it one trading
+day earlier on a holiday, which we cannot know offline, so that day may roll one day late).
 
-1. the configured ``futures_symbol`` (settings override), else
-2. the rolling alias ``VN30F1M`` if the feed carries it (it *is* the front month by definition), else
-3. the nearest VN30 futures contract seen on the feed that has not expired on the trading date
-   (expiry = the third Thursday of the contract month; the exchange moves it one trading day
-   earlier on a holiday, which we cannot know offline, so that day may roll one day late).
+The rolling alias ``VN30F1M`` *is* the front month under another name: SSI may broadcast the same
+contract under both. The front month's price is therefore its latest print under either name, so
+a rarely printing alias never freezes the basis while the dated contract keeps trading (and vice
+versa). Basis points carry the dated code once one is known (a stable name across the day), else
+the alias.
 
 Contract codes come in two styles: the old ``VN30F`` + YYMM (``VN30F2412``) and the KRX style
 ``41I1`` + year char + month char + ``000`` (``41I1G4000`` = April 2026). KRX month chars are
@@ -18,7 +21,6 @@ occurrence of the contract month on or after the trading date, with one warning 
 
 from __future__ import annotations
 
-import calendar
 import logging
 import re
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from desktop_app.domain import BasisPoint, IndexValue
+from desktop_app.market_rules import third_thursday
 from desktop_app.speedups import fast_constructor
 
 log = logging.getLogger(__name__)
@@ -41,13 +44,6 @@ _KRX_YEAR_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTVW"  # 30 chars; index 0 = 201
 _KRX_YEAR_BASE = 2010
 _warned_year_chars: set[str] = set()
 _new_basis_point = fast_constructor(BasisPoint)
-
-
-def third_thursday(year: int, month: int) -> date:
-    """Expiry (last trading day) of a VN30 futures contract month."""
-    first_weekday = calendar.weekday(year, month, 1)  # Monday = 0
-    first_thursday = 1 + (calendar.THURSDAY - first_weekday) % 7
-    return date(year, month, first_thursday + 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,32 +88,31 @@ def parse_vn30_futures(code: str, trading_date: date) -> FuturesContract | None:
     return None
 
 
-def is_vn30_futures(code: str) -> bool:
-    return code in ROLLING_ALIASES or bool(_OLD_STYLE.match(code) or _KRX_STYLE.match(code))
-
-
 class FrontMonthSelector:
-    """Remembers the VN30 futures codes seen and names the front month for a trading date."""
+    """Remembers the VN30 futures codes seen and names the front month for a trading date.
 
-    __slots__ = ("_override", "_contracts", "_alias_seen", "_front", "_front_date")
+    ``front`` is the dated front contract (or the override), falling back to the alias when only
+    the alias has been seen; ``names`` is every code under which the front month prints.
+    """
+
+    __slots__ = ("_override", "_contracts", "_alias_seen", "_front", "_names", "_front_date")
 
     def __init__(self, override: str | None = None) -> None:
         self._override = override.strip().upper() if override else None
         self._contracts: dict[str, FuturesContract] = {}
         self._alias_seen = False
         self._front: str | None = self._override
+        self._names: frozenset[str] = frozenset() if self._override is None else frozenset({self._override})
         self._front_date: date | None = None
 
     def observe(self, code: str, trading_date: date) -> bool:
         """Note a code from the feed; True if it is a VN30 futures code (alias or dated)."""
-        if code == self._override:
-            return True
-        if code in self._contracts:
+        if code in self._contracts or code == self._override:
             if trading_date != self._front_date:
                 self._refresh(trading_date)
             return True
         if code == FRONT_MONTH_ALIAS:
-            if not self._alias_seen:
+            if not self._alias_seen or trading_date != self._front_date:
                 self._alias_seen = True
                 self._refresh(trading_date)
             return True
@@ -135,23 +130,36 @@ class FrontMonthSelector:
             self._refresh(trading_date)
         return self._front
 
+    def names(self, trading_date: date | None = None) -> frozenset[str]:
+        """The codes the front month prints under (the dated code and, if seen, the alias)."""
+        if trading_date is not None and trading_date != self._front_date:
+            self._refresh(trading_date)
+        return self._names
+
     def _refresh(self, trading_date: date) -> None:
         self._front_date = trading_date
-        if self._override is not None:
-            self._front = self._override
-            return
-        if self._alias_seen:
-            self._front = FRONT_MONTH_ALIAS
-            return
         live = [c for c in self._contracts.values() if c.expiry >= trading_date]
-        self._front = min(live, key=lambda c: (c.expiry, c.code)).code if live else None
+        nearest = min(live, key=lambda c: (c.expiry, c.code)).code if live else None
+        override = self._override
+        alias = FRONT_MONTH_ALIAS if self._alias_seen or override == FRONT_MONTH_ALIAS else None
+        if override is None or override == FRONT_MONTH_ALIAS:
+            dated = nearest
+        else:
+            # A configured dated contract is the front month; the alias names it only when it is
+            # also the nearest live contract (otherwise the alias is another contract).
+            dated = override
+            if nearest is not None and nearest != override:
+                alias = None
+        self._front = dated or alias
+        self._names = frozenset(n for n in (dated, alias) if n is not None)
 
 
 class BasisTracker:
     """Emits a BasisPoint whenever the front-month price or the VN30 index moves, once both are known.
 
     The caller hands every derivatives print to ``on_futures_print`` (non-VN30 codes are ignored)
-    and every index value to ``on_index`` (other indexes are ignored).
+    and every index value to ``on_index`` (other indexes are ignored). The front month's price is
+    its latest print under any of its names (ties in market time go to the later arrival).
     """
 
     __slots__ = (
@@ -161,11 +169,14 @@ class BasisTracker:
         "_spot_time",
         "_last",
         "_trading_date",
+        "_arrivals",
     )
 
     def __init__(self, futures_symbol: str | None = None) -> None:
         self._selector = FrontMonthSelector(futures_symbol)
-        self._prices: dict[str, tuple[Decimal, datetime]] = {}
+        # code -> (price, market time, arrival number): the latest print under each name
+        self._prices: dict[str, tuple[Decimal, datetime, int]] = {}
+        self._arrivals = 0
         self._spot: Decimal | None = None
         self._spot_time: datetime | None = None
         self._last: BasisPoint | None = None
@@ -187,18 +198,12 @@ class BasisTracker:
         return self._last
 
     def front_price(self) -> Decimal | None:
-        front = self.front_symbol
-        if front is None:
-            return None
-        known = self._prices.get(front)
+        known = self._front_print()
         return None if known is None else known[0]
 
     @property
     def spot(self) -> Decimal | None:
         return self._spot
-
-    def is_futures(self, symbol: str, trading_date: date) -> bool:
-        return self._selector.observe(symbol, trading_date)
 
     def on_futures_print(
         self, symbol: str, price: Decimal, timestamp: datetime, trading_date: date
@@ -206,7 +211,10 @@ class BasisTracker:
         if not self._selector.observe(symbol, trading_date):
             return None
         self._trading_date = trading_date
-        self._prices[symbol] = (price, timestamp)
+        known = self._prices.get(symbol)
+        if known is None or timestamp >= known[1]:  # a late print never overwrites a newer one
+            self._arrivals += 1
+            self._prices[symbol] = (price, timestamp, self._arrivals)
         return self._compute(timestamp)
 
     def on_index(self, index: IndexValue) -> BasisPoint | None:
@@ -217,6 +225,16 @@ class BasisTracker:
         self._spot_time = index.timestamp
         return self._compute(index.timestamp)
 
+    def _front_print(self) -> tuple[Decimal, datetime, int] | None:
+        """The latest print of the front month under any of its names (market time, then arrival)."""
+        latest: tuple[Decimal, datetime, int] | None = None
+        prices = self._prices
+        for name in self._selector.names(self._trading_date):
+            known = prices.get(name)
+            if known is not None and (latest is None or (known[1], known[2]) > (latest[1], latest[2])):
+                latest = known
+        return latest
+
     def _compute(self, timestamp: datetime) -> BasisPoint | None:
         spot = self._spot
         if spot is None:
@@ -224,7 +242,7 @@ class BasisTracker:
         front = self._selector.front(self._trading_date)
         if front is None:
             return None
-        known = self._prices.get(front)
+        known = self._front_print()
         if known is None:
             return None
         price = known[0]

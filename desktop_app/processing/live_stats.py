@@ -6,6 +6,11 @@ to a monotonically increasing version, only for the symbols that changed since i
 Derived figures (change, %, active-buy share) are computed when a snapshot is built, not per
 event, and a snapshot is cached until its symbol changes again.
 
+The board's close is the matched close: Last, change, % and the running open/high/low come only
+from matched prints (continuous session and the ATO/ATC auctions). A put-through (thỏa thuận) is
+a negotiated block at any price inside the band; it is counted in its own volume and value and
+never moves the price a trader reads.
+
 A new trading day keeps every symbol (watchlist rows stay) but clears its day figures and marks
 it changed, so the UI simply redraws the rows it is told about.
 """
@@ -27,6 +32,7 @@ from desktop_app.domain import (
 )
 
 _HUNDRED = Decimal(100)
+_ZERO = Decimal(0)
 # Module constants: an enum member read through its class costs ~0.1 us (on_trade runs per print).
 _BUY = TradeType.BUY
 _SELL = TradeType.SELL
@@ -52,14 +58,14 @@ class SymbolStats:
     open: Decimal | None  # running OHLC of the prints seen today
     day_high: Decimal | None
     day_low: Decimal | None
-    close: Decimal | None
-    total_volume: int  # exchange cumulative (TotalVol)
-    total_value: Decimal | None
+    close: Decimal | None  # the matched close so far (= last)
+    total_volume: int  # exchange cumulative TotalVol: matched prints AND put-throughs
+    total_value: Decimal | None  # exchange cumulative TotalVal: matched AND put-through
     buy_volume: int  # active buy
     sell_volume: int  # active sell
     neutral_volume: int
     auction_volume: int  # ATO + ATC
-    put_through_volume: int
+    put_through_volume: int  # put-through prints seen today
     active_buy_share: float | None  # buy / (buy + sell)
     best_bid: Decimal | None
     best_ask: Decimal | None
@@ -70,6 +76,12 @@ class SymbolStats:
     foreign_sell_speed_per_min: Decimal | None
     foreign_room_left: int | None
     last_update: datetime | None
+    # Order matching only (continuous + ATO/ATC): the exchange totals less the put-throughs seen.
+    # TotalVol rises with every print, put-throughs included (the processor's duplicate check
+    # relies on it), so this is what DailyOhlc's Volume/Value count.
+    matched_volume: int = 0
+    matched_value: Decimal | None = None
+    put_through_value: Decimal | None = None  # price x volume of the put-throughs seen today
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +106,7 @@ class _SymbolState:
         "last", "ref", "ceiling", "floor", "high", "low",
         "open", "day_high", "day_low",
         "total_volume", "total_value",
-        "buy", "sell", "neutral", "auction", "put_through",
+        "buy", "sell", "neutral", "auction", "put_through", "put_through_value",
         "bid", "ask", "foreign", "last_update",
     )  # fmt: skip
 
@@ -122,6 +134,7 @@ class _SymbolState:
         self.neutral = 0
         self.auction = 0
         self.put_through = 0
+        self.put_through_value: Decimal | None = None
         self.bid: Decimal | None = None
         self.ask: Decimal | None = None
         self.foreign: ForeignInvestorData | None = None
@@ -138,6 +151,11 @@ class _SymbolState:
         buy, sell = self.buy, self.sell
         classified = buy + sell
         f = self.foreign
+        pt_value = self.put_through_value
+        total_value = self.total_value
+        matched_value = total_value
+        if total_value is not None and pt_value is not None:
+            matched_value = max(total_value - pt_value, _ZERO)
         return SymbolStats(
             self.symbol,
             self.exchange,
@@ -155,7 +173,7 @@ class _SymbolState:
             self.day_low,
             last,
             self.total_volume,
-            self.total_value,
+            total_value,
             buy,
             sell,
             self.neutral,
@@ -171,6 +189,9 @@ class _SymbolState:
             None if f is None else f.sell_speed_per_min,
             None if f is None else f.room_left,
             self.last_update,
+            max(self.total_volume - self.put_through, 0),
+            matched_value,
+            pt_value,
         )
 
 
@@ -276,42 +297,46 @@ class LiveStats:
         return state
 
     def on_trade(self, trade: Trade, classified: ClassifiedTrade) -> None:
+        """Totals from every print; prices (last, open/high/low) from matched prints only."""
         state = self._symbols.get(trade.symbol)
         if state is None:
             state = self._symbols[trade.symbol] = _SymbolState(trade.symbol)
-        price = trade.price
         volume = trade.volume
         state.exchange = trade.exchange
-        state.last = price
         if trade.ref_price is not None:
             state.ref = trade.ref_price
         if trade.ceiling is not None:
             state.ceiling = trade.ceiling
         if trade.floor is not None:
             state.floor = trade.floor
-        if trade.highest is not None:
-            state.high = trade.highest
-        if trade.lowest is not None:
-            state.low = trade.lowest
-        if state.open is None:
-            state.open = state.day_high = state.day_low = price
-        elif price > state.day_high:  # type: ignore[operator]
-            state.day_high = price
-        elif price < state.day_low:  # type: ignore[operator]
-            state.day_low = price
         state.total_volume = trade.total_volume
         state.total_value = trade.total_value
         trade_type = classified.trade_type
-        if trade_type is _BUY:
-            state.buy += volume
-        elif trade_type is _SELL:
-            state.sell += volume
-        elif trade_type is _NEUTRAL:
-            state.neutral += volume
-        elif trade_type is _PUT_THROUGH:
+        if trade_type is _PUT_THROUGH:
             state.put_through += volume
+            pt_value = state.put_through_value
+            state.put_through_value = classified.value if pt_value is None else pt_value + classified.value
         else:
-            state.auction += volume
+            price = trade.price
+            state.last = price
+            if trade.highest is not None:
+                state.high = trade.highest
+            if trade.lowest is not None:
+                state.low = trade.lowest
+            if state.open is None:
+                state.open = state.day_high = state.day_low = price
+            elif price > state.day_high:  # type: ignore[operator]
+                state.day_high = price
+            elif price < state.day_low:  # type: ignore[operator]
+                state.day_low = price
+            if trade_type is _BUY:
+                state.buy += volume
+            elif trade_type is _SELL:
+                state.sell += volume
+            elif trade_type is _NEUTRAL:
+                state.neutral += volume
+            else:
+                state.auction += volume
         state.last_update = trade.timestamp
         self._version += 1
         state.version = self._version

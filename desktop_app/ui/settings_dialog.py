@@ -45,11 +45,14 @@ TEST_TIMEOUT_S = 3.0
 THRESHOLD_LABELS = {
     "block_trade_value_vnd": "Block trade value (VND)",
     "foreign_surge_shares": "Foreign surge (shares net)",
+    "foreign_surge_exit_shares": "Foreign surge ends below (shares net)",
     "foreign_window_s": "Foreign window (s)",
     "basis_extreme_points": "Basis extreme (points)",
+    "basis_flip_dead_band_points": "Basis flip dead band (points)",
     "imbalance_min_shares": "Imbalance minimum (shares)",
     "imbalance_high_share": "Imbalance high share (0–1)",
     "imbalance_low_share": "Imbalance low share (0–1)",
+    "imbalance_exit_margin": "Imbalance ends after falling back (0–1)",
     "imbalance_window_s": "Imbalance window (s)",
     "cooldown_s": "Alert cooldown (s)",
 }

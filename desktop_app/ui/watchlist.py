@@ -68,8 +68,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("last", "Last"),
     ("change", "+/-"),
     ("pct", "%"),
-    ("volume", "Volume"),
-    ("value", "Value (bn)"),
+    ("volume", "Vol (matched)"),
+    ("value", "Value (matched, bn)"),
+    ("pt_volume", "PT vol"),
+    ("pt_value", "PT value (bn)"),
     ("buy_share", "Buy %"),
     ("foreign_net", "Foreign net"),
 )
@@ -215,9 +217,13 @@ class WatchlistModel(QAbstractTableModel):
         if cid == "pct":
             return fmt.percent(s.change_pct)
         if cid == "volume":
-            return fmt.volume(s.total_volume)
+            return fmt.volume(s.matched_volume)
         if cid == "value":
-            return fmt.value_billions(s.total_value)
+            return fmt.value_billions(s.matched_value)
+        if cid == "pt_volume":
+            return fmt.volume(s.put_through_volume) if s.put_through_volume else ""
+        if cid == "pt_value":
+            return fmt.value_billions(s.put_through_value)
         if cid == "buy_share":
             return fmt.share(s.active_buy_share)
         if cid == "foreign_net":
@@ -232,8 +238,9 @@ class WatchlistModel(QAbstractTableModel):
             return float("-inf")
         raw = {
             "ceiling": s.ceiling, "floor": s.floor, "ref": s.ref_price, "last": s.last,
-            "change": s.change, "pct": s.change_pct, "volume": s.total_volume,
-            "value": s.total_value, "buy_share": s.active_buy_share,
+            "change": s.change, "pct": s.change_pct, "volume": s.matched_volume,
+            "value": s.matched_value, "pt_volume": s.put_through_volume,
+            "pt_value": s.put_through_value, "buy_share": s.active_buy_share,
             "foreign_net": s.foreign_net_volume,
         }[cid]
         return float("-inf") if raw is None else float(raw)
@@ -335,7 +342,8 @@ class WatchlistView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # ResizeToContents would
         header.setStretchLastSection(True)  # re-measure every cell on every update
         header.setMinimumSectionSize(40)
-        for cid, width in (("symbol", 62), ("volume", 92), ("value", 82), ("foreign_net", 96)):
+        for cid, width in (("symbol", 62), ("volume", 92), ("value", 82), ("pt_volume", 82), ("pt_value", 82),
+                           ("foreign_net", 96)):
             self.table.setColumnWidth(COLUMN_INDEX[cid], width)
         for cid in ("ceiling", "floor", "ref", "last", "change", "pct", "buy_share"):
             self.table.setColumnWidth(COLUMN_INDEX[cid], 58)

@@ -41,14 +41,14 @@ def test_ceiling_hit_fires_once_then_cools_down_for_five_market_minutes() -> Non
     first = alerts[0]
     assert first.symbol == "FPT"
     assert first.severity is Severity.WARNING
-    assert first.message == "FPT hit ceiling 107,000 at 10:42:05"
+    assert first.message == "hit ceiling 107.00 (+7.00%)"  # shown after the symbol: "FPT hit ceiling…"
     assert first.timestamp == at("10:42:05")
 
 
 def test_floor_hit_message_and_severity() -> None:
     t = Tape()
     (alert,) = alerts_of(t.trade(93_000, clock="13:05:09"))
-    assert (alert.alert_type, alert.severity, alert.message) == ("floor_hit", Severity.WARNING, "FPT hit floor 93,000 at 13:05:09")
+    assert (alert.alert_type, alert.severity, alert.message) == ("floor_hit", Severity.WARNING, "hit floor 93.00 (-7.00%)")
 
 
 def test_auction_prints_at_the_limit_do_not_fire() -> None:
@@ -62,10 +62,10 @@ def test_auction_prints_at_the_limit_do_not_fire() -> None:
 
 
 def test_messages_show_vietnam_time_whatever_zone_the_timestamp_is_in() -> None:
-    t = Tape()
+    t = Tape(ceiling=None, floor=None)
     utc_time = at("10:42:05").astimezone(timezone.utc)  # 03:42:05Z
-    (alert,) = alerts_of(t.trade(107_000, time=utc_time))
-    assert alert.message == "FPT hit ceiling 107,000 at 10:42:05"
+    (alert,) = alerts_of(t.trade(40_000, 200_000, time=utc_time, side=Side.BUY))
+    assert alert.message == "active buying 100% of 200,000 classified shares in the 5 min to 10:42:05"
 
 
 def test_cooldown_is_per_symbol_and_type() -> None:
@@ -91,7 +91,7 @@ def test_block_trade_fires_at_ten_billion_vnd_and_not_below() -> None:
     )
     assert fired(alerts, "block_trade") == ["10:00:01", "10:05:01"]
     assert alerts[0].severity is Severity.INFO
-    assert alerts[0].message == "FPT block trade 100,000 shares at 100,000 = 10.0 bn VND (active buy) at 10:00:01"
+    assert alerts[0].message == "block trade 100,000 shares at 100.00 = 10.00 bn VND (active buy)"
     assert "(active sell)" in alerts[1].message
 
 
@@ -127,17 +127,17 @@ def test_foreign_surge_fires_on_net_buying_of_half_a_million_shares_in_five_minu
         foreign(1_300_000, 200_000, clock="10:02:00"),  # +300,000 net
         foreign(1_499_999, 200_000, clock="10:04:00"),  # +499,999 net: not yet
         foreign(1_500_000, 200_000, clock="10:04:30"),  # +500,000: fires
-        foreign(2_100_000, 200_000, clock="10:06:00"),  # cooling down
-        foreign(2_700_000, 200_000, clock="10:09:30"),  # window 10:04:30-10:09:30 +1.2M, 5 min on
+        foreign(2_100_000, 200_000, clock="10:06:00"),  # the surge goes on
+        foreign(2_700_000, 200_000, clock="10:09:30"),  # window 10:04:30-10:09:30 +1.2M: still the same surge
     )
-    assert fired(alerts, "foreign_surge") == ["10:04:30", "10:09:30"]
+    assert fired(alerts, "foreign_surge") == ["10:04:30"]
     assert alerts[0].severity is Severity.WARNING
-    assert alerts[0].message == "Foreign investors net bought 500,000 SSI shares in the last 5 min (to 10:04:30)"
+    assert alerts[0].message == "foreign net bought 500,000 shares in the 5 min to 10:04:30"
 
 
 def test_foreign_surge_fires_on_net_selling_too() -> None:
     alerts = alerts_of(foreign(0, 0, clock="10:00:00"), foreign(100_000, 700_000, clock="10:03:00"))
-    assert [a.message for a in alerts] == ["Foreign investors net sold 600,000 SSI shares in the last 5 min (to 10:03:00)"]
+    assert [a.message for a in alerts] == ["foreign net sold 600,000 shares in the 5 min to 10:03:00"]
 
 
 def test_balanced_foreign_flow_does_not_fire() -> None:
@@ -169,7 +169,7 @@ def test_basis_flip_fires_on_sign_change_then_cools_down() -> None:
     assert fired(alerts, "basis_flip") == ["10:00:02", "10:05:02"]
     first = alerts[0]
     assert (first.symbol, first.severity) == ("VN30F2604", Severity.INFO)
-    assert first.message == "VN30F2604 basis flipped to discount -1.5 (futures 1,278.5 vs VN30 1,280) at 10:00:02"
+    assert first.message == "basis flipped to discount -1.50 points (futures 1,278.50 vs VN30 1,280.00)"
 
 
 def test_basis_extreme_fires_at_fifteen_points_either_way() -> None:
@@ -182,7 +182,7 @@ def test_basis_extreme_fires_at_fifteen_points_either_way() -> None:
     )
     assert fired(alerts, "basis_extreme") == ["10:00:02", "10:06:00"]
     assert alerts[0].severity is Severity.WARNING
-    assert alerts[0].message == "VN30F2604 basis +15 points (premium) (futures 1,295 vs VN30 1,280) at 10:00:02"
+    assert alerts[0].message == "basis +15.00 points (premium) (futures 1,295.00 vs VN30 1,280.00)"
     assert fired(alerts, "basis_flip") == ["10:06:00"]
 
 
@@ -196,12 +196,12 @@ def test_active_imbalance_needs_enough_classified_volume_and_a_dominant_side() -
         t.trade(100_000, 40_000, clock="10:00:10", side=Side.SELL),  # 190,000 classified: too few
         t.trade(100_000, 500_000, clock="10:00:20", session=TradingSession.PUT_THROUGH),  # not classified
         t.trade(100_000, 10_000, clock="10:00:30", side=Side.BUY),  # 200,000, buy share 80%: fires
-        t.trade(100_000, 10_000, clock="10:01:00", side=Side.BUY),  # cooling down
+        t.trade(100_000, 10_000, clock="10:01:00", side=Side.BUY),  # the imbalance goes on
     )
     assert fired(alerts, "active_imbalance") == ["10:00:30"]
     alert = next(a for a in alerts if a.alert_type == "active_imbalance")
     assert alert.severity is Severity.INFO
-    assert alert.message == "FPT active buying 80% of 200,000 classified shares in the last 5 min (to 10:00:30)"
+    assert alert.message == "active buying 80% of 200,000 classified shares in the 5 min to 10:00:30"
 
 
 def test_active_imbalance_on_selling_and_window_expiry() -> None:
@@ -212,7 +212,7 @@ def test_active_imbalance_on_selling_and_window_expiry() -> None:
         t.trade(100_000, 250_000, clock="10:05:30", side=Side.SELL),  # the 10:00 buy left the window
     )
     assert fired(alerts, "active_imbalance") == ["10:05:30"]
-    assert alerts[-1].message.startswith("FPT active selling 100% of 350,000 classified shares")
+    assert alerts[-1].message.startswith("active selling 100% of 350,000 classified shares")
 
 
 # --------------------------------------------------------------------------- extension

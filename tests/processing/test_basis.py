@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from desktop_app.domain import BasisPoint, TradingSession
-from desktop_app.processing.basis import FrontMonthSelector, parse_vn30_futures, third_thursday
+from desktop_app.market_rules import third_thursday
+from desktop_app.processing.basis import FrontMonthSelector, parse_vn30_futures
 from desktop_app.processing.processor import MarketDataProcessor
 
 from .events import DAY, at, futures_trade, vn30
@@ -105,16 +106,58 @@ def test_a_nearer_contract_appearing_takes_over_as_front_month() -> None:
     assert [(p.futures_symbol, p.basis) for p in points] == [("VN30F2605", Decimal("15.0")), ("VN30F2604", Decimal("5.0"))]
 
 
-def test_rolling_alias_vn30f1m_counts_as_front_month_when_seen() -> None:
+def test_rolling_alias_vn30f1m_is_the_dated_front_month_under_another_name() -> None:
     points = collect(
         MarketDataProcessor(),
         vn30("1280.0"),
         futures_trade("VN30F2604", "1285.0", clock="10:00:01"),
-        futures_trade("VN30F1M", "1286.0", clock="10:00:02"),
-        futures_trade("VN30F2604", "1287.0", clock="10:00:03", total_volume=2),  # alias wins now
-        futures_trade("VN30F2M", "1299.0", clock="10:00:04"),
+        futures_trade("VN30F1M", "1286.0", clock="10:00:02"),  # the same contract: its latest print
+        futures_trade("VN30F2604", "1287.0", clock="10:00:03", total_volume=2),  # the dated code again
+        futures_trade("VN30F2M", "1299.0", clock="10:00:04"),  # the second month: not the front
     )
-    assert [(p.futures_symbol, p.basis) for p in points] == [("VN30F2604", Decimal("5.0")), ("VN30F1M", Decimal("6.0"))]
+    assert [(p.futures_symbol, p.basis) for p in points] == [
+        ("VN30F2604", Decimal("5.0")),
+        ("VN30F2604", Decimal("6.0")),
+        ("VN30F2604", Decimal("7.0")),
+    ]
+
+
+def test_a_rarely_printing_alias_does_not_freeze_the_basis_beside_a_busy_dated_contract() -> None:
+    """KRX code prints every few seconds; VN30F1M printed once, early: the basis keeps moving and
+    a real crossing of the dead band still fires basis_flip."""
+    events = [vn30("1280.0", clock="10:00:00"), futures_trade("VN30F1M", "1283.0", clock="10:00:01")]
+    for i, price in enumerate(["1282.0", "1281.0", "1280.6", "1279.9", "1279.4", "1279.0", "1278.2"]):
+        events.append(futures_trade("41I1G4000", price, clock=f"10:0{1 + i}:30", total_volume=i + 1))
+    processor = MarketDataProcessor()
+    out: list = []
+    processor.subscribe(out.append)
+    processor.process_all(events)
+    points = [v for v in out if isinstance(v, BasisPoint)]
+    assert [str(p.basis) for p in points] == ["3.0", "2.0", "1.0", "0.6", "-0.1", "-0.6", "-1.0", "-1.8"]
+    assert {p.futures_symbol for p in points[1:]} == {"41I1G4000"}
+    assert processor.stats.market().basis == Decimal("-1.8")
+    flips = [a for a in out if getattr(a, "alert_type", None) == "basis_flip"]
+    assert [f.timestamp for f in flips] == [at("10:05:30")]  # from >= +0.5 to <= -0.5
+
+
+def test_the_alias_alone_is_the_front_month_until_a_dated_code_appears() -> None:
+    points = collect(
+        MarketDataProcessor(),
+        vn30("1280.0"),
+        futures_trade("VN30F1M", "1284.0", clock="10:00:01"),
+        futures_trade("VN30F2604", "1284.5", clock="10:00:02"),
+    )
+    assert [(p.futures_symbol, p.basis) for p in points] == [("VN30F1M", Decimal("4.0")), ("VN30F2604", Decimal("4.5"))]
+
+
+def test_a_late_alias_print_does_not_replace_a_newer_dated_print() -> None:
+    points = collect(
+        MarketDataProcessor(),
+        vn30("1280.0", clock="10:00:00"),
+        futures_trade("VN30F2604", "1285.0", clock="10:00:05"),
+        futures_trade("VN30F1M", "1290.0", clock="10:00:03"),  # older market time
+    )
+    assert [p.basis for p in points] == [Decimal("5.0")]
 
 
 def test_configured_futures_symbol_overrides_the_choice() -> None:

@@ -175,23 +175,25 @@ def test_live_stats_for_the_watchlist() -> None:
     )
     row = processor.stats.symbol("FPT")
     assert row is not None
+    # the put-through at 99,900 moves neither Last nor +/- nor %: the matched close is 99,800
     assert (row.last, row.change, row.ref_price, row.ceiling, row.floor) == (
-        Decimal("99900"),
-        Decimal("-100"),
+        Decimal("99800"),
+        Decimal("-200"),
         Decimal("100000"),
         Decimal("107000"),
         Decimal("93000"),
     )
-    assert row.change_pct == pytest.approx(-0.1)
+    assert row.change_pct == pytest.approx(-0.2)
     assert (row.open, row.day_high, row.day_low, row.close) == (
         Decimal("100500"),
         Decimal("100600"),
         Decimal("99800"),
-        Decimal("99900"),
+        Decimal("99800"),
     )
     assert (row.high, row.low) == (Decimal("100600"), Decimal("99800"))  # no exchange figures: ours
     assert (row.buy_volume, row.sell_volume, row.neutral_volume) == (2_500, 1_300, 0)
     assert (row.auction_volume, row.put_through_volume, row.total_volume) == (1_000, 10_000, 14_800)
+    assert (row.matched_volume, row.put_through_value) == (4_800, Decimal(999_000_000))
     assert row.active_buy_share == pytest.approx(2_500 / 3_800)
     assert (row.best_bid, row.best_ask, row.exchange) == (Decimal("100500"), Decimal("100600"), "HOSE")
     assert row.last_update == at("14:50:00")

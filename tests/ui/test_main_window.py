@@ -66,7 +66,7 @@ def test_replay_fills_the_board_and_close_flushes_everything(qrun, qtbot, databa
                 continue
             shown += 1
             assert cell(window, symbol, "last") == fmt.price_thousands(s.last)
-            assert cell(window, symbol, "volume") == fmt.volume(s.total_volume)
+            assert cell(window, symbol, "volume") == fmt.volume(s.matched_volume)
             assert cell(window, symbol, "pct") == fmt.percent(s.change_pct)
             assert cell(window, symbol, "foreign_net") == fmt.signed_volume(s.foreign_net_volume)
             assert colour(window, symbol, "last") == fmt.board_color(s.last, s.ref_price, s.ceiling, s.floor)

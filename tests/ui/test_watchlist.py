@@ -24,6 +24,7 @@ def stats(symbol: str, last: int, ref: int = 25_000, version: int = 1, **kw) -> 
         best_ask=None, foreign_buy_volume=None, foreign_sell_volume=None, foreign_net_volume=-15_000,
         foreign_buy_speed_per_min=None, foreign_sell_speed_per_min=None, foreign_room_left=None,
         last_update=datetime(2024, 3, 15, 10, 42, 5, tzinfo=VIETNAM_TZ),
+        matched_volume=1_234_500, matched_value=Decimal(30_876_000_000),
     )
     values.update(kw)
     return SymbolStats(**values)  # type: ignore[arg-type]
@@ -69,8 +70,8 @@ def test_one_update_per_changed_row_and_new_symbols_appended(qtbot) -> None:  # 
 def test_sorting_uses_numbers_not_text(qtbot) -> None:  # type: ignore[no-untyped-def]
     view = WatchlistView(["A", "B", "C"])
     qtbot.addWidget(view)
-    view.model.apply(1, [stats("A", 25_100, total_volume=9_000), stats("B", 25_000, total_volume=100_000),
-                         stats("C", 24_900, total_volume=20_000)])
+    view.model.apply(1, [stats("A", 25_100, matched_volume=9_000), stats("B", 25_000, matched_volume=100_000),
+                         stats("C", 24_900, matched_volume=20_000)])
     view.table.sortByColumn(COLUMN_INDEX["volume"], Qt.SortOrder.DescendingOrder)
     proxy = view.proxy
     order = [proxy.data(proxy.index(r, 0)) for r in range(3)]

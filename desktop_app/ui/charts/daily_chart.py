@@ -68,15 +68,16 @@ class LiveDailyBar:
     @classmethod
     def from_stats(cls, stats: SymbolStats, day: date) -> "LiveDailyBar | None":
         """None until the feed has seen a print today. The exchange's session high/low and
-        cumulative volume win over the prints seen (the app may have started mid-session)."""
+        cumulative volume win over the prints seen (the app may have started mid-session); like the
+        board, the candle is matched trading only (put-throughs move neither price nor volume)."""
         close = stats.close if stats.close is not None else stats.last
         if stats.open is None or close is None:
             return None
         o, c = float(stats.open), float(close)
         highs = [v for v in (stats.high, stats.day_high) if v is not None]
         lows = [v for v in (stats.low, stats.day_low) if v is not None]
-        volume = stats.total_volume or (stats.buy_volume + stats.sell_volume + stats.neutral_volume
-                                        + stats.auction_volume + stats.put_through_volume)
+        volume = stats.matched_volume or (stats.buy_volume + stats.sell_volume + stats.neutral_volume
+                                          + stats.auction_volume)  # DailyOhlc counts matching only
         return cls(day, o, max([o, c, *map(float, highs)]), min([o, c, *map(float, lows)]), c, float(volume))
 
 
