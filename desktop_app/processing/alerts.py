@@ -46,11 +46,10 @@ from desktop_app.domain import (
     Trade,
     TradeType,
     TradingSession,
-    fast_constructor,
 )
-from desktop_app.speedups import fast_constructor
 from desktop_app.processing.foreign import ForeignFlowUpdate
 from desktop_app.processing.market_time import market_seconds
+from desktop_app.speedups import fast_constructor
 
 _new_alert = fast_constructor(Alert)
 # Enum members read through their class cost ~0.1 us each (EnumType attribute lookup); the hooks
