@@ -18,6 +18,7 @@ from typing import Callable, NoReturn, Sequence
 from desktop_app.config import Settings
 from desktop_app.errors import ConfigurationError
 from desktop_app.feeds.spec import FeedSpec
+from desktop_app.market_clock import vn_today
 
 log = logging.getLogger("desktop_app.cli")
 
@@ -160,7 +161,7 @@ def cmd_record(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
     if args.from_date > args.to_date:
         raise ConfigurationError("--from must not be after --to")
-    if args.to_date > date.today():
+    if args.to_date > vn_today():  # the exchange's date, whatever the computer's zone
         raise ConfigurationError("--to must not be in the future")
     from desktop_app.services.backfill import run_backfill_command
 

@@ -27,6 +27,11 @@ class TradeType(str, enum.Enum):
     PUT_THROUGH = "put_through"
 
 
+TRADE_TYPE_CODES: dict[TradeType, int] = {t: i for i, t in enumerate(TradeType)}
+"""The one integer encoding of trade types (numpy columns, SQL ``CASE``): buy 0, sell 1, neutral 2,
+ato 3, atc 4, put_through 5, in declaration order; -1 stands for a type this version does not know."""
+
+
 class Side(str, enum.Enum):
     """SSI's ``Side`` field on X-TRADE: who initiated the print."""
 

@@ -57,8 +57,6 @@ from desktop_app.api.params import (
     pagination,
     parse_day,
     parse_time,
-    vietnam_day_start,
-    vietnam_today,
 )
 from desktop_app.database.repositories import (
     alert_repository,
@@ -68,6 +66,7 @@ from desktop_app.database.repositories import (
     trade_repository,
 )
 from desktop_app.domain import Severity
+from desktop_app.market_clock import day_bounds, vn_today
 
 if TYPE_CHECKING:
     from desktop_app.api.server import ApiServerHandle
@@ -110,10 +109,9 @@ def _page(rows: Sequence[T], page: Page, convert: Callable[[T], R]) -> dict[str,
 
 def _instants_or_today(from_: str | None, to: str | None) -> tuple[datetime, datetime]:
     """The ``from``/``to`` instant range a request means; a missing end defaults to today's bounds."""
-    today_start = vietnam_day_start(vietnam_today())
+    today_start, today_end = day_bounds(vn_today())
     return instant_range(
-        parse_time("from", from_), parse_time("to", to),
-        default_start=today_start, default_end=today_start + timedelta(days=1),
+        parse_time("from", from_), parse_time("to", to), default_start=today_start, default_end=today_end,
     )
 
 
@@ -129,7 +127,7 @@ async def daily_history(
     symbol = symbol.upper()
     start, end = day_range(
         parse_day("from", from_), parse_day("to", to),
-        default_span_days=DAILY_DEFAULT_SPAN_DAYS, today=vietnam_today(),
+        default_span_days=DAILY_DEFAULT_SPAN_DAYS, today=vn_today(),
     )
     bars = await ohlc_repository.daily_bars(pool, symbol, start, end)
     rows = bars[page.offset : page.offset + page.limit + 1]
@@ -156,8 +154,7 @@ async def trade_history(
         assert the_day is not None
         if not the_day.is_date:
             raise BadParameter("date", f"expected YYYY-MM-DD, got {day!r}")
-        start = vietnam_day_start(the_day.day)
-        end = start + timedelta(days=1)
+        start, end = day_bounds(the_day.day)
     else:
         start, end = _instants_or_today(from_, to)
     trades = await trade_repository.trades_between(pool, symbol, start, end, page.limit + 1, page.offset)

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from fastapi import HTTPException, Query
 
-from desktop_app.domain import VIETNAM_TZ
+from desktop_app.market_clock import at_vietnam_time, to_vietnam
 
 MIN_DAY = date(1990, 1, 1)
 MAX_DAY = date(2100, 12, 31)
@@ -83,15 +83,13 @@ def parse_time(name: str, text: str | None) -> TimeBound | None:
         except ValueError:
             raise BadParameter(name, f"not a date {text!r}; expected YYYY-MM-DD") from None
         _check_day(name, day)
-        return TimeBound(datetime.combine(day, time(), VIETNAM_TZ), is_date=True)
+        return TimeBound(at_vietnam_time(day, time()), is_date=True)
     try:
         instant = datetime.fromisoformat(text)
     except ValueError:
         raise BadParameter(name, f"not a date or datetime {text!r}; expected {TIME_DESCRIPTION}") from None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=VIETNAM_TZ)
     try:
-        instant = instant.astimezone(VIETNAM_TZ)
+        instant = to_vietnam(instant)
     except (OverflowError, ValueError):
         raise BadParameter(name, f"out of range: {text!r}") from None
     _check_day(name, instant.date())
@@ -133,10 +131,3 @@ def day_range(start: date | None, end: date | None, *, default_span_days: int, t
         raise BadParameter("from", "must not be after 'to'")
     return lo, hi
 
-
-def vietnam_day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), VIETNAM_TZ)
-
-
-def vietnam_today() -> date:
-    return datetime.now(VIETNAM_TZ).date()

@@ -25,7 +25,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import asyncpg
@@ -45,7 +45,7 @@ from desktop_app.database.bench.query_dataset import (
     trade_symbol,
 )
 from desktop_app.database.server_version import server_version
-from desktop_app.domain import VIETNAM_TZ
+from desktop_app.market_clock import days_bounds
 
 if TYPE_CHECKING:
     from desktop_app.config import Settings
@@ -100,8 +100,7 @@ async def measure(pool: asyncpg.Pool, info: SeedInfo, *, quick: bool = False) ->
         assert trades, "trades_symbol_day returned nothing"
         return trades
 
-    year_start = datetime.combine(TRADES_YEAR_START, datetime.min.time(), VIETNAM_TZ)
-    year_end = datetime.combine(TRADES_YEAR_END + timedelta(days=1), datetime.min.time(), VIETNAM_TZ)
+    year_start, year_end = days_bounds(TRADES_YEAR_START, TRADES_YEAR_END)
 
     async def minutes_1y(r: random.Random) -> Any:
         sym = trade_symbol(r.randint(1, TRADE_SYMBOLS))

@@ -25,12 +25,13 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, time as dtime, timedelta
 from decimal import Decimal
 from typing import AsyncIterator
 
 from desktop_app.config import Settings
-from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade, DailyBar, TradeType
+from desktop_app.domain import ClassifiedTrade, DailyBar, TradeType
+from desktop_app.market_clock import at_vietnam_time, vn_today
 from desktop_app.feeds.base import FeedState, FeedStateHolder
 from desktop_app.feeds.spec import FeedSpec
 
@@ -67,7 +68,7 @@ class PacedDemoFeed(FeedStateHolder):
         def generate() -> list[str]:
             from desktop_app.feeds.demo import DemoMarket
 
-            market = DemoMarket(seed=7, start=datetime.now(VIETNAM_TZ).date(), days=5)
+            market = DemoMarket(seed=7, start=vn_today(), days=5)
             out: list[str] = []
             trades = 0
             for text in market.envelopes():
@@ -106,9 +107,10 @@ class PacedDemoFeed(FeedStateHolder):
 def _synthetic_daily(symbol: str, years: int) -> list[DailyBar]:
     rng = random.Random(10)
     bars: list[DailyBar] = []
-    d = date.today() - timedelta(days=int(365.25 * years))
+    today = vn_today()
+    d = today - timedelta(days=int(365.25 * years))
     price = 30_000.0
-    while d <= date.today():
+    while d <= today:
         if d.weekday() < 5:
             o = price
             c = max(1_000.0, o * math.exp(rng.gauss(0.0003, 0.018)))
@@ -129,7 +131,7 @@ async def _seed(pool, day: date) -> tuple[int, int]:  # type: ignore[no-untyped-
     bars = _synthetic_daily(BENCH_SYMBOL, DAILY_YEARS)
     await ohlc_repository.upsert_daily_bars(pool, bars)
     rng = random.Random(11)
-    t0 = datetime.combine(day, dtime(9, 15), VIETNAM_TZ)
+    t0 = at_vietnam_time(day, dtime(9, 15))
     span = 5 * 3600
     price = 50_000
     trades = []
@@ -174,7 +176,7 @@ async def _time_to_paint(window, day: date) -> dict[str, float]:  # type: ignore
 async def _bench(settings: Settings, window, app) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from desktop_app.ui.app_runtime import AppRuntime
 
-    day = datetime.now(VIETNAM_TZ).date()
+    day = vn_today()
     feed = PacedDemoFeed(TRADES_PER_S, LAG_SECONDS)
     runtime = AppRuntime(settings, FeedSpec("demo"), feed_source=feed)
     database = await runtime.open_database(window.show_step)

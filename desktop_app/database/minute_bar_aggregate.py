@@ -18,9 +18,12 @@ How it stays exact (a hand-made continuous aggregate):
   price at the latest (a tie takes the later arrival) — the order ``ORDER BY traded_at, id`` gives
   over raw trades, since a later batch gets later ids.
 
-Semantics, identical to aggregating raw trades: put-through prints are left out entirely (they are
-negotiated off the order book); ATO/ATC prints count as auction volume; a minute starts on a whole
-UTC minute, which is a whole Vietnam minute too.
+Semantics, defined once here and identical to aggregating raw trades: a print belongs to the
+minute that contains its instant (``minute_floor``; a minute starts on a whole UTC minute, which
+is a whole Vietnam minute too; SQL: ``MINUTE_SQL``); put-through prints are left out entirely
+(``OUTSIDE_BARS``: negotiated off the order book); each volume column sums the trade types
+``VOLUME_COLUMN_TYPES`` gives it (ATO/ATC: auction volume). The SQL of every bar query is built
+from these (``volume_columns_sql``, ``IN_BARS_SQL``), and the tests check that Python and SQL agree.
 
 Trades written by other means than the writer (a bulk import, a test fixture) are folded in with
 ``refresh_minute_bars``.
@@ -37,7 +40,8 @@ from desktop_app.domain import TradeType
 
 __all__ = [
     "MinuteBarBatch", "MINUTE_BAR_COLUMNS", "upsert_minute_bars", "aggregate_copied_trades",
-    "refresh_minute_bars", "minute_floor", "aggregate_select_sql",
+    "refresh_minute_bars", "minute_floor", "aggregate_select_sql", "VOLUME_COLUMN_TYPES", "OUTSIDE_BARS",
+    "MINUTE_SQL", "BUCKET_ORIGIN_SQL", "IN_BARS_SQL", "volume_columns_sql",
 ]
 
 MINUTE_BAR_COLUMNS: tuple[str, ...] = (
@@ -45,14 +49,27 @@ MINUTE_BAR_COLUMNS: tuple[str, ...] = (
     "neutral_volume", "auction_volume", "trades", "first_at", "last_at",
 )
 
+VOLUME_COLUMN_TYPES: dict[str, tuple[TradeType, ...]] = {
+    "buy_volume": (TradeType.BUY,),
+    "sell_volume": (TradeType.SELL,),
+    "neutral_volume": (TradeType.NEUTRAL,),
+    "auction_volume": (TradeType.ATO, TradeType.ATC),
+}
+"""Which trade types each volume column of a bar sums (``volume`` sums them all)."""
+OUTSIDE_BARS: tuple[TradeType, ...] = (TradeType.PUT_THROUGH,)
+"""Trade types left out of minute bars altogether."""
+
 # Slots of one bar (a list, mutated in place while folding).
 _OPEN, _HIGH, _LOW, _CLOSE, _VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES, _FIRST, _LAST = range(12)
-# Volume slot by trade type value: for plain strings; TradeType members take the identity checks in
-# ``add_trades`` (an Enum's hash is a Python-level call, too slow per print).
-_VOLUME_SLOT: dict[str, int] = {
-    TradeType.BUY.value: _BUY, TradeType.SELL.value: _SELL, TradeType.NEUTRAL.value: _NEUTRAL,
-    TradeType.ATO.value: _AUCTION, TradeType.ATC.value: _AUCTION,
+_OUTSIDE = -1  # the "slot" of a print left out of the bars
+assert MINUTE_BAR_COLUMNS[_BUY + 2:_AUCTION + 3] == tuple(VOLUME_COLUMN_TYPES)
+# Volume slot by trade type value (plain strings), and by TradeType member identity: an Enum's
+# hash is a Python-level call, too slow per print, while ``id`` is not.
+_SLOT_OF_VALUE: dict[str, int] = {
+    **{t.value: _BUY + i for i, types in enumerate(VOLUME_COLUMN_TYPES.values()) for t in types},
+    **{t.value: _OUTSIDE for t in OUTSIDE_BARS},
 }
+_SLOT_OF_MEMBER: dict[int, int] = {id(TradeType(value)): slot for value, slot in _SLOT_OF_VALUE.items()}
 
 _NO_TIME = object()
 _MINUTE = timedelta(minutes=1)
@@ -87,24 +104,17 @@ class MinuteBarBatch:
         Written for speed (~0.4 µs a print): consecutive prints mostly share their time, so the
         minute is recomputed only when the time changes."""
         bars = self.bars
-        buy, sell, neutral, ato, atc = (TradeType.BUY, TradeType.SELL, TradeType.NEUTRAL, TradeType.ATO,
-                                        TradeType.ATC)
+        slot_of_member = _SLOT_OF_MEMBER.get
+        slot_of_value = _SLOT_OF_VALUE.get
         last_at: Any = _NO_TIME
         minute: Any = None
         for t in trades:
             kind = t.trade_type
-            if kind is buy:
-                slot: int | None = _BUY
-            elif kind is sell:
-                slot = _SELL
-            elif kind is neutral:
-                slot = _NEUTRAL
-            elif kind is ato or kind is atc:
-                slot = _AUCTION
-            elif kind == "put_through":  # TradeType.PUT_THROUGH or the plain string
+            slot = slot_of_member(id(kind))
+            if slot is None:  # a plain string, or a type no volume column sums
+                slot = slot_of_value(kind) if type(kind) is str else None
+            if slot == _OUTSIDE:
                 continue
-            else:
-                slot = _VOLUME_SLOT.get(kind)
             at = t.timestamp
             if at is not last_at:
                 if at is None:
@@ -202,6 +212,21 @@ SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::numeric[]
 """ + _MERGE
 
 MINUTE_SQL = "date_bin('1 minute', traded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+"""``minute_floor`` in SQL."""
+BUCKET_ORIGIN_SQL = "TIMESTAMPTZ '2000-01-03 00:00:00+07'"
+"""Where wider buckets (5 minutes, 1 hour, ...) start counting: a Vietnam midnight (a Monday)."""
+IN_BARS_SQL = "trade_type NOT IN (" + ", ".join(f"'{t.value}'" for t in OUTSIDE_BARS) + ")"
+"""``OUTSIDE_BARS`` in SQL: the prints that minute bars count."""
+
+
+def volume_columns_sql(indent: str = "           ") -> str:
+    """``volume`` and the ``VOLUME_COLUMN_TYPES`` sums as SELECT items over rows shaped like ``trades``."""
+    items = ["sum(volume)::bigint AS volume"] + [
+        f"coalesce(sum(volume) FILTER (WHERE trade_type IN ({', '.join(repr(t.value) for t in types)})), 0)"
+        f"::bigint AS {column}"
+        for column, types in VOLUME_COLUMN_TYPES.items()
+    ]
+    return f",\n{indent}".join(items)
 
 
 def aggregate_select_sql(source: str, tiebreak: str, where: str = "TRUE", order_by: str = "symbol, minute") -> str:
@@ -215,14 +240,10 @@ FROM (
     SELECT symbol, {MINUTE_SQL} AS minute,
            array_agg(price ORDER BY traded_at, {tiebreak}) AS prices,
            max(price) AS high, min(price) AS low,
-           sum(volume)::bigint AS volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type = 'buy'), 0)::bigint AS buy_volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type = 'sell'), 0)::bigint AS sell_volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type = 'neutral'), 0)::bigint AS neutral_volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type IN ('ato', 'atc')), 0)::bigint AS auction_volume,
+           {volume_columns_sql()},
            count(*)::int AS trades, min(traded_at) AS first_at, max(traded_at) AS last_at
     FROM {source}
-    WHERE trade_type <> 'put_through' AND ({where})
+    WHERE {IN_BARS_SQL} AND ({where})
     GROUP BY 1, 2
 ) AS m
 ORDER BY {order_by}

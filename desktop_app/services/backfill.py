@@ -6,7 +6,7 @@ dialog, which drives the same service on its qasync loop::
     service = BackfillService.from_settings(database.pool, settings,
                                             consumer_id=..., consumer_secret=...)  # keyring/env
     cancel = asyncio.Event()                       # the dialog's Cancel button sets it
-    summary = await service.run("VN30", date(2015, 1, 1), date.today(),
+    summary = await service.run("VN30", date(2015, 1, 1), vn_today(),
                                 progress=on_progress,  # BackfillProgress, called on the loop
                                 cancel=cancel)
     summary.inserted, summary.updated, summary.failed   # failed: {symbol: reason}
@@ -47,15 +47,16 @@ import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence, TextIO, Union
 
 import asyncpg
 
-from desktop_app.domain import VIETNAM_TZ, DailyBar
+from desktop_app.domain import DailyBar
 from desktop_app.errors import MissingCredentialsError
 from desktop_app.feeds.ssi_rest import SsiApiError, SsiAuthError, SsiRestClient
+from desktop_app.market_clock import vn_today
 
 if TYPE_CHECKING:
     from desktop_app.config import Settings
@@ -309,7 +310,7 @@ class BackfillService:
         await client.access_token()
         names, source = await self._resolve_symbols(client, symbols)
         store = await self._load_store()
-        today = datetime.now(VIETNAM_TZ).date()
+        today = vn_today()
         windows = _aligned_windows(start, end, self._window_days)
         run = _RunState(symbols_total=len(names), windows_total=len(windows) * len(names))
 

@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from desktop_app.database.migrate import alembic_config, current_revision, sqlalchemy_url, upgrade_to_head
 from desktop_app.database.repositories import trade_repository
-from desktop_app.database.repositories.query_bounds import vietnam_day_bounds
+from desktop_app.market_clock import day_bounds
 from desktop_app.database.schema import TRADE_COPY_COLUMNS
 from desktop_app.domain import VIETNAM_TZ
 
@@ -64,7 +64,7 @@ async def test_upgrading_a_database_with_trades_builds_their_minute_bars(empty_d
     pool = await asyncpg.create_pool(empty_database_url, min_size=1, max_size=2)
     assert pool is not None
     try:
-        start, end = vietnam_day_bounds(DAY)
+        start, end = day_bounds(DAY)
         for symbol in ("FPT", "VNM"):
             got = await trade_repository.minute_bars(pool, symbol, start, end)
             want = await trade_repository._minute_bars_from_trades(pool, symbol, start, end)

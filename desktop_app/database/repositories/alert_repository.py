@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from desktop_app.database.repositories import Executor
-from desktop_app.database.repositories.query_bounds import in_vietnam_time, require_aware, require_page
+from desktop_app.database.repositories.query_bounds import require_aware, require_page
 from desktop_app.database.schema import ALERT_COPY_COLUMNS
 from desktop_app.domain import Severity, StoredAlert
+from desktop_app.market_clock import to_vietnam
 
 __all__ = ["ALERT_COPY_COLUMNS", "AlertFilter", "AlertNotFoundError", "list_alerts", "count_alerts",
            "acknowledge", "alerts_between"]
@@ -64,8 +65,8 @@ class AlertFilter:
 def _to_alert(row) -> StoredAlert:  # type: ignore[no-untyped-def]
     return StoredAlert(
         id=row[0], symbol=row[1], alert_type=row[2], message=row[3], severity=row[4],
-        created_at=in_vietnam_time(row[5]),
-        acknowledged_at=None if row[6] is None else in_vietnam_time(row[6]), note=row[7],
+        created_at=to_vietnam(row[5]),
+        acknowledged_at=None if row[6] is None else to_vietnam(row[6]), note=row[7],
     )
 
 

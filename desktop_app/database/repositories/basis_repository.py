@@ -8,9 +8,10 @@ from datetime import datetime
 import numpy as np
 
 from desktop_app.database.repositories import Executor
-from desktop_app.database.repositories.query_bounds import in_vietnam_time, require_aware, require_page
+from desktop_app.database.repositories.query_bounds import require_aware, require_page
 from desktop_app.database.schema import BASIS_COPY_COLUMNS
 from desktop_app.domain import BasisPoint
+from desktop_app.market_clock import to_vietnam
 
 __all__ = ["BASIS_COPY_COLUMNS", "BasisColumns", "basis_between", "basis_columns"]
 
@@ -54,7 +55,7 @@ async def basis_between(
         rows = await executor.fetch(_SELECT_ALL, start, end, limit, offset)
     else:
         rows = await executor.fetch(_SELECT_ONE, start, end, limit, offset, futures_symbol)
-    return [BasisPoint(r[0], r[1], r[2], r[3], in_vietnam_time(r[4])) for r in rows]
+    return [BasisPoint(r[0], r[1], r[2], r[3], to_vietnam(r[4])) for r in rows]
 
 
 async def basis_columns(

@@ -13,9 +13,10 @@ from decimal import Decimal
 import numpy as np
 
 from desktop_app.database.repositories import Executor
-from desktop_app.database.repositories.query_bounds import in_vietnam_time, require_aware, require_page
+from desktop_app.database.repositories.query_bounds import require_aware, require_page
 from desktop_app.database.schema import FOREIGN_COPY_COLUMNS
 from desktop_app.domain import ForeignInvestorData
+from desktop_app.market_clock import to_vietnam
 
 __all__ = ["FOREIGN_COPY_COLUMNS", "ForeignColumns", "foreign_between", "foreign_columns",
            "latest_foreign"]
@@ -51,7 +52,7 @@ def _to_data(row) -> ForeignInvestorData:  # type: ignore[no-untyped-def]
         buy_value=_ZERO if row[3] is None else row[3], sell_value=_ZERO if row[4] is None else row[4],
         buy_speed_per_min=_ZERO if row[5] is None else row[5],
         sell_speed_per_min=_ZERO if row[6] is None else row[6],
-        room_left=row[7], timestamp=in_vietnam_time(row[8]),
+        room_left=row[7], timestamp=to_vietnam(row[8]),
     )
 
 

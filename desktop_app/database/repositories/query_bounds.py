@@ -6,9 +6,7 @@ silently read it as UTC, seven hours off the exchange clock.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-
-from desktop_app.domain import VIETNAM_TZ
+from datetime import datetime
 
 MAX_PAGE = 100_000
 
@@ -25,12 +23,3 @@ def require_page(limit: int, offset: int) -> None:
     if offset < 0:
         raise ValueError(f"offset must not be negative, got {offset}")
 
-
-def vietnam_day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A Vietnam trading day as instants: [day 00:00+07, next day 00:00+07)."""
-    start = datetime.combine(day, time(0), VIETNAM_TZ)
-    return start, start + timedelta(days=1)
-
-
-def in_vietnam_time(value: datetime) -> datetime:
-    return value.astimezone(VIETNAM_TZ)

@@ -14,14 +14,11 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from desktop_app.database.repositories import Executor
-from desktop_app.database.repositories.query_bounds import (
-    in_vietnam_time,
-    require_aware,
-    require_page,
-    vietnam_day_bounds,
-)
+from desktop_app.database.repositories.query_bounds import require_aware, require_page
+from desktop_app.database.minute_bar_aggregate import BUCKET_ORIGIN_SQL, IN_BARS_SQL, volume_columns_sql
 from desktop_app.database.schema import TRADE_COPY_COLUMNS
-from desktop_app.domain import ClassifiedTrade, TradeType
+from desktop_app.domain import TRADE_TYPE_CODES, ClassifiedTrade, TradeType
+from desktop_app.market_clock import day_bounds, to_vietnam
 
 __all__ = [
     "TRADE_COPY_COLUMNS", "TRADE_TYPE_CODES", "MinuteBars", "TradeColumns",
@@ -29,10 +26,6 @@ __all__ = [
 ]
 
 ONE_MINUTE = timedelta(minutes=1)
-
-TRADE_TYPE_CODES: dict[TradeType, int] = {t: i for i, t in enumerate(TradeType)}
-"""Small integer per trade type in ``TradeColumns.trade_type`` (buy 0, sell 1, neutral 2, ato 3,
-atc 4, put_through 5); -1 for a type this version does not know."""
 
 _SELECT = """
 SELECT symbol, price, volume, value, trade_type, bid_price, ask_price, traded_at
@@ -67,12 +60,12 @@ WHERE symbol = $1 AND minute >= $2 AND minute < $3
 ORDER BY minute
 """
 
-_BUCKET_BARS = """
+_BUCKET_BARS = f"""
 SELECT date_part('epoch', bucket)::int8, opens[1]::float8, high::float8, low::float8,
        closes[cardinality(closes)]::float8,
        volume, buy_volume, sell_volume, neutral_volume, auction_volume
 FROM (
-    SELECT date_bin($4::interval, minute, TIMESTAMPTZ '2000-01-03 00:00:00+07') AS bucket,
+    SELECT date_bin($4::interval, minute, {BUCKET_ORIGIN_SQL}) AS bucket,
            array_agg(open ORDER BY minute) AS opens,
            array_agg(close ORDER BY minute) AS closes,
            max(high) AS high,
@@ -92,22 +85,18 @@ ORDER BY bucket
 # The same bars straight from raw trades (the aggregate's definition; used to check it). Open/close
 # come from ONE ordered array per bucket (first and last element): a single sort of the input serves
 # both, and ties on the same microsecond resolve by id (arrival order).
-_MINUTE_BARS_FROM_TRADES = """
+_MINUTE_BARS_FROM_TRADES = f"""
 SELECT extract(epoch FROM bucket)::bigint, prices[1]::float8, high::float8, low::float8,
        prices[cardinality(prices)]::float8,
        volume, buy_volume, sell_volume, neutral_volume, auction_volume
 FROM (
-    SELECT date_bin($4::interval, traded_at, TIMESTAMPTZ '2000-01-03 00:00:00+07') AS bucket,
+    SELECT date_bin($4::interval, traded_at, {BUCKET_ORIGIN_SQL}) AS bucket,
            array_agg(price ORDER BY traded_at, id) AS prices,
            max(price) AS high,
            min(price) AS low,
-           sum(volume)::bigint AS volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type = 'buy'), 0)::bigint AS buy_volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type = 'sell'), 0)::bigint AS sell_volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type = 'neutral'), 0)::bigint AS neutral_volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type IN ('ato', 'atc')), 0)::bigint AS auction_volume
+           {volume_columns_sql()}
     FROM trades
-    WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3 AND trade_type <> 'put_through'
+    WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3 AND {IN_BARS_SQL}
     GROUP BY 1
 ) AS bars
 ORDER BY bucket
@@ -121,7 +110,7 @@ class TradeColumns:
     epoch_s: np.ndarray  # float64 seconds since 1970 (UTC instant)
     price: np.ndarray  # float64
     volume: np.ndarray  # int64
-    trade_type: np.ndarray  # int8, TRADE_TYPE_CODES
+    trade_type: np.ndarray  # int8, domain.TRADE_TYPE_CODES
 
     def __len__(self) -> int:
         return len(self.epoch_s)
@@ -149,13 +138,13 @@ class MinuteBars:
 def _to_trade(row) -> ClassifiedTrade:  # type: ignore[no-untyped-def]
     return ClassifiedTrade(
         symbol=row[0], price=row[1], volume=row[2], value=row[3], trade_type=TradeType(row[4]),
-        bid_price=row[5], ask_price=row[6], timestamp=in_vietnam_time(row[7]),
+        bid_price=row[5], ask_price=row[6], timestamp=to_vietnam(row[7]),
     )
 
 
 async def trades_for_day(executor: Executor, symbol: str, day: date) -> list[ClassifiedTrade]:
     """Every print of one Vietnam trading day, oldest first."""
-    start, end = vietnam_day_bounds(day)
+    start, end = day_bounds(day)
     return [_to_trade(r) for r in await executor.fetch(_SELECT, symbol, start, end)]
 
 
@@ -178,7 +167,7 @@ async def count_trades_between(executor: Executor, symbol: str, start: datetime,
 
 
 async def trade_columns_for_day(executor: Executor, symbol: str, day: date) -> TradeColumns:
-    start, end = vietnam_day_bounds(day)
+    start, end = day_bounds(day)
     rows = await executor.fetch(_COLUMNS, symbol, start, end)
     n = len(rows)
     return TradeColumns(
