@@ -214,6 +214,7 @@ class _Pending:
     rows: dict[str, list[Any]] = field(default_factory=dict)
     slices: dict[str, list[asyncio.Future]] = field(default_factory=dict)
     identities: dict[str, list[RowIdentity | None]] = field(default_factory=dict)
+    skipped_claims: list[RowIdentity] = field(default_factory=list)
     coverage: BatchCoverage | None = None
     coverage_built: bool = False
 
@@ -505,9 +506,10 @@ class BatchWriter:
 
     # ------------------------------------------------------------------ queue handling
     def _take_queues(self) -> _Pending | None:
-        if not any(self._queues.values()):
+        skipped = self._coverage.take_skipped_claims() if self._coverage is not None else []
+        if not any(self._queues.values()) and not skipped:
             return None
-        pending = _Pending(uuid.uuid4(), time.time())
+        pending = _Pending(uuid.uuid4(), time.time(), skipped_claims=skipped)
         for table, queue in self._queues.items():
             if queue:
                 if self._encoded_upto[table] < len(queue):
@@ -582,10 +584,10 @@ class BatchWriter:
         """The batch's row identities (built once, on the encoder thread)."""
         if not pending.coverage_built:
             tracker = self._coverage
-            if tracker is not None and pending.identities:
+            if tracker is not None and (pending.identities or pending.skipped_claims):
                 loop = asyncio.get_running_loop()
                 pending.coverage = await loop.run_in_executor(
-                    self._encoder, batch_coverage, tracker.origin, pending.identities)
+                    self._encoder, batch_coverage, tracker.origin, pending.identities, pending.skipped_claims)
             pending.coverage_built = True
         return pending.coverage
 

@@ -136,6 +136,9 @@ class CoverageTracker:
         self._stored: dict[Key, Intervals] = {}  # committed coverage this process has read
         self._previous: dict[Key, int] = {}  # the last identity this run saw, per key
         self._instants: dict[Key, tuple[int, int]] = {}  # basis: (last instant, ordinal)
+        # what skipped rows claim (they are stored, and this run saw nothing between them and
+        # the row before): handed to the next batch, so that a catch-up leaves no hole behind
+        self._skipped: dict[Key, tuple[int, int, datetime]] = {}
 
     def admit(self, table: str, value: Any) -> RowIdentity | _Stored | None:
         """The row's identity; ``STORED`` if it is stored already; None if it has none (a value
@@ -170,8 +173,18 @@ class CoverageTracker:
             low = ident  # out of order in this run: claims itself only
         stored = self._stored.get(key)
         if stored is not None and stored.contains(ident):
+            pending = self._skipped.get(key)
+            if pending is not None and pending[1] + 1 >= low:
+                low = min(low, pending[0])
+            self._skipped[key] = (low, ident, moment)
             return STORED
         return key, low, ident, moment
+
+    def take_skipped_claims(self) -> list[RowIdentity]:
+        """The claims of rows skipped since the last call (one merged claim per key)."""
+        claims = [(key, low, ident, moment) for key, (low, ident, moment) in self._skipped.items()]
+        self._skipped.clear()
+        return claims
 
     def learn(self, coverage: dict[Key, Intervals]) -> None:
         """What the database holds now for these keys (read in, or returned by a commit)."""
@@ -191,14 +204,23 @@ class TableCoverage:
     row_key: tuple[int, ...]  # index into ``keys``; -1 for a row without identity
     row_low: tuple[int, ...]
     row_id: tuple[int, ...]
+    extra: tuple[tuple[int, int, int], ...] = ()  # (key, low, high) claimed by rows skipped at enqueue
 
     @classmethod
-    def build(cls, table: str, identities: Sequence[RowIdentity | None]) -> "TableCoverage":
+    def build(cls, table: str, identities: Sequence[RowIdentity | None],
+              skipped: Sequence[RowIdentity] = ()) -> "TableCoverage":
         index: dict[Key, int] = {}
         until: list[datetime] = []
         row_key: list[int] = []
         row_low: list[int] = []
         row_id: list[int] = []
+        extra: list[tuple[int, int, int]] = []
+        for key, low, high, moment in skipped:
+            k = index.get(key)
+            if k is None:
+                k = index[key] = len(until)
+                until.append(moment)
+            extra.append((k, low, high))
         for identity in identities:
             if identity is None:
                 row_key.append(-1)
@@ -215,7 +237,7 @@ class TableCoverage:
             row_key.append(k)
             row_low.append(low)
             row_id.append(ident)
-        return cls(table, tuple(index), tuple(until), tuple(row_key), tuple(row_low), tuple(row_id))
+        return cls(table, tuple(index), tuple(until), tuple(row_key), tuple(row_low), tuple(row_id), tuple(extra))
 
     def hulls(self) -> list[tuple[int, int]]:
         """Per key: the lowest and highest identity of its rows."""
@@ -232,12 +254,15 @@ class TableCoverage:
                 hulls[k] = (lo, ident)
         return hulls
 
-    def claims(self, keep: Sequence[bool] | None = None) -> list[Intervals]:
-        """Per key: the identities the (kept) rows claim."""
+    def claims(self) -> list[Intervals]:
+        """Per key: the identities the batch's rows claim — those it writes and those found
+        stored (which this run saw with nothing in between: claiming them closes holes)."""
         pairs: list[list[tuple[int, int]]] = [[] for _ in self.keys]
-        for i, (k, low, ident) in enumerate(zip(self.row_key, self.row_low, self.row_id)):
-            if k >= 0 and (keep is None or keep[i]):
+        for k, low, ident in zip(self.row_key, self.row_low, self.row_id):
+            if k >= 0:
                 pairs[k].append((low, ident))
+        for k, low, high in self.extra:
+            pairs[k].append((low, high))
         return [Intervals.of(p) for p in pairs]
 
     def to_json(self) -> dict[str, Any]:
@@ -245,6 +270,7 @@ class TableCoverage:
             "table": self.table,
             "keys": [[s, y, d.isoformat(), u.isoformat()] for (s, y, d), u in zip(self.keys, self.until)],
             "row_key": list(self.row_key), "row_low": list(self.row_low), "row_id": list(self.row_id),
+            "extra": [list(e) for e in self.extra],
         }
 
     @classmethod
@@ -252,7 +278,7 @@ class TableCoverage:
         keys = tuple((s, y, date.fromisoformat(d)) for s, y, d, _ in data["keys"])
         until = tuple(datetime.fromisoformat(u) for *_, u in data["keys"])
         return cls(data["table"], keys, until, tuple(data["row_key"]), tuple(data["row_low"]),
-                   tuple(data["row_id"]))
+                   tuple(data["row_id"]), tuple(tuple(e) for e in data.get("extra", ())))  # type: ignore[misc]
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +340,6 @@ async def claim(conn: asyncpg.Connection, batch: BatchCoverage) -> ClaimResult:
     after: dict[Key, Intervals] = {}
     until: dict[Key, datetime] = {}
     for table in batch.tables:
-        mask: list[bool] | None = None
         hulls = table.hulls()
         if any(stored.get(key) is not None and stored[key].overlaps(*hull)
                for key, hull in zip(table.keys, hulls) if hull[0] <= hull[1]):
@@ -325,9 +350,7 @@ async def claim(conn: asyncpg.Connection, batch: BatchCoverage) -> ClaimResult:
             if n:
                 keep[table.table] = mask
                 skipped[table.table] = n
-            else:
-                mask = None
-        for key, claimed, moment in zip(table.keys, table.claims(mask), table.until):
+        for key, claimed, moment in zip(table.keys, table.claims(), table.until):
             if not claimed:
                 continue
             base = after.get(key) or stored.get(key) or Intervals()
@@ -393,10 +416,16 @@ def select_copy_rows(payload: bytes | memoryview, keep: Sequence[bool]) -> tuple
     return b"".join(out), kept
 
 
-def batch_coverage(origin: str, identities: dict[str, list[RowIdentity | None]]) -> BatchCoverage | None:
-    """A batch's coverage from its row-aligned identities (None when nothing in it is tracked)."""
-    tables = tuple(TableCoverage.build(table, rows) for table, rows in identities.items()
-                   if any(r is not None for r in rows))
+def batch_coverage(origin: str, identities: dict[str, list[RowIdentity | None]],
+                   skipped: Sequence[RowIdentity] = ()) -> BatchCoverage | None:
+    """A batch's coverage from its row-aligned identities and the claims of rows skipped at
+    enqueue (None when nothing in it is tracked)."""
+    by_table: dict[str, list[RowIdentity]] = {}
+    for claim_ in skipped:
+        by_table.setdefault(claim_[0][0], []).append(claim_)
+    tables = tuple(TableCoverage.build(table, identities.get(table, ()), by_table.get(table, ()))
+                   for table in sorted(set(identities) | set(by_table))
+                   if by_table.get(table) or any(r is not None for r in identities.get(table, ())))
     return BatchCoverage(origin, tables) if tables else None
 
 
