@@ -10,8 +10,9 @@
 Every list is paginated (``limit`` 1..5000, default 500; ``offset``) and answers
 ``{limit, offset, count, next_offset, items, ...}``. Formats (Decimals as strings, Vietnam-time
 ISO 8601 timestamps) are described in ``api/models.py``; parameter rules in ``api/params.py``. Bad
-input gets a 422 with a message; a database that cannot answer gets a 503. Queries go through the
-repositories only: no SQL is built here.
+input gets a 422 with a message; a database that cannot answer gets a 503. Every query goes
+through the one history service (``services/history.py``) that the UI reads through too: no SQL
+and no repository here.
 
 Running it: ``create_app(pool)`` (tests; any asyncpg pool), ``serve(settings, host, port)`` (the
 ``stock-tracker serve-api`` command: blocks until SIGINT/SIGTERM), ``start_api_server(database,
@@ -60,14 +61,8 @@ from desktop_app.api.params import (
     vietnam_day_start,
     vietnam_today,
 )
-from desktop_app.database.repositories import (
-    alert_repository,
-    basis_repository,
-    foreign_repository,
-    ohlc_repository,
-    trade_repository,
-)
 from desktop_app.domain import Severity
+from desktop_app.services.history import AlertFilter, HistoryService
 
 if TYPE_CHECKING:
     from desktop_app.api.server import ApiServerHandle
@@ -91,8 +86,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _pool(request: Request) -> asyncpg.Pool:
-    return request.app.state.pool
+def _history(request: Request) -> HistoryService:
+    return request.app.state.history
 
 
 def _page(rows: Sequence[T], page: Page, convert: Callable[[T], R]) -> dict[str, Any]:
@@ -123,7 +118,7 @@ async def daily_history(
     from_: str | None = _From,
     to: str | None = _To,
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Daily OHLC bars, oldest first; both ends inclusive (default: the last 365 days)."""
     symbol = symbol.upper()
@@ -131,7 +126,7 @@ async def daily_history(
         parse_day("from", from_), parse_day("to", to),
         default_span_days=DAILY_DEFAULT_SPAN_DAYS, today=vietnam_today(),
     )
-    bars = await ohlc_repository.daily_bars(pool, symbol, start, end)
+    bars = await history.daily_bars(symbol, start, end)
     rows = bars[page.offset : page.offset + page.limit + 1]
     return {"symbol": symbol, "from_date": start, "to_date": end, **_page(rows, page, DailyBarOut.of)}
 
@@ -145,7 +140,7 @@ async def trade_history(
     from_: str | None = _From,
     to: str | None = _To,
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Classified trades in time order: one trading day (``date``) or a ``from``/``to`` range."""
     symbol = symbol.upper()
@@ -160,7 +155,7 @@ async def trade_history(
         end = start + timedelta(days=1)
     else:
         start, end = _instants_or_today(from_, to)
-    trades = await trade_repository.trades_between(pool, symbol, start, end, page.limit + 1, page.offset)
+    trades = await history.trades_between(symbol, start, end, page.limit + 1, page.offset)
     return {"symbol": symbol, "from_time": start, "to_time": end, **_page(trades, page, TradeOut.of)}
 
 
@@ -170,12 +165,12 @@ async def foreign_history(
     from_: str | None = _From,
     to: str | None = _To,
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Foreign buy/sell snapshots (cumulative for the day, with speed) in time order (default: today)."""
     symbol = symbol.upper()
     start, end = _instants_or_today(from_, to)
-    rows = await foreign_repository.foreign_between(pool, symbol, start, end, page.limit + 1, page.offset)
+    rows = await history.foreign_between(symbol, start, end, page.limit + 1, page.offset)
     return {"symbol": symbol, "from_time": start, "to_time": end, **_page(rows, page, ForeignOut.of)}
 
 
@@ -187,13 +182,13 @@ async def basis_history(
         None, pattern=FUTURES_SYMBOL_PATTERN, description="one contract (default: all), e.g. VN30F2412"
     ),
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Futures price, VN30 value and basis in time order (default: today)."""
     futures = futures_symbol.upper() if futures_symbol else None
     start, end = _instants_or_today(from_, to)
-    rows = await basis_repository.basis_between(
-        pool, start, end, page.limit + 1, page.offset, futures_symbol=futures
+    rows = await history.basis_between(
+        start, end, page.limit + 1, page.offset, futures_symbol=futures
     )
     return {"futures_symbol": futures, "from_time": start, "to_time": end, **_page(rows, page, BasisOut.of)}
 
@@ -207,7 +202,7 @@ async def alert_history(
     severity: Severity | None = Query(None),
     unacknowledged: bool = Query(False, description="only alerts not yet acknowledged"),
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Alerts newest first, filtered (no range = all time)."""
     start_b, end_b = parse_time("from", from_), parse_time("to", to)
@@ -215,7 +210,7 @@ async def alert_history(
     end = None if end_b is None else end_b.instant + timedelta(days=1) if end_b.is_date else end_b.instant
     if start is not None and end is not None and start > end:
         raise BadParameter("from", "must not be after 'to'")
-    filt = alert_repository.AlertFilter(
+    filt = AlertFilter(
         symbol=symbol.upper() if symbol else None,
         alert_type=alert_type,
         severity=severity.value if severity else None,
@@ -223,8 +218,8 @@ async def alert_history(
         end=end,
         unacknowledged_only=unacknowledged,
     )
-    rows = await alert_repository.list_alerts(pool, filt, page.limit + 1, page.offset)
-    total = await alert_repository.count_alerts(pool, filt)
+    rows = await history.list_alerts(filt, page.limit + 1, page.offset)
+    total = await history.count_alerts(filt)
     return {"total": total, "from_time": start, "to_time": end, **_page(rows, page, AlertOut.of)}
 
 
@@ -260,7 +255,7 @@ def create_app(pool: asyncpg.Pool) -> FastAPI:
         version="1",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
-    app.state.pool = pool
+    app.state.history = HistoryService(pool)
     app.include_router(router)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     for exc_type in (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
