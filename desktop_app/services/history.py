@@ -35,6 +35,7 @@ from desktop_app.database.repositories.ohlc_repository import DailyColumns
 from desktop_app.database.repositories.query_bounds import vietnam_day_bounds
 from desktop_app.database.repositories.trade_repository import TRADE_TYPE_CODES, MinuteBars, TradeColumns
 from desktop_app.domain import BasisPoint, ClassifiedTrade, DailyBar, ForeignInvestorData, StoredAlert
+from desktop_app.feeds.basket import load_basket
 from desktop_app.order_flow import (
     BasketFlowBar,
     BigTrade,
@@ -140,7 +141,8 @@ class HistoryService:
     async def flow(self, symbol: str, day: date, interval_minutes: int = 1) -> list[FlowBar]:
         """One symbol-day's order-flow bars of ``interval_minutes`` (bars holding trades only)."""
         start, end = vietnam_day_bounds(day)
-        return flow_bars(await order_flow_repository.flow_bar_sums(self._pool, symbol, start, end, interval_minutes))
+        sums = await order_flow_repository.flow_bar_sums(self._pool, symbol, start, end, interval_minutes)
+        return flow_bars(sums)
 
     async def volume_profile(self, symbol: str, day: date) -> VolumeProfile:
         """One symbol-day's volume at price with its POC and value area."""
@@ -153,9 +155,12 @@ class HistoryService:
         return await order_flow_repository.big_trades(self._pool, symbol, start, end, min_value)
 
     async def basket_flow(
-        self, symbols: Sequence[str], day: date, interval_minutes: int = 1
+        self, symbols: Sequence[str] | None, day: date, interval_minutes: int = 1
     ) -> list[BasketFlowBar]:
-        """Active buy/sell value of ``symbols`` summed per bar, with the running value delta."""
+        """Active buy/sell value of ``symbols`` (None: the VN30 basket shipped in resources) summed
+        per bar, with the running value delta."""
+        if symbols is None:
+            symbols = load_basket().symbols
         start, end = vietnam_day_bounds(day)
         sums = await order_flow_repository.basket_value_sums(self._pool, symbols, start, end, interval_minutes)
         return basket_bars(sums)

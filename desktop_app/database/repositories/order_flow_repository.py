@@ -39,8 +39,8 @@ FROM (
            coalesce(sum(volume) FILTER (WHERE trade_type = '{_SELL}'), 0)::bigint AS sell_volume,
            coalesce(sum(volume) FILTER (WHERE trade_type = '{_NEUTRAL}'), 0)::bigint AS neutral_volume,
            coalesce(sum(volume) FILTER (WHERE trade_type IN {_AUCTION}), 0)::bigint AS auction_volume,
-           coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_BUY}'), 0) AS buy_value,
-           coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_SELL}'), 0) AS sell_value,
+           coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_BUY}'), 0.00) AS buy_value,
+           coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_SELL}'), 0.00) AS sell_value,
            sum(price * volume) AS value
     FROM trades
     WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3 AND trade_type <> '{_PUT_THROUGH}'
@@ -51,10 +51,10 @@ ORDER BY bar
 
 _BASKET_VALUES = f"""
 SELECT {_BAR} AS bar,
-       coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_BUY}'), 0),
-       coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_SELL}'), 0),
-       coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_NEUTRAL}'), 0),
-       coalesce(sum(price * volume) FILTER (WHERE trade_type IN {_AUCTION}), 0)
+       coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_BUY}'), 0.00),
+       coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_SELL}'), 0.00),
+       coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_NEUTRAL}'), 0.00),
+       coalesce(sum(price * volume) FILTER (WHERE trade_type IN {_AUCTION}), 0.00)
 FROM trades
 WHERE symbol = ANY($1::varchar[]) AND traded_at >= $2 AND traded_at < $3
   AND trade_type <> '{_PUT_THROUGH}'
