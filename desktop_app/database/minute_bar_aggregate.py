@@ -19,7 +19,9 @@ How it stays exact (a hand-made continuous aggregate):
   over raw trades, since a later batch gets later ids.
 
 Semantics, identical to aggregating raw trades: put-through prints are left out entirely (they are
-negotiated off the order book); ATO/ATC prints count as auction volume; a minute starts on a whole
+negotiated off the order book); ATO/ATC prints count as auction volume; each volume by type has
+its value beside it (Σ price × volume, VND: what order flow's buy/sell value and VWAP need, and
+what volumes alone cannot give back once prices within a minute differ); a minute starts on a whole
 UTC minute, which is a whole Vietnam minute too.
 
 Trades written by other means than the writer (a bulk import, a test fixture) are folded in with
@@ -29,6 +31,7 @@ Trades written by other means than the writer (a bulk import, a test fixture) ar
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 import asyncpg
@@ -43,10 +46,13 @@ __all__ = [
 MINUTE_BAR_COLUMNS: tuple[str, ...] = (
     "symbol", "minute", "open", "high", "low", "close", "volume", "buy_volume", "sell_volume",
     "neutral_volume", "auction_volume", "trades", "first_at", "last_at",
+    "buy_value", "sell_value", "neutral_value", "auction_value",
 )
 
 # Slots of one bar (a list, mutated in place while folding).
-_OPEN, _HIGH, _LOW, _CLOSE, _VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES, _FIRST, _LAST = range(12)
+(_OPEN, _HIGH, _LOW, _CLOSE, _VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES, _FIRST, _LAST,
+ _BUY_VALUE, _SELL_VALUE, _NEUTRAL_VALUE, _AUCTION_VALUE) = range(16)
+_VALUE_OF = _BUY_VALUE - _BUY  # a volume slot + this = the same trade type's value slot
 # Volume slot by trade type value: for plain strings; TradeType members take the identity checks in
 # ``add_trades`` (an Enum's hash is a Python-level call, too slow per print).
 _VOLUME_SLOT: dict[str, int] = {
@@ -55,6 +61,7 @@ _VOLUME_SLOT: dict[str, int] = {
 }
 
 _NO_TIME = object()
+_ZERO = Decimal(0)
 _MINUTE = timedelta(minutes=1)
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
@@ -121,7 +128,8 @@ class MinuteBarBatch:
             key = (t.symbol, minute)
             bar = bars.get(key)
             if bar is None:
-                bars[key] = bar = [price, price, price, price, volume, 0, 0, 0, 0, 1, at, at]
+                bars[key] = bar = [price, price, price, price, volume, 0, 0, 0, 0, 1, at, at,
+                                   _ZERO, _ZERO, _ZERO, _ZERO]
             else:
                 if at < bar[_FIRST]:
                     bar[_OPEN] = price
@@ -137,6 +145,7 @@ class MinuteBarBatch:
                 bar[_TRADES] += 1
             if slot is not None:
                 bar[slot] += volume
+                bar[slot + _VALUE_OF] += price * volume
 
     def merge(self, later: "MinuteBarBatch") -> None:
         """Fold ``later`` (bars of trades that arrived after this batch's) into this batch."""
@@ -155,7 +164,7 @@ class MinuteBarBatch:
         rows = [self.bars[k] for k in keys]
         return (
             [k[0] for k in keys], [k[1] for k in keys],
-            *([r[i] for r in rows] for i in range(_OPEN, _LAST + 1)),
+            *([r[i] for r in rows] for i in range(_OPEN, _AUCTION_VALUE + 1)),
         )
 
 
@@ -170,7 +179,8 @@ def _merge_bar(bar: list[Any], new: Sequence[Any]) -> None:
         bar[_HIGH] = new[_HIGH]
     if new[_LOW] < bar[_LOW]:
         bar[_LOW] = new[_LOW]
-    for i in (_VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES):
+    for i in (_VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES, _BUY_VALUE, _SELL_VALUE, _NEUTRAL_VALUE,
+              _AUCTION_VALUE):
         bar[i] += new[i]
 
 
@@ -192,13 +202,18 @@ ON CONFLICT (symbol, minute) DO UPDATE SET
     auction_volume = b.auction_volume + EXCLUDED.auction_volume,
     trades = b.trades + EXCLUDED.trades,
     first_at = LEAST(b.first_at, EXCLUDED.first_at),
-    last_at = GREATEST(b.last_at, EXCLUDED.last_at)
+    last_at = GREATEST(b.last_at, EXCLUDED.last_at),
+    buy_value = b.buy_value + EXCLUDED.buy_value,
+    sell_value = b.sell_value + EXCLUDED.sell_value,
+    neutral_value = b.neutral_value + EXCLUDED.neutral_value,
+    auction_value = b.auction_value + EXCLUDED.auction_value
 """
 
 _UPSERT = _INSERT + """
 SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::numeric[], $5::numeric[],
                      $6::numeric[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[],
-                     $12::int4[], $13::timestamptz[], $14::timestamptz[])
+                     $12::int4[], $13::timestamptz[], $14::timestamptz[], $15::numeric[], $16::numeric[],
+                     $17::numeric[], $18::numeric[])
 """ + _MERGE
 
 MINUTE_SQL = "date_bin('1 minute', traded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
@@ -210,7 +225,8 @@ def aggregate_select_sql(source: str, tiebreak: str, where: str = "TRUE", order_
     arrival order for a freshly filled staging table). Open/close come from one ordered array."""
     return f"""
 SELECT symbol, minute, prices[1], high, low, prices[cardinality(prices)], volume, buy_volume,
-       sell_volume, neutral_volume, auction_volume, trades, first_at, last_at
+       sell_volume, neutral_volume, auction_volume, trades, first_at, last_at, buy_value, sell_value,
+       neutral_value, auction_value
 FROM (
     SELECT symbol, {MINUTE_SQL} AS minute,
            array_agg(price ORDER BY traded_at, {tiebreak}) AS prices,
@@ -220,7 +236,11 @@ FROM (
            coalesce(sum(volume) FILTER (WHERE trade_type = 'sell'), 0)::bigint AS sell_volume,
            coalesce(sum(volume) FILTER (WHERE trade_type = 'neutral'), 0)::bigint AS neutral_volume,
            coalesce(sum(volume) FILTER (WHERE trade_type IN ('ato', 'atc')), 0)::bigint AS auction_volume,
-           count(*)::int AS trades, min(traded_at) AS first_at, max(traded_at) AS last_at
+           count(*)::int AS trades, min(traded_at) AS first_at, max(traded_at) AS last_at,
+           coalesce(sum(price * volume) FILTER (WHERE trade_type = 'buy'), 0) AS buy_value,
+           coalesce(sum(price * volume) FILTER (WHERE trade_type = 'sell'), 0) AS sell_value,
+           coalesce(sum(price * volume) FILTER (WHERE trade_type = 'neutral'), 0) AS neutral_value,
+           coalesce(sum(price * volume) FILTER (WHERE trade_type IN ('ato', 'atc')), 0) AS auction_value
     FROM {source}
     WHERE trade_type <> 'put_through' AND ({where})
     GROUP BY 1, 2

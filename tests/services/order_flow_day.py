@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import asyncpg
 
+from desktop_app.database.minute_bar_aggregate import refresh_minute_bars
 from desktop_app.domain import VIETNAM_TZ
 
 DAY = date(2024, 3, 5)
@@ -53,7 +54,8 @@ TRADES = [
 
 
 async def insert_day(pool: asyncpg.Pool) -> None:
-    """The day's prints, one row each, in list order (so ids follow arrival)."""
+    """The day's prints, one row each, in list order (so ids follow arrival), and their minute bars
+    (rows written around the batch writer are folded in by ``refresh_minute_bars``)."""
     async with pool.acquire() as conn, conn.transaction():
         for symbol, price, volume, trade_type, ts in TRADES:
             await conn.execute(
@@ -61,3 +63,4 @@ async def insert_day(pool: asyncpg.Pool) -> None:
                 " VALUES ($1, $2, $3, $4, $5, $6)",
                 symbol, Decimal(price), volume, Decimal(price) * volume, trade_type, ts,
             )
+    await refresh_minute_bars(pool)

@@ -1,12 +1,12 @@
 """Order-flow sums over stored prints: per bar, per price, big prints, and a basket's values.
 
-Why from ``trades`` and not ``trade_minute_bars``: the minute aggregate keeps volumes per trade
-type but no values (Σ price × volume), and active buy/sell value, VWAP and basket value flow
-cannot be rebuilt from volumes once prices within a minute differ. One symbol-day is a short
-range of ``idx_trades_symbol_time`` (a few thousand prints), so the sums are computed here in
-one grouped query each. Put-through prints are left out of every sum but the big prints; the
-finishing definitions (delta, CVD, VWAP, POC, value area) are ``desktop_app.order_flow``'s.
-Bars are aligned on midnight Vietnam time, like every other bar query.
+Flow bars and basket flow read the ``trade_minute_bars`` aggregate (one row per symbol-minute,
+volume and value per trade type, put-throughs already left out): a basket-day is ~7k rows there
+instead of ~70k prints. Wider bars re-aggregate the minutes, aligned on midnight Vietnam time;
+open/close are the first/last minute's (each the first/last print by time). The volume profile
+and big prints need single prices, so they read ``trades`` (one symbol-day is a short range of
+``idx_trades_symbol_time``). Put-through prints are left out of every sum but the big prints;
+the finishing definitions (delta, CVD, VWAP, POC, value area) are ``desktop_app.order_flow``'s.
 """
 
 from __future__ import annotations
@@ -25,39 +25,37 @@ __all__ = ["flow_bar_sums", "basket_value_sums", "price_levels", "big_trades"]
 _BUY, _SELL, _NEUTRAL = TradeType.BUY.value, TradeType.SELL.value, TradeType.NEUTRAL.value
 _AUCTION = f"('{TradeType.ATO.value}', '{TradeType.ATC.value}')"
 _PUT_THROUGH = TradeType.PUT_THROUGH.value
-_BAR = "date_bin($4::interval, traded_at, TIMESTAMPTZ '2000-01-03 00:00:00+07')"  # a Monday, 00:00 VN
+_BAR = "date_bin($4::interval, minute, TIMESTAMPTZ '2000-01-03 00:00:00+07')"  # a Monday, 00:00 VN
 
 _FLOW_BARS = f"""
-SELECT bar, prices[1], high, low, prices[cardinality(prices)], volume, buy_volume, sell_volume,
-       neutral_volume, auction_volume, buy_value, sell_value, value
+SELECT bar, opens[1], high, low, closes[cardinality(closes)], volume, buy_volume, sell_volume,
+       neutral_volume, auction_volume, buy_value, sell_value,
+       buy_value + sell_value + neutral_value + auction_value
 FROM (
     SELECT {_BAR} AS bar,
-           array_agg(price ORDER BY traded_at, id) AS prices,
-           max(price) AS high, min(price) AS low,
+           array_agg(open ORDER BY minute) AS opens,
+           array_agg(close ORDER BY minute) AS closes,
+           max(high) AS high, min(low) AS low,
            sum(volume)::bigint AS volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type = '{_BUY}'), 0)::bigint AS buy_volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type = '{_SELL}'), 0)::bigint AS sell_volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type = '{_NEUTRAL}'), 0)::bigint AS neutral_volume,
-           coalesce(sum(volume) FILTER (WHERE trade_type IN {_AUCTION}), 0)::bigint AS auction_volume,
-           coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_BUY}'), 0.00) AS buy_value,
-           coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_SELL}'), 0.00) AS sell_value,
-           sum(price * volume) AS value
-    FROM trades
-    WHERE symbol = $1 AND traded_at >= $2 AND traded_at < $3 AND trade_type <> '{_PUT_THROUGH}'
+           sum(buy_volume)::bigint AS buy_volume,
+           sum(sell_volume)::bigint AS sell_volume,
+           sum(neutral_volume)::bigint AS neutral_volume,
+           sum(auction_volume)::bigint AS auction_volume,
+           sum(buy_value) AS buy_value,
+           sum(sell_value) AS sell_value,
+           sum(neutral_value) AS neutral_value,
+           sum(auction_value) AS auction_value
+    FROM trade_minute_bars
+    WHERE symbol = $1 AND minute >= $2 AND minute < $3
     GROUP BY 1
 ) AS bars
 ORDER BY bar
 """
 
 _BASKET_VALUES = f"""
-SELECT {_BAR} AS bar,
-       coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_BUY}'), 0.00),
-       coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_SELL}'), 0.00),
-       coalesce(sum(price * volume) FILTER (WHERE trade_type = '{_NEUTRAL}'), 0.00),
-       coalesce(sum(price * volume) FILTER (WHERE trade_type IN {_AUCTION}), 0.00)
-FROM trades
-WHERE symbol = ANY($1::varchar[]) AND traded_at >= $2 AND traded_at < $3
-  AND trade_type <> '{_PUT_THROUGH}'
+SELECT {_BAR} AS bar, sum(buy_value), sum(sell_value), sum(neutral_value), sum(auction_value)
+FROM trade_minute_bars
+WHERE symbol = ANY($1::varchar[]) AND minute >= $2 AND minute < $3
 GROUP BY 1
 ORDER BY 1
 """
