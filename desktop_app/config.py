@@ -93,6 +93,7 @@ class Settings:
     journal_budget_bytes: int = 1 << 30
     rest_pace_s: float = 1.0  # minimum gap between SSI REST calls
     alerts: AlertThresholds = field(default_factory=AlertThresholds)
+    big_trade_min_value: int = 1_000_000_000  # VND: a print worth this much is a big print (order flow)
 
     # ------------------------------------------------------------------ derived paths
     @property
@@ -168,6 +169,8 @@ class Settings:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ConfigurationError(f"{name} must be an http(s) URL, got {url!r}")
+        if int(self.big_trade_min_value) <= 0:
+            raise ConfigurationError("big trade minimum value must be a positive number of VND")
         if self.feed not in FEEDS:
             raise ConfigurationError(f"feed must be one of {', '.join(FEEDS)}, got {self.feed!r}")
         if not 0.05 <= float(self.flush_interval_s) <= 60:

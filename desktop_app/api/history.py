@@ -7,11 +7,19 @@
     GET /api/history/alerts             alerts, newest first     from, to, symbol, alert_type,
                                                                  severity, unacknowledged
 
-Every list is paginated (``limit`` 1..5000, default 500; ``offset``) and answers
+and the order-flow views of one day (definitions in ``desktop_app/order_flow.py``):
+
+    GET /api/history/{symbol}/flow            bars with delta, CVD, VWAP   date, interval (1,5,15,30,60)
+    GET /api/history/{symbol}/volume-profile  volume at price, POC, VA     date
+    GET /api/history/{symbol}/big-trades      prints worth >= min_value    date, min_value (VND)
+    GET /api/history/flow                     basket value flow per bar    date, interval, symbols
+
+Every list of the seed's five is paginated (``limit`` 1..5000, default 500; ``offset``) and answers
 ``{limit, offset, count, next_offset, items, ...}``. Formats (Decimals as strings, Vietnam-time
 ISO 8601 timestamps) are described in ``api/models.py``; parameter rules in ``api/params.py``. Bad
-input gets a 422 with a message; a database that cannot answer gets a 503. Queries go through the
-repositories only: no SQL is built here.
+input gets a 422 with a message; a database that cannot answer gets a 503. Every query goes
+through the one history service (``services/history.py``) that the UI reads through too: no SQL
+and no repository here.
 
 Running it: ``create_app(pool)`` (tests; any asyncpg pool), ``serve(settings, host, port)`` (the
 ``stock-tracker serve-api`` command: blocks until SIGINT/SIGTERM), ``start_api_server(database,
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 import asyncpg
@@ -33,6 +42,14 @@ from fastapi.responses import JSONResponse
 from desktop_app.api.models import (
     AlertOut,
     AlertsPage,
+    BasketFlowBarOut,
+    BasketFlowOut,
+    BigTradeOut,
+    BigTradesOut,
+    FlowBarOut,
+    FlowOut,
+    PriceLevelOut,
+    VolumeProfileOut,
     BasisOut,
     BasisPage,
     DailyBarOut,
@@ -50,23 +67,23 @@ from desktop_app.api.params import (
     TIME_DESCRIPTION,
     DAY_PATTERN,
     TIME_PATTERN,
+    SYMBOLS_PATTERN,
+    VND_PATTERN,
     BadParameter,
     Page,
     day_range,
     instant_range,
     pagination,
     parse_day,
+    parse_interval,
+    parse_symbols,
     parse_time,
-)
-from desktop_app.database.repositories import (
-    alert_repository,
-    basis_repository,
-    foreign_repository,
-    ohlc_repository,
-    trade_repository,
+    parse_trading_day,
 )
 from desktop_app.domain import Severity
 from desktop_app.market_clock import day_bounds, vn_today
+from desktop_app.order_flow import DEFAULT_BIG_TRADE_MIN_VALUE, FLOW_INTERVALS
+from desktop_app.services.history import AlertFilter, HistoryService
 
 if TYPE_CHECKING:
     from desktop_app.api.server import ApiServerHandle
@@ -90,8 +107,16 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _pool(request: Request) -> asyncpg.Pool:
-    return request.app.state.pool
+def _history(request: Request) -> HistoryService:
+    return request.app.state.history
+
+
+def _big_trade_min_value(request: Request) -> Decimal:
+    return request.app.state.big_trade_min_value
+
+
+_Day = Query(None, alias="date", pattern=DAY_PATTERN, description="a trading day YYYY-MM-DD (default: today)")
+_Interval = Query(1, description=f"bar length in minutes: one of {', '.join(map(str, FLOW_INTERVALS))}")
 
 
 def _page(rows: Sequence[T], page: Page, convert: Callable[[T], R]) -> dict[str, Any]:
@@ -121,7 +146,7 @@ async def daily_history(
     from_: str | None = _From,
     to: str | None = _To,
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Daily OHLC bars, oldest first; both ends inclusive (default: the last 365 days)."""
     symbol = symbol.upper()
@@ -129,7 +154,7 @@ async def daily_history(
         parse_day("from", from_), parse_day("to", to),
         default_span_days=DAILY_DEFAULT_SPAN_DAYS, today=vn_today(),
     )
-    bars = await ohlc_repository.daily_bars(pool, symbol, start, end)
+    bars = await history.daily_bars(symbol, start, end)
     rows = bars[page.offset : page.offset + page.limit + 1]
     return {"symbol": symbol, "from_date": start, "to_date": end, **_page(rows, page, DailyBarOut.of)}
 
@@ -143,21 +168,17 @@ async def trade_history(
     from_: str | None = _From,
     to: str | None = _To,
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Classified trades in time order: one trading day (``date``) or a ``from``/``to`` range."""
     symbol = symbol.upper()
     if day is not None and (from_ is not None or to is not None):
         raise BadParameter("date", "give either 'date' or 'from'/'to', not both")
     if day is not None:
-        the_day = parse_time("date", day)
-        assert the_day is not None
-        if not the_day.is_date:
-            raise BadParameter("date", f"expected YYYY-MM-DD, got {day!r}")
-        start, end = day_bounds(the_day.day)
+        start, end = day_bounds(parse_trading_day("date", day))
     else:
         start, end = _instants_or_today(from_, to)
-    trades = await trade_repository.trades_between(pool, symbol, start, end, page.limit + 1, page.offset)
+    trades = await history.trades_between(symbol, start, end, page.limit + 1, page.offset)
     return {"symbol": symbol, "from_time": start, "to_time": end, **_page(trades, page, TradeOut.of)}
 
 
@@ -167,12 +188,12 @@ async def foreign_history(
     from_: str | None = _From,
     to: str | None = _To,
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Foreign buy/sell snapshots (cumulative for the day, with speed) in time order (default: today)."""
     symbol = symbol.upper()
     start, end = _instants_or_today(from_, to)
-    rows = await foreign_repository.foreign_between(pool, symbol, start, end, page.limit + 1, page.offset)
+    rows = await history.foreign_between(symbol, start, end, page.limit + 1, page.offset)
     return {"symbol": symbol, "from_time": start, "to_time": end, **_page(rows, page, ForeignOut.of)}
 
 
@@ -184,13 +205,13 @@ async def basis_history(
         None, pattern=FUTURES_SYMBOL_PATTERN, description="one contract (default: all), e.g. VN30F2412"
     ),
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Futures price, VN30 value and basis in time order (default: today)."""
     futures = futures_symbol.upper() if futures_symbol else None
     start, end = _instants_or_today(from_, to)
-    rows = await basis_repository.basis_between(
-        pool, start, end, page.limit + 1, page.offset, futures_symbol=futures
+    rows = await history.basis_between(
+        start, end, page.limit + 1, page.offset, futures_symbol=futures
     )
     return {"futures_symbol": futures, "from_time": start, "to_time": end, **_page(rows, page, BasisOut.of)}
 
@@ -204,7 +225,7 @@ async def alert_history(
     severity: Severity | None = Query(None),
     unacknowledged: bool = Query(False, description="only alerts not yet acknowledged"),
     page: Page = Depends(pagination),
-    pool: asyncpg.Pool = Depends(_pool),
+    history: HistoryService = Depends(_history),
 ) -> dict[str, Any]:
     """Alerts newest first, filtered (no range = all time)."""
     start_b, end_b = parse_time("from", from_), parse_time("to", to)
@@ -212,7 +233,7 @@ async def alert_history(
     end = None if end_b is None else end_b.instant + timedelta(days=1) if end_b.is_date else end_b.instant
     if start is not None and end is not None and start > end:
         raise BadParameter("from", "must not be after 'to'")
-    filt = alert_repository.AlertFilter(
+    filt = AlertFilter(
         symbol=symbol.upper() if symbol else None,
         alert_type=alert_type,
         severity=severity.value if severity else None,
@@ -220,15 +241,90 @@ async def alert_history(
         end=end,
         unacknowledged_only=unacknowledged,
     )
-    rows = await alert_repository.list_alerts(pool, filt, page.limit + 1, page.offset)
-    total = await alert_repository.count_alerts(pool, filt)
+    rows = await history.list_alerts(filt, page.limit + 1, page.offset)
+    total = await history.count_alerts(filt)
     return {"total": total, "from_time": start, "to_time": end, **_page(rows, page, AlertOut.of)}
+
+
+# --------------------------------------------------------------------------- order flow
+# (the basket route has one path segment, the per-symbol ones two: neither can capture the other)
+
+
+@router.get("/flow", response_model=BasketFlowOut, responses=_ERRORS)
+async def basket_flow_history(
+    day: str | None = _Day,
+    interval: int = _Interval,
+    symbols: str | None = Query(
+        None, pattern=SYMBOLS_PATTERN, description="comma-separated tickers (default: the VN30 basket)"
+    ),
+    history: HistoryService = Depends(_history),
+) -> dict[str, Any]:
+    """Active buy/sell value summed over a basket per bar, with the running value delta."""
+    the_day = parse_trading_day("date", day)
+    minutes = parse_interval("interval", interval, FLOW_INTERVALS)
+    bars = await history.basket_flow(parse_symbols("symbols", symbols), the_day, minutes)
+    return {"items": [BasketFlowBarOut.of(b) for b in bars]}
+
+
+@router.get("/{symbol}/flow", response_model=FlowOut, responses=_ERRORS)
+async def flow_history(
+    symbol: str = _SymbolPath,
+    day: str | None = _Day,
+    interval: int = _Interval,
+    history: HistoryService = Depends(_history),
+) -> dict[str, Any]:
+    """Order-flow bars of one symbol-day: OHLC, volume by type, buy/sell value, delta, CVD, VWAP."""
+    symbol = symbol.upper()
+    the_day = parse_trading_day("date", day)
+    minutes = parse_interval("interval", interval, FLOW_INTERVALS)
+    bars = await history.flow(symbol, the_day, minutes)
+    return {"symbol": symbol, "date": the_day, "interval": minutes, "items": [FlowBarOut.of(b) for b in bars]}
+
+
+@router.get("/{symbol}/volume-profile", response_model=VolumeProfileOut, responses=_ERRORS)
+async def volume_profile_history(
+    symbol: str = _SymbolPath,
+    day: str | None = _Day,
+    history: HistoryService = Depends(_history),
+) -> dict[str, Any]:
+    """Volume at each traded price of one symbol-day, with the POC and the 70 % value area."""
+    symbol = symbol.upper()
+    the_day = parse_trading_day("date", day)
+    profile = await history.volume_profile(symbol, the_day)
+    return {
+        "symbol": symbol, "date": the_day, "poc": profile.poc, "value_area_low": profile.value_area_low,
+        "value_area_high": profile.value_area_high, "items": [PriceLevelOut.of(p) for p in profile.levels],
+    }
+
+
+@router.get("/{symbol}/big-trades", response_model=BigTradesOut, responses=_ERRORS)
+async def big_trades_history(
+    symbol: str = _SymbolPath,
+    day: str | None = _Day,
+    min_value: str | None = Query(
+        None, pattern=VND_PATTERN,
+        description=f"VND, at least 1 (default: the big-trade threshold in Settings, "
+                    f"{DEFAULT_BIG_TRADE_MIN_VALUE:,} unless changed)",
+    ),
+    history: HistoryService = Depends(_history),
+    default_min_value: Decimal = Depends(_big_trade_min_value),
+) -> dict[str, Any]:
+    """Prints worth at least ``min_value`` VND in time order: put-throughs included, auctions not."""
+    the_day = parse_trading_day("date", day)
+    threshold = default_min_value if min_value is None else Decimal(min_value)
+    if threshold < 1:
+        raise BadParameter("min_value", f"must be at least 1 VND, got {min_value}")
+    trades = await history.big_trades(symbol.upper(), the_day, threshold)
+    return {"items": [BigTradeOut.of(t) for t in trades]}
 
 
 # --------------------------------------------------------------------------- the app
 
 
-_PATTERN_MEANING = {"from": TIME_DESCRIPTION, "to": TIME_DESCRIPTION, "date": "a day YYYY-MM-DD"}
+_PATTERN_MEANING = {
+    "from": TIME_DESCRIPTION, "to": TIME_DESCRIPTION, "date": "a day YYYY-MM-DD",
+    "symbols": "comma-separated tickers A,B,...", "min_value": "a VND amount like 1000000000",
+}
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
@@ -250,14 +346,16 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse(status_code=503, content={"detail": f"database unavailable: {type(exc).__name__}"})
 
 
-def create_app(pool: asyncpg.Pool) -> FastAPI:
-    """The API over ``pool``; the caller owns the pool (open and close it)."""
+def create_app(pool: asyncpg.Pool, *, big_trade_min_value: Decimal = DEFAULT_BIG_TRADE_MIN_VALUE) -> FastAPI:
+    """The API over ``pool``; the caller owns the pool (open and close it). ``big_trade_min_value``
+    is the ``big-trades`` default threshold (Settings)."""
     app = FastAPI(
         title="VN30 Stock Tracker history API",
         version="1",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
-    app.state.pool = pool
+    app.state.history = HistoryService(pool)
+    app.state.big_trade_min_value = big_trade_min_value
     app.include_router(router)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     for exc_type in (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):

@@ -22,6 +22,7 @@ from desktop_app.domain import (
     ForeignInvestorData,
     StoredAlert,
 )
+from desktop_app.order_flow import BasketFlowBar, BigTrade, FlowBar, PriceLevel
 
 ExactDecimal = Annotated[
     Decimal,
@@ -169,3 +170,108 @@ class AlertsPage(PageOut[AlertOut]):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+# --------------------------------------------------------------------------- order flow
+
+
+class FlowBarOut(_Row):
+    time: datetime = Field(description="bar start (bars align to the interval from midnight Vietnam time)")
+    open: ExactDecimal = Field(description="the bar's first print by time")
+    high: ExactDecimal
+    low: ExactDecimal
+    close: ExactDecimal = Field(description="the bar's last print by time")
+    volume: int = Field(description="every print but put-throughs (auction prints included)")
+    buy_volume: int
+    sell_volume: int
+    neutral_volume: int
+    auction_volume: int = Field(description="ATO + ATC prints")
+    buy_value: ExactDecimal = Field(description="Σ price × volume of active buys, VND")
+    sell_value: ExactDecimal = Field(description="Σ price × volume of active sells, VND")
+    delta: int = Field(description="buy_volume − sell_volume (auctions never count)")
+    cvd: int = Field(description="running sum of delta from the day's first bar")
+    vwap: ExactDecimal | None = Field(
+        description="the day's Σ(price × volume) / Σ volume to the end of the bar, put-throughs left out, "
+                    "2 decimals"
+    )
+
+    @classmethod
+    def of(cls, b: FlowBar) -> "FlowBarOut":
+        return cls(
+            time=_vn(b.time), open=b.open, high=b.high, low=b.low, close=b.close, volume=b.volume,
+            buy_volume=b.buy_volume, sell_volume=b.sell_volume, neutral_volume=b.neutral_volume,
+            auction_volume=b.auction_volume, buy_value=b.buy_value, sell_value=b.sell_value,
+            delta=b.delta, cvd=b.cvd, vwap=b.vwap,
+        )
+
+
+class FlowOut(BaseModel):
+    symbol: str
+    date: date
+    interval: int = Field(description="bar length in minutes")
+    items: list[FlowBarOut] = Field(description="one bar per interval holding prints, in time order")
+
+
+class PriceLevelOut(_Row):
+    price: ExactDecimal
+    volume: int
+    buy_volume: int
+    sell_volume: int
+    neutral_volume: int
+    auction_volume: int
+
+    @classmethod
+    def of(cls, p: PriceLevel) -> "PriceLevelOut":
+        return cls(
+            price=p.price, volume=p.volume, buy_volume=p.buy_volume, sell_volume=p.sell_volume,
+            neutral_volume=p.neutral_volume, auction_volume=p.auction_volume,
+        )
+
+
+class VolumeProfileOut(BaseModel):
+    symbol: str
+    date: date
+    poc: ExactDecimal | None = Field(description="price of the most volume (the lower price on a tie)")
+    value_area_low: ExactDecimal | None = Field(
+        description="value area: grown from the POC by the larger neighbouring level (upper on a tie) "
+                    "until it holds ≥ 70 % of the volume"
+    )
+    value_area_high: ExactDecimal | None
+    items: list[PriceLevelOut] = Field(description="one level per traded price, ascending (put-throughs left out)")
+
+
+class BigTradeOut(_Row):
+    time: datetime
+    price: ExactDecimal
+    volume: int
+    value: ExactDecimal = Field(description="price × volume, VND")
+    trade_type: str = Field(description="buy, sell, neutral or put_through (auction prints are never big trades)")
+
+    @classmethod
+    def of(cls, t: BigTrade) -> "BigTradeOut":
+        return cls(time=_vn(t.time), price=t.price, volume=t.volume, value=t.value, trade_type=t.trade_type.value)
+
+
+class BigTradesOut(BaseModel):
+    items: list[BigTradeOut]
+
+
+class BasketFlowBarOut(_Row):
+    time: datetime = Field(description="bar start")
+    buy_value: ExactDecimal
+    sell_value: ExactDecimal
+    neutral_value: ExactDecimal
+    auction_value: ExactDecimal
+    delta_value: ExactDecimal = Field(description="buy_value − sell_value")
+    cvd_value: ExactDecimal = Field(description="running sum of delta_value from the day's first bar")
+
+    @classmethod
+    def of(cls, b: BasketFlowBar) -> "BasketFlowBarOut":
+        return cls(
+            time=_vn(b.time), buy_value=b.buy_value, sell_value=b.sell_value, neutral_value=b.neutral_value,
+            auction_value=b.auction_value, delta_value=b.delta_value, cvd_value=b.cvd_value,
+        )
+
+
+class BasketFlowOut(BaseModel):
+    items: list[BasketFlowBarOut] = Field(description="one bar per interval, values summed over the symbols")

@@ -27,6 +27,9 @@ SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,10}$"
 FUTURES_SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,20}$"
 ALERT_TYPE_PATTERN = r"^[a-z_]{1,50}$"
 DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+MAX_BASKET_SYMBOLS = 100
+SYMBOLS_PATTERN = r"^[A-Za-z0-9]{1,10}(,[A-Za-z0-9]{1,10}){0,%d}$" % (MAX_BASKET_SYMBOLS - 1)
+VND_PATTERN = r"^[0-9]{1,15}([.][0-9]{1,2})?$"
 TIME_PATTERN = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
     r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$"
@@ -94,6 +97,29 @@ def parse_time(name: str, text: str | None) -> TimeBound | None:
         raise BadParameter(name, f"out of range: {text!r}") from None
     _check_day(name, instant.date())
     return TimeBound(instant, is_date=False)
+
+
+def parse_trading_day(name: str, text: str | None) -> date:
+    """A ``YYYY-MM-DD`` day (a datetime is refused), or today in Vietnam when absent."""
+    bound = parse_time(name, text)
+    if bound is None:
+        return vietnam_today()
+    if not bound.is_date:
+        raise BadParameter(name, f"expected YYYY-MM-DD, got {text!r}")
+    return bound.day
+
+
+def parse_interval(name: str, minutes: int, allowed: tuple[int, ...]) -> int:
+    if minutes not in allowed:
+        raise BadParameter(name, f"must be one of {', '.join(map(str, allowed))} minutes, got {minutes}")
+    return minutes
+
+
+def parse_symbols(name: str, text: str | None) -> tuple[str, ...] | None:
+    """``A,B,...`` as upper-case symbols without repeats, in the given order (None when absent)."""
+    if text is None:
+        return None
+    return tuple(dict.fromkeys(s.upper() for s in text.split(",")))
 
 
 def parse_day(name: str, text: str | None) -> date | None:

@@ -20,6 +20,7 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Iterator
 
 import asyncpg
@@ -166,7 +167,8 @@ async def serve_until_stopped(settings: "Settings", host: str, port: int) -> int
             pool = await open_read_only_pool(database.dsn)
             try:
                 actual_port = sock.getsockname()[1]
-                server = _EmbeddedServer(_config(create_app(pool), host, actual_port, access_log=True))
+                app = create_app(pool, big_trade_min_value=Decimal(settings.big_trade_min_value))
+                server = _EmbeddedServer(_config(app, host, actual_port, access_log=True))
                 with _stop_on_signals(server):
                     print(
                         f"stock-tracker: history API on http://{host}:{actual_port}/api/history "

@@ -11,6 +11,10 @@ then times the queries the app and the history API make, through the real reposi
   ``intraday_minutes_1y``  one symbol, a year of minute bars             (trade_repository.minute_bars)
   ``intraday_15min_1y``    the same in 15-minute buckets                 (trade_repository.minute_bars)
   ``alert_page``           first page (100) of alerts for a symbol+severity (alert_repository.list_alerts)
+  ``flow_1min``            one symbol-day of 1-minute order-flow bars    (HistoryService.flow)
+  ``volume_profile``       one symbol-day's volume at price, POC, VA     (HistoryService.volume_profile)
+  ``basket_flow``          30 symbols' 1-minute value flow over a day    (HistoryService.basket_flow)
+  ``big_trades``           one symbol-day's prints >= 100 M VND          (HistoryService.big_trades)
 
 Where the data goes: a separate schema, ``bench_query``, seeded (and reused by later runs) by
 ``desktop_app.database.bench.query_dataset``, so the user's data is never touched; the benchmark's
@@ -25,7 +29,8 @@ import random
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import asyncpg
@@ -57,6 +62,11 @@ __all__ = [
 ]
 
 ALERT_PAGE = 100
+BIG_TRADE_MIN_VALUE = Decimal(100_000_000)  # the seed's prints are worth at most ~200 M VND
+QUERY_NAMES = (
+    "daily_ohlc_1y", "trades_symbol_day", "intraday_minutes_1y", "intraday_15min_1y", "alert_page",
+    "flow_1min", "volume_profile", "basket_flow", "big_trades",
+)
 
 
 # --------------------------------------------------------------------------- measuring
@@ -81,6 +91,9 @@ def _p(samples: list[float], q: float) -> float:
 async def measure(pool: asyncpg.Pool, info: SeedInfo, *, quick: bool = False) -> dict[str, Any]:
     """p50/p99 (ms) per query on the seeded schema (``pool`` must have the bench search_path)."""
     from desktop_app.database.repositories import alert_repository, ohlc_repository, trade_repository
+    from desktop_app.services.history import HistoryService
+
+    history = HistoryService(pool)
 
     rng = random.Random(42)
     year_days = (TRADES_YEAR_END - TRADES_YEAR_START).days + 1
@@ -122,12 +135,37 @@ async def measure(pool: asyncpg.Pool, info: SeedInfo, *, quick: bool = False) ->
         assert rows, "alert_page returned nothing"
         return rows
 
+    async def flow_1min(r: random.Random) -> Any:
+        bars = await history.flow(trade_symbol(r.randint(1, TRADE_SYMBOLS)), r.choice(trading_days), 1)
+        assert bars, "flow_1min returned nothing"
+        return bars
+
+    async def profile(r: random.Random) -> Any:
+        levels = await history.volume_profile(trade_symbol(r.randint(1, TRADE_SYMBOLS)), r.choice(trading_days))
+        assert levels.poc is not None, "volume_profile returned nothing"
+        return levels
+
+    basket = [trade_symbol(i) for i in range(1, TRADE_SYMBOLS + 1)]
+
+    async def basket_flow(r: random.Random) -> Any:
+        bars = await history.basket_flow(basket, r.choice(trading_days), 1)
+        assert bars, "basket_flow returned nothing"
+        return bars
+
+    async def big_trades(r: random.Random) -> Any:
+        sym = trade_symbol(r.randint(1, TRADE_SYMBOLS))
+        return await history.big_trades(sym, r.choice(trading_days), BIG_TRADE_MIN_VALUE)  # may be none
+
     plan = {
         "daily_ohlc_1y": (daily_1y, 20 if quick else 200),
         "trades_symbol_day": (trades_day, 10 if quick else 100),
         "intraday_minutes_1y": (minutes_1y, 3 if quick else 30),
         "intraday_15min_1y": (minutes_15_1y, 3 if quick else 30),
         "alert_page": (alert_page, 20 if quick else 200),
+        "flow_1min": (flow_1min, 10 if quick else 100),
+        "volume_profile": (profile, 10 if quick else 100),
+        "basket_flow": (basket_flow, 5 if quick else 50),
+        "big_trades": (big_trades, 10 if quick else 100),
     }
     out: dict[str, Any] = {}
     for name, (make, iterations) in plan.items():
@@ -179,7 +217,7 @@ async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, 
     print(f"  seeded rows: daily_ohlc {info.daily_rows:,}  trades {info.trades_rows:,}  alerts {info.alerts_rows:,}"
           f"  minute bars {info.minute_bars_rows:,}")
     print(f"  {'query':<22}{'p50 ms':>10}{'p99 ms':>10}{'runs':>6}")
-    for name in ("daily_ohlc_1y", "trades_symbol_day", "intraday_minutes_1y", "intraday_15min_1y", "alert_page"):
+    for name in QUERY_NAMES:
         print(f"  {name:<22}{figures[name + '_ms_p50']:>10.2f}{figures[name + '_ms_p99']:>10.2f}"
               f"{figures[name + '_samples']:>6}")
     return 0

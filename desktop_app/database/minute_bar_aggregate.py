@@ -22,7 +22,9 @@ Semantics, defined once here and identical to aggregating raw trades: a print be
 minute that contains its instant (``minute_floor``; a minute starts on a whole UTC minute, which
 is a whole Vietnam minute too; SQL: ``MINUTE_SQL``); put-through prints are left out entirely
 (``OUTSIDE_BARS``: negotiated off the order book); each volume column sums the trade types
-``VOLUME_COLUMN_TYPES`` gives it (ATO/ATC: auction volume). The SQL of every bar query is built
+``VOLUME_COLUMN_TYPES`` gives it (ATO/ATC: auction volume), and each has its value beside it
+(``value_column``: Σ price × volume, VND, what order flow's buy/sell value and VWAP need and what
+volumes alone cannot give back once prices within a minute differ). The SQL of every bar query is built
 from these (``volume_columns_sql``, ``IN_BARS_SQL``), and the tests check that Python and SQL agree.
 
 Trades written by other means than the writer (a bulk import, a test fixture) are folded in with
@@ -32,6 +34,7 @@ Trades written by other means than the writer (a bulk import, a test fixture) ar
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 import asyncpg
@@ -41,12 +44,13 @@ from desktop_app.domain import TradeType
 __all__ = [
     "MinuteBarBatch", "MINUTE_BAR_COLUMNS", "upsert_minute_bars", "aggregate_copied_trades",
     "refresh_minute_bars", "minute_floor", "aggregate_select_sql", "VOLUME_COLUMN_TYPES", "OUTSIDE_BARS",
-    "MINUTE_SQL", "BUCKET_ORIGIN_SQL", "IN_BARS_SQL", "volume_columns_sql",
+    "MINUTE_SQL", "BUCKET_ORIGIN_SQL", "IN_BARS_SQL", "volume_columns_sql", "value_columns_sql", "value_column",
 ]
 
 MINUTE_BAR_COLUMNS: tuple[str, ...] = (
     "symbol", "minute", "open", "high", "low", "close", "volume", "buy_volume", "sell_volume",
     "neutral_volume", "auction_volume", "trades", "first_at", "last_at",
+    "buy_value", "sell_value", "neutral_value", "auction_value",
 )
 
 VOLUME_COLUMN_TYPES: dict[str, tuple[TradeType, ...]] = {
@@ -59,10 +63,19 @@ VOLUME_COLUMN_TYPES: dict[str, tuple[TradeType, ...]] = {
 OUTSIDE_BARS: tuple[TradeType, ...] = (TradeType.PUT_THROUGH,)
 """Trade types left out of minute bars altogether."""
 
+
+def value_column(volume_column: str) -> str:
+    """The value (VND) column beside a volume-by-type column: ``buy_volume`` -> ``buy_value``."""
+    return volume_column.removesuffix("_volume") + "_value"
+
+
 # Slots of one bar (a list, mutated in place while folding).
-_OPEN, _HIGH, _LOW, _CLOSE, _VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES, _FIRST, _LAST = range(12)
+(_OPEN, _HIGH, _LOW, _CLOSE, _VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES, _FIRST, _LAST,
+ _BUY_VALUE, _SELL_VALUE, _NEUTRAL_VALUE, _AUCTION_VALUE) = range(16)
+_VALUE_OF = _BUY_VALUE - _BUY  # a volume slot + this = the same trade type's value slot
 _OUTSIDE = -1  # the "slot" of a print left out of the bars
 assert MINUTE_BAR_COLUMNS[_BUY + 2:_AUCTION + 3] == tuple(VOLUME_COLUMN_TYPES)
+assert MINUTE_BAR_COLUMNS[_BUY_VALUE + 2:] == tuple(value_column(c) for c in VOLUME_COLUMN_TYPES)
 # Volume slot by trade type value (plain strings), and by TradeType member identity: an Enum's
 # hash is a Python-level call, too slow per print, while ``id`` is not.
 _SLOT_OF_VALUE: dict[str, int] = {
@@ -72,6 +85,7 @@ _SLOT_OF_VALUE: dict[str, int] = {
 _SLOT_OF_MEMBER: dict[int, int] = {id(TradeType(value)): slot for value, slot in _SLOT_OF_VALUE.items()}
 
 _NO_TIME = object()
+_ZERO = Decimal(0)
 _MINUTE = timedelta(minutes=1)
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
@@ -131,7 +145,8 @@ class MinuteBarBatch:
             key = (t.symbol, minute)
             bar = bars.get(key)
             if bar is None:
-                bars[key] = bar = [price, price, price, price, volume, 0, 0, 0, 0, 1, at, at]
+                bars[key] = bar = [price, price, price, price, volume, 0, 0, 0, 0, 1, at, at,
+                                   _ZERO, _ZERO, _ZERO, _ZERO]
             else:
                 if at < bar[_FIRST]:
                     bar[_OPEN] = price
@@ -147,6 +162,7 @@ class MinuteBarBatch:
                 bar[_TRADES] += 1
             if slot is not None:
                 bar[slot] += volume
+                bar[slot + _VALUE_OF] += price * volume
 
     def merge(self, later: "MinuteBarBatch") -> None:
         """Fold ``later`` (bars of trades that arrived after this batch's) into this batch."""
@@ -165,7 +181,7 @@ class MinuteBarBatch:
         rows = [self.bars[k] for k in keys]
         return (
             [k[0] for k in keys], [k[1] for k in keys],
-            *([r[i] for r in rows] for i in range(_OPEN, _LAST + 1)),
+            *([r[i] for r in rows] for i in range(_OPEN, _AUCTION_VALUE + 1)),
         )
 
 
@@ -180,7 +196,8 @@ def _merge_bar(bar: list[Any], new: Sequence[Any]) -> None:
         bar[_HIGH] = new[_HIGH]
     if new[_LOW] < bar[_LOW]:
         bar[_LOW] = new[_LOW]
-    for i in (_VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES):
+    for i in (_VOLUME, _BUY, _SELL, _NEUTRAL, _AUCTION, _TRADES, _BUY_VALUE, _SELL_VALUE, _NEUTRAL_VALUE,
+              _AUCTION_VALUE):
         bar[i] += new[i]
 
 
@@ -202,13 +219,18 @@ ON CONFLICT (symbol, minute) DO UPDATE SET
     auction_volume = b.auction_volume + EXCLUDED.auction_volume,
     trades = b.trades + EXCLUDED.trades,
     first_at = LEAST(b.first_at, EXCLUDED.first_at),
-    last_at = GREATEST(b.last_at, EXCLUDED.last_at)
+    last_at = GREATEST(b.last_at, EXCLUDED.last_at),
+    buy_value = b.buy_value + EXCLUDED.buy_value,
+    sell_value = b.sell_value + EXCLUDED.sell_value,
+    neutral_value = b.neutral_value + EXCLUDED.neutral_value,
+    auction_value = b.auction_value + EXCLUDED.auction_value
 """
 
 _UPSERT = _INSERT + """
 SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::numeric[], $5::numeric[],
                      $6::numeric[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[],
-                     $12::int4[], $13::timestamptz[], $14::timestamptz[])
+                     $12::int4[], $13::timestamptz[], $14::timestamptz[], $15::numeric[], $16::numeric[],
+                     $17::numeric[], $18::numeric[])
 """ + _MERGE
 
 MINUTE_SQL = "date_bin('1 minute', traded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
@@ -229,19 +251,30 @@ def volume_columns_sql(indent: str = "           ") -> str:
     return f",\n{indent}".join(items)
 
 
+def value_columns_sql(indent: str = "           ") -> str:
+    """The value (Σ price × volume) beside each ``VOLUME_COLUMN_TYPES`` sum, as SELECT items."""
+    return f",\n{indent}".join(
+        f"coalesce(sum(price * volume) FILTER (WHERE trade_type IN ({', '.join(repr(t.value) for t in types)})), 0)"
+        f" AS {value_column(column)}"
+        for column, types in VOLUME_COLUMN_TYPES.items()
+    )
+
+
 def aggregate_select_sql(source: str, tiebreak: str, where: str = "TRUE", order_by: str = "symbol, minute") -> str:
     """SELECT of minute bars (``MINUTE_BAR_COLUMNS`` order) over rows of ``source`` shaped like
     ``trades``; ``tiebreak`` orders prints of the same microsecond (``id``, or ``ctid`` in
     arrival order for a freshly filled staging table). Open/close come from one ordered array."""
     return f"""
 SELECT symbol, minute, prices[1], high, low, prices[cardinality(prices)], volume, buy_volume,
-       sell_volume, neutral_volume, auction_volume, trades, first_at, last_at
+       sell_volume, neutral_volume, auction_volume, trades, first_at, last_at, buy_value, sell_value,
+       neutral_value, auction_value
 FROM (
     SELECT symbol, {MINUTE_SQL} AS minute,
            array_agg(price ORDER BY traded_at, {tiebreak}) AS prices,
            max(price) AS high, min(price) AS low,
            {volume_columns_sql()},
-           count(*)::int AS trades, min(traded_at) AS first_at, max(traded_at) AS last_at
+           count(*)::int AS trades, min(traded_at) AS first_at, max(traded_at) AS last_at,
+           {value_columns_sql()}
     FROM {source}
     WHERE {IN_BARS_SQL} AND ({where})
     GROUP BY 1, 2

@@ -164,6 +164,11 @@ trade_minute_bars = Table(
     Column("trades", Integer, nullable=False),
     Column("first_at", DateTime(timezone=True), nullable=False),
     Column("last_at", DateTime(timezone=True), nullable=False),
+    # Σ price × volume per trade type (order flow: active buy/sell value, VWAP, basket value flow)
+    Column("buy_value", Numeric(20, 2), nullable=False, server_default=text("0")),
+    Column("sell_value", Numeric(20, 2), nullable=False, server_default=text("0")),
+    Column("neutral_value", Numeric(20, 2), nullable=False, server_default=text("0")),
+    Column("auction_value", Numeric(20, 2), nullable=False, server_default=text("0")),
     # Covering key: a chart's range is read by an index-only scan, in order, from contiguous leaf
     # pages, although the live writer stores the rows of all symbols interleaved in time.
     PrimaryKeyConstraint(

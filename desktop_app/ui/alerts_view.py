@@ -2,7 +2,7 @@
 
 The review table pages lazily (Qt's ``canFetchMore`` / ``fetchMore`` -> ``list_alerts`` with an
 offset) so a year of alerts opens as fast as a day's. Filters rebuild the model; acknowledging
-writes through ``alert_repository.acknowledge`` and updates the row in place; CSV export walks
+writes through the history service and updates the row in place; CSV export walks
 every page of the filtered set, not only the rows loaded so far.
 """
 
@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import asyncpg
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
@@ -44,9 +43,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.database.repositories import alert_repository
-from desktop_app.database.repositories.alert_repository import AlertFilter
 from desktop_app.domain import VIETNAM_TZ, Alert, Severity, StoredAlert
+from desktop_app.services.history import AlertFilter, HistoryService
 from desktop_app.ui import board_format as fmt
 from desktop_app.ui.async_tasks import TaskSlots
 
@@ -124,7 +122,7 @@ class AlertReviewModel(QAbstractTableModel):
     def __init__(self, tasks: TaskSlots, parent=None) -> None:
         super().__init__(parent)
         self.tasks = tasks
-        self.pool: asyncpg.Pool | None = None
+        self.history: HistoryService | None = None
         self.filter = AlertFilter()
         self.rows: list[StoredAlert] = []
         self.total = 0
@@ -162,7 +160,7 @@ class AlertReviewModel(QAbstractTableModel):
         return None
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802
-        return not parent.isValid() and self.pool is not None and len(self.rows) < self.total
+        return not parent.isValid() and self.history is not None and len(self.rows) < self.total
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802
         if parent.isValid() or self._fetching or not self.canFetchMore():
@@ -171,8 +169,8 @@ class AlertReviewModel(QAbstractTableModel):
         self.tasks.start("alerts-page", self._fetch_page(self._generation))
 
     # ------------------------------------------------------------------ loading
-    def set_pool(self, pool: asyncpg.Pool | None) -> None:
-        self.pool = pool
+    def set_history(self, history: HistoryService | None) -> None:
+        self.history = history
         self.reload()
 
     def set_filter(self, flt: AlertFilter) -> None:
@@ -186,14 +184,14 @@ class AlertReviewModel(QAbstractTableModel):
         self.rows = []
         self.total = 0
         self.endResetModel()
-        if self.pool is not None:
+        if self.history is not None:
             self.tasks.start("alerts-reload", self._reload(self._generation))
 
     async def _reload(self, generation: int) -> None:
-        assert self.pool is not None
+        assert self.history is not None
         self.loading_changed.emit(True)
         try:
-            total = await alert_repository.count_alerts(self.pool, self.filter)
+            total = await self.history.count_alerts(self.filter)
             if generation != self._generation:
                 return
             self.total = total
@@ -204,9 +202,9 @@ class AlertReviewModel(QAbstractTableModel):
             self.loading_changed.emit(False)
 
     async def _fetch_page(self, generation: int) -> None:
-        assert self.pool is not None
+        assert self.history is not None
         try:
-            page = await alert_repository.list_alerts(self.pool, self.filter, PAGE_SIZE, len(self.rows))
+            page = await self.history.list_alerts(self.filter, PAGE_SIZE, len(self.rows))
         finally:
             if generation == self._generation:
                 self._fetching = False
@@ -224,9 +222,9 @@ class AlertReviewModel(QAbstractTableModel):
             await self._fetch_page(self._generation)
 
     async def acknowledge(self, row: int, note: str | None) -> StoredAlert:
-        assert self.pool is not None
+        assert self.history is not None
         alert = self.rows[row]
-        updated = await alert_repository.acknowledge(self.pool, alert.id, note)
+        updated = await self.history.acknowledge_alert(alert.id, note)
         # the row may have moved if the model was reloaded meanwhile: find it by id
         for i, existing in enumerate(self.rows):
             if existing.id == updated.id:
@@ -237,10 +235,10 @@ class AlertReviewModel(QAbstractTableModel):
 
     async def all_matching(self) -> list[StoredAlert]:
         """Every alert matching the filter, page by page from the database."""
-        assert self.pool is not None
+        assert self.history is not None
         out: list[StoredAlert] = []
         while True:
-            page = await alert_repository.list_alerts(self.pool, self.filter, 5000, len(out))
+            page = await self.history.list_alerts(self.filter, 5000, len(out))
             out.extend(page)
             if len(page) < 5000:
                 return out
@@ -336,9 +334,9 @@ class AlertsView(QWidget):
         box.addWidget(self.tabs)
 
     # ------------------------------------------------------------------ wiring
-    def set_pool(self, pool: asyncpg.Pool | None) -> None:
+    def set_history(self, history: HistoryService | None) -> None:
         self.review_model.filter = self.current_filter()
-        self.review_model.set_pool(pool)
+        self.review_model.set_history(history)
 
     def on_live_alerts(self, alerts: Sequence[Alert]) -> None:
         self.live_model.add(alerts)
@@ -369,7 +367,7 @@ class AlertsView(QWidget):
     # ------------------------------------------------------------------ actions
     def acknowledge_selected(self, note: str | None) -> asyncio.Task | None:
         row = self.selected_row()
-        if row is None or self.review_model.pool is None:
+        if row is None or self.review_model.history is None:
             return None
         return self.tasks.start("acknowledge", self.review_model.acknowledge(row, note or None))
 
@@ -390,7 +388,7 @@ class AlertsView(QWidget):
             self.acknowledge_selected(note.strip() or None)
 
     def _ask_export(self) -> None:
-        if self.review_model.pool is None:
+        if self.review_model.history is None:
             return
         name, _ = QFileDialog.getSaveFileName(self, "Export alerts", "alerts.csv", "CSV (*.csv)")
         if name:

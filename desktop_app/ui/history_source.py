@@ -1,7 +1,9 @@
-"""What the history views read, through the database repositories (the UI never writes SQL).
+"""What the chart views read: a thin adapter over the one history service.
 
-One small adapter turns repository results into the column form the charts draw, so the chart
-widgets stay free of database types and the queries stay in ``desktop_app.database``.
+It only turns the service's column arrays into the column form the charts draw (float arrays,
+chart stack codes), so the chart widgets stay free of database types; every query is the
+service's (``services/history.py``), which the history API reads through too. No pool and no
+repository reach the UI.
 """
 
 from __future__ import annotations
@@ -9,17 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Sequence
 
-import asyncpg
 import numpy as np
 
-from desktop_app.database.repositories import (
-    alert_repository,
-    basis_repository,
-    foreign_repository,
-    ohlc_repository,
-    trade_repository,
-)
 from desktop_app.domain import StoredAlert
+from desktop_app.market_clock import vn_today
+from desktop_app.services.history import TRADE_TYPE_CODES, HistoryService
 from desktop_app.ui.charts.basis_chart import BasisColumns
 from desktop_app.ui.charts.daily_chart import DailySeries, day_bounds
 from desktop_app.ui.charts.foreign_chart import ForeignColumns
@@ -29,8 +25,8 @@ from desktop_app.ui.charts.intraday_chart import TYPE_CODES, TradeColumns
 DAILY_HISTORY_START = date(2000, 1, 1)  # HOSE opened in July 2000
 
 # repository type code -> chart stack index (unknown codes, -1, count as neutral)
-_TYPE_LUT = np.full(len(trade_repository.TRADE_TYPE_CODES) + 1, TYPE_CODES[next(iter(TYPE_CODES))], np.int8)
-for _t, _code in trade_repository.TRADE_TYPE_CODES.items():
+_TYPE_LUT = np.full(len(TRADE_TYPE_CODES) + 1, TYPE_CODES[next(iter(TYPE_CODES))], np.int8)
+for _t, _code in TRADE_TYPE_CODES.items():
     _TYPE_LUT[_code] = TYPE_CODES.get(_t, 2)
 _TYPE_LUT[-1] = 2
 
@@ -40,12 +36,14 @@ def _dates(days: np.ndarray) -> list[date]:
 
 
 class HistorySource:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    """The charts' reads, as chart columns, through ``history``."""
+
+    def __init__(self, history: HistoryService) -> None:
+        self.history = history
 
     async def daily(self, symbol: str, start: date = DAILY_HISTORY_START, end: date | None = None) -> DailySeries:
-        end = end or date.today() + timedelta(days=1)
-        c = await ohlc_repository.daily_columns(self.pool, symbol, start, end)
+        end = end or vn_today() + timedelta(days=1)
+        c = await self.history.daily_columns(symbol, start, end)
         keep = ~np.isnan(c.close)
         close = c.close[keep]
 
@@ -59,7 +57,7 @@ class HistorySource:
         )
 
     async def trades_day(self, symbol: str, day: date) -> TradeColumns:
-        c = await trade_repository.trade_columns_for_day(self.pool, symbol, day)
+        c = await self.history.trade_columns_for_day(symbol, day)
         return TradeColumns(
             ts=np.asarray(c.epoch_s, dtype=np.float64),
             price=np.asarray(c.price, dtype=np.float64),
@@ -71,7 +69,7 @@ class HistorySource:
         """Bars of ``bucket`` over the Vietnam days ``first``..``last`` (inclusive), from the
         per-minute aggregate (never the raw prints: a year is millions of them)."""
         start, end = day_bounds(first, last)
-        b = await trade_repository.minute_bars(self.pool, symbol, start, end, bucket=bucket)
+        b = await self.history.minute_bars(symbol, start, end, bucket)
         return BarColumns(
             start=np.asarray(b.minute_epoch_s, dtype=np.float64),
             open=np.asarray(b.open, dtype=np.float64), high=np.asarray(b.high, dtype=np.float64),
@@ -83,7 +81,7 @@ class HistorySource:
 
     async def foreign_day(self, symbol: str, day: date) -> ForeignColumns:
         start, end = day_bounds(day, day)
-        c = await foreign_repository.foreign_columns(self.pool, symbol, start, end)
+        c = await self.history.foreign_columns(symbol, start, end)
         return ForeignColumns(
             ts=np.asarray(c.epoch_s, dtype=np.float64),
             buy=np.asarray(c.buy_volume, dtype=np.float64),
@@ -94,11 +92,8 @@ class HistorySource:
 
     async def basis_day(self, day: date) -> BasisColumns:
         start, end = day_bounds(day, day)
-        c = await basis_repository.basis_columns(self.pool, start, end)
-        symbol = ""
-        if len(c):
-            last = await basis_repository.basis_between(self.pool, start, end, 1, len(c) - 1)
-            symbol = last[0].futures_symbol if last else ""
+        basis = await self.history.basis_day(start, end)
+        c, symbol = basis.columns, basis.futures_symbol
         return BasisColumns(
             ts=np.asarray(c.epoch_s, dtype=np.float64), futures=np.asarray(c.futures_price, dtype=np.float64),
             spot=np.asarray(c.spot_value, dtype=np.float64), basis=np.asarray(c.basis, dtype=np.float64),
@@ -106,4 +101,4 @@ class HistorySource:
         )
 
     async def alerts(self, symbol: str, start: datetime, end: datetime) -> Sequence[StoredAlert]:
-        return await alert_repository.alerts_between(self.pool, symbol, start, end)
+        return await self.history.alerts_between(symbol, start, end)

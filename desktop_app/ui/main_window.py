@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_app.config import Settings
 from desktop_app.domain import Alert, ClassifiedTrade
 from desktop_app.feeds.spec import FeedSpec
+from desktop_app.services.history import HistoryService
 from desktop_app.ui.alerts_view import AlertsView
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.credentials import CredentialStore
@@ -206,8 +207,9 @@ class MainWindow(QMainWindow):
     def attach_database(self, database: Any) -> None:
         self.database = database
         self.status.set_database_text("up", "#26c24a")
-        self.charts.set_source(HistorySource(database.pool))
-        self.alerts.set_pool(database.pool)
+        history = HistoryService(database.pool)  # the one read path of every history view
+        self.charts.set_source(HistorySource(history))
+        self.alerts.set_history(history)
         self.backfill_action.setEnabled(True)
         symbol = self.last_symbol() or (self.watchlist.model.symbol_at(0) if self.watchlist.model.rowCount() else None)
         if symbol and not self.watchlist.select_symbol(symbol):

@@ -221,5 +221,8 @@ async def test_openapi_document_lists_the_five_endpoints(api: httpx.AsyncClient)
     assert set(doc["paths"]) == {
         "/api/history/{symbol}/daily", "/api/history/{symbol}/trades", "/api/history/{symbol}/foreign",
         "/api/history/basis", "/api/history/alerts",
+        # and the order-flow views (tests/api/test_order_flow_api.py)
+        "/api/history/{symbol}/flow", "/api/history/{symbol}/volume-profile",
+        "/api/history/{symbol}/big-trades", "/api/history/flow",
     }
     assert all(set(ops) == {"get"} for ops in doc["paths"].values())

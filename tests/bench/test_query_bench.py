@@ -15,7 +15,8 @@ from desktop_app.config import Settings
 
 pytestmark = pytest.mark.timeout(240)
 
-QUERIES = ("daily_ohlc_1y", "trades_symbol_day", "intraday_minutes_1y", "alert_page")
+QUERIES = ("daily_ohlc_1y", "trades_symbol_day", "intraday_minutes_1y", "alert_page",
+           "flow_1min", "volume_profile", "basket_flow", "big_trades")
 
 
 def weekdays(a: date, b: date) -> int:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QDate
 from desktop_app.database.repositories import alert_repository
 from desktop_app.database.repositories.alert_repository import AlertFilter
 from desktop_app.domain import VIETNAM_TZ, Alert, Severity
+from desktop_app.services.history import HistoryService
 from desktop_app.ui.alerts_view import PAGE_SIZE, AlertsView
 from desktop_app.ui.async_tasks import wait_until
 from tests.ui.conftest import open_pool
@@ -55,7 +56,7 @@ def test_pages_load_lazily_and_filters_match_the_database(qrun, database_url: st
     async def scenario() -> None:
         db = await seeded(database_url)
         try:
-            view.set_pool(db.pool)
+            view.set_history(HistoryService(db.pool))
             await wait_until(lambda: model.total == N and len(model.rows) == PAGE_SIZE)
             assert model.canFetchMore()
             model.fetchMore()
@@ -97,7 +98,7 @@ def test_acknowledge_persists_and_unacknowledged_filter_hides_it(qrun, database_
     async def scenario() -> None:
         db = await seeded(database_url)
         try:
-            view.set_pool(db.pool)
+            view.set_history(HistoryService(db.pool))
             await wait_until(lambda: len(model.rows) == PAGE_SIZE)
             view.table.selectRow(3)
             target = model.rows[3]
@@ -127,7 +128,7 @@ def test_csv_export_has_every_matching_row_not_only_loaded_ones(qrun, database_u
         db = await seeded(database_url)
         try:
             view.symbol_edit.setText("VNM")
-            view.set_pool(db.pool)
+            view.set_history(HistoryService(db.pool))
             await wait_until(lambda: model.total == N // 3 and len(model.rows) == min(PAGE_SIZE, N // 3))
             assert await view.export_csv(path) == N // 3
         finally:

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 import pytest
 
 from desktop_app.database.repositories import trade_repository
+from desktop_app.services.history import HistoryService
 from desktop_app.ui.charts.axes import TradingDayAxis, VietnamTimeAxis
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.charts.daily_chart import DailyChart, DailySeries
@@ -46,7 +47,7 @@ def test_each_chart_plots_the_database_rows(qrun, database_url: str, tabs: Chart
         db = await open_pool(database_url)
         try:
             await seed.seed_all(db.pool)
-            tabs.set_source(HistorySource(db.pool))
+            tabs.set_source(HistorySource(HistoryService(db.pool)))
             tabs.set_day(seed.DAY)
             tabs.show_symbol(seed.SYMBOL)
             await tabs.wait_loaded()
@@ -113,7 +114,7 @@ def test_daily_alert_marker_and_readout(qrun, database_url: str, tabs: ChartTabs
             await db.pool.execute("INSERT INTO alerts (symbol, alert_type, message, severity, created_at)"
                                   " VALUES ('FPT', 'block_trade', 'old block', 'info', $1)",
                                   seed.vn(10, 0, day=date(2023, 6, 1)))
-            tabs.set_source(HistorySource(db.pool))
+            tabs.set_source(HistorySource(HistoryService(db.pool)))
             tabs.show_symbol(seed.SYMBOL)
             await tabs.wait_loaded()
         finally:
@@ -135,7 +136,7 @@ def test_a_newer_symbol_choice_wins_over_a_stale_load(qrun, database_url: str, t
         db = await open_pool(database_url)
         try:
             await seed.seed_all(db.pool)
-            tabs.set_source(HistorySource(db.pool))
+            tabs.set_source(HistorySource(HistoryService(db.pool)))
             tabs.set_day(seed.DAY)
             tabs.show_symbol("VNM")
             tabs.show_symbol(seed.SYMBOL)  # before VNM's loads had a chance to finish
@@ -158,7 +159,7 @@ def test_live_prints_are_appended_for_today(qrun, database_url: str, tabs: Chart
     async def scenario() -> None:
         db = await open_pool(database_url)
         try:
-            tabs.set_source(HistorySource(db.pool))
+            tabs.set_source(HistorySource(HistoryService(db.pool)))
             tabs.set_day(vietnam_today())
             tabs.show_symbol("HPG")
             await tabs.wait_loaded()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from desktop_app.database.repositories import trade_repository
+from desktop_app.services.history import HistoryService
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.charts.daily_chart import day_bounds
 from desktop_app.ui.charts.intraday_range import RANGES
@@ -48,7 +49,7 @@ def test_long_ranges_plot_the_bucketed_minute_bars(qrun, database_url: str, tabs
             await seed.seed_all(db.pool)
             earlier = seed.earlier_weekdays(30)
             await seed.seed_days(db.pool, earlier)
-            tabs.set_source(HistorySource(db.pool))
+            tabs.set_source(HistorySource(HistoryService(db.pool)))
             tabs.set_day(seed.DAY)
             tabs.show_symbol(seed.SYMBOL)
             await tabs.wait_loaded()
@@ -107,7 +108,7 @@ def test_a_newer_range_choice_wins_over_a_stale_load(qrun, database_url: str, ta
         db = await open_pool(database_url)
         try:
             await seed.seed_days(db.pool, seed.earlier_weekdays(8))
-            tabs.set_source(HistorySource(db.pool))
+            tabs.set_source(HistorySource(HistoryService(db.pool)))
             tabs.set_day(seed.DAY)
             tabs.show_symbol(seed.SYMBOL)
             tabs.set_range("1 month")

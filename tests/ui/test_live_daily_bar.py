@@ -11,6 +11,7 @@ import pytest
 from desktop_app.database.repositories import ohlc_repository
 from desktop_app.domain import ClassifiedTrade, DailyBar, Trade, TradeType, TradingSession
 from desktop_app.processing.live_stats import LiveStats
+from desktop_app.services.history import HistoryService
 from desktop_app.ui.async_tasks import wait_until
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.history_source import HistorySource
@@ -56,7 +57,7 @@ def test_running_bar_is_drawn_until_the_day_is_stored(qrun, database_url: str, t
         db = await open_pool(database_url)
         try:
             await ohlc_repository.upsert_daily_bars(db.pool, bars)
-            tabs.set_source(HistorySource(db.pool))
+            tabs.set_source(HistorySource(HistoryService(db.pool)))
             tabs.attach_stats(stats)
             tabs.show_symbol(seed.SYMBOL)
             await tabs.wait_loaded()
@@ -106,7 +107,7 @@ def test_no_running_bar_for_another_symbol_or_without_prints(qrun, database_url:
         db = await open_pool(database_url)
         try:
             await ohlc_repository.upsert_daily_bars(db.pool, bars)
-            tabs.set_source(HistorySource(db.pool))
+            tabs.set_source(HistorySource(HistoryService(db.pool)))
             tabs.attach_stats(stats)
             tabs.show_symbol(seed.SYMBOL)
             await tabs.wait_loaded()

@@ -1,0 +1,232 @@
+"""Live order flow: per symbol and Vietnam day, CVD, VWAP, volume at price, 1-minute flow bars,
+big prints and the ATO / continuous / ATC split, updated print by print.
+
+Why incremental: a busy symbol prints thousands of times a day and the charts redraw every
+second; each print only adds to a few running sums (O(1): its minute's bar, its price level, the
+day's totals), and the finished figures (running CVD and VWAP per bar, POC, value area) are
+built on demand by the same functions the history service uses (``desktop_app.order_flow``), so
+the live panes and the history API agree bar for bar.
+
+Feed it with ``OrderFlowBook.on_value`` as a processor subscriber (it takes the
+``ClassifiedTrade`` values and ignores the rest). No Qt here: the UI polls ``book.symbol(s)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from desktop_app.domain import ClassifiedTrade, TradeType
+from desktop_app.market_clock import VIETNAM_TZ
+from desktop_app.order_flow import (
+    DEFAULT_BIG_TRADE_MIN_VALUE,
+    BasketFlowBar,
+    BasketValueSums,
+    BigTrade,
+    FlowBar,
+    FlowBarSums,
+    PriceLevel,
+    VolumeProfile,
+    bar_start,
+    basket_bars,
+    flow_bars,
+    is_big_trade,
+    volume_profile,
+    vwap_of,
+)
+
+__all__ = ["SessionSplit", "SymbolDayFlow", "OrderFlowBook"]
+
+_BUY, _SELL, _NEUTRAL = TradeType.BUY, TradeType.SELL, TradeType.NEUTRAL
+_ATO, _ATC, _PUT_THROUGH = TradeType.ATO, TradeType.ATC, TradeType.PUT_THROUGH
+_ZERO = Decimal(0)
+
+# Slots of one minute's running bar (a list, mutated in place).
+(_OPEN, _OPEN_AT, _HIGH, _LOW, _CLOSE, _CLOSE_AT, _VOLUME, _BUY_VOL, _SELL_VOL, _NEUTRAL_VOL,
+ _AUCTION_VOL, _BUY_VAL, _SELL_VAL, _VALUE, _NEUTRAL_VAL) = range(15)
+# Slots of one price level: volume, buy, sell, neutral, auction.
+_LEVEL_SLOT = {_BUY: 1, _SELL: 2, _NEUTRAL: 3, _ATO: 4, _ATC: 4}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSplit:
+    """A symbol-day's volume and value by session: opening auction, continuous, closing auction
+    (put-throughs left out)."""
+
+    ato_volume: int
+    ato_value: Decimal
+    continuous_volume: int
+    continuous_value: Decimal
+    atc_volume: int
+    atc_value: Decimal
+
+
+class SymbolDayFlow:
+    """One symbol's order flow over one Vietnam day."""
+
+    __slots__ = ("symbol", "day", "big_trade_min_value", "_bars", "_levels", "_big", "cvd", "volume",
+                 "value", "buy_value", "sell_value", "_split")
+
+    def __init__(self, symbol: str, day: date, big_trade_min_value: Decimal = DEFAULT_BIG_TRADE_MIN_VALUE) -> None:
+        self.symbol = symbol
+        self.day = day
+        self.big_trade_min_value = big_trade_min_value
+        self._bars: dict[datetime, list] = {}
+        self._levels: dict[Decimal, list[int]] = {}
+        self._big: list[BigTrade] = []
+        self.cvd = 0  # buy − sell volume so far
+        self.volume = 0  # every print but put-throughs
+        self.value = _ZERO  # Σ price × volume of those prints
+        self.buy_value = _ZERO
+        self.sell_value = _ZERO
+        self._split = [0, _ZERO, 0, _ZERO, 0, _ZERO]  # ato vol/val, continuous vol/val, atc vol/val
+
+    @property
+    def vwap(self) -> Decimal | None:
+        """The day's VWAP so far (2 decimals)."""
+        return vwap_of(self.value, self.volume)
+
+    def add(self, trade: ClassifiedTrade) -> None:
+        """Fold one print in: O(1)."""
+        kind = trade.trade_type
+        price = trade.price
+        volume = trade.volume
+        value = price * volume
+        if is_big_trade(kind, value, self.big_trade_min_value):
+            self._big.append(BigTrade(trade.timestamp.astimezone(VIETNAM_TZ), price, volume, value, kind))
+        if kind is _PUT_THROUGH:
+            return
+        at = trade.timestamp
+        minute = bar_start(at, 1)
+        bar = self._bars.get(minute)
+        if bar is None:
+            bar = self._bars[minute] = [price, at, price, price, price, at, 0, 0, 0, 0, 0, _ZERO, _ZERO, _ZERO, _ZERO]
+        else:
+            if at < bar[_OPEN_AT]:  # a tie keeps the earlier arrival as the open
+                bar[_OPEN], bar[_OPEN_AT] = price, at
+            if at >= bar[_CLOSE_AT]:  # a tie makes the later arrival the close
+                bar[_CLOSE], bar[_CLOSE_AT] = price, at
+            if price > bar[_HIGH]:
+                bar[_HIGH] = price
+            if price < bar[_LOW]:
+                bar[_LOW] = price
+        bar[_VOLUME] += volume
+        bar[_VALUE] += value
+        self.volume += volume
+        self.value += value
+        split = self._split
+        if kind is _BUY:
+            bar[_BUY_VOL] += volume
+            bar[_BUY_VAL] += value
+            self.cvd += volume
+            self.buy_value += value
+        elif kind is _SELL:
+            bar[_SELL_VOL] += volume
+            bar[_SELL_VAL] += value
+            self.cvd -= volume
+            self.sell_value += value
+        elif kind is _NEUTRAL:
+            bar[_NEUTRAL_VOL] += volume
+            bar[_NEUTRAL_VAL] += value
+        else:
+            bar[_AUCTION_VOL] += volume
+        if kind is _ATO:
+            split[0] += volume
+            split[1] += value
+        elif kind is _ATC:
+            split[4] += volume
+            split[5] += value
+        else:
+            split[2] += volume
+            split[3] += value
+        level = self._levels.get(price)
+        if level is None:
+            level = self._levels[price] = [0, 0, 0, 0, 0]
+        level[0] += volume
+        level[_LEVEL_SLOT[kind]] += volume
+
+    # ------------------------------------------------------------------ finished figures (on demand)
+    def bar_sums(self) -> list[FlowBarSums]:
+        return [
+            FlowBarSums(minute.astimezone(VIETNAM_TZ), b[_OPEN], b[_HIGH], b[_LOW], b[_CLOSE], b[_VOLUME],
+                        b[_BUY_VOL], b[_SELL_VOL], b[_NEUTRAL_VOL], b[_AUCTION_VOL], b[_BUY_VAL], b[_SELL_VAL],
+                        b[_VALUE])
+            for minute, b in sorted(self._bars.items())
+        ]
+
+    def bars(self) -> list[FlowBar]:
+        """The day's 1-minute flow bars with running CVD and VWAP (same as the history API's)."""
+        return flow_bars(self.bar_sums())
+
+    def minute_values(self) -> list[BasketValueSums]:
+        """Per-minute buy/sell/neutral/auction value (one member of a basket's flow)."""
+        return [
+            BasketValueSums(minute.astimezone(VIETNAM_TZ), b[_BUY_VAL], b[_SELL_VAL], b[_NEUTRAL_VAL],
+                            b[_VALUE] - b[_BUY_VAL] - b[_SELL_VAL] - b[_NEUTRAL_VAL])
+            for minute, b in sorted(self._bars.items())
+        ]
+
+    def profile(self) -> VolumeProfile:
+        """Volume at price with the POC and value area."""
+        return volume_profile([PriceLevel(price, *counts) for price, counts in sorted(self._levels.items())])
+
+    def big_trades(self, min_value: Decimal | None = None) -> list[BigTrade]:
+        """Big prints in time order, at ``min_value`` or above (default: the book's threshold,
+        which is also the floor of what is kept)."""
+        kept = sorted(self._big, key=lambda t: t.time)
+        return kept if min_value is None else [t for t in kept if t.value >= min_value]
+
+    def session_split(self) -> SessionSplit:
+        return SessionSplit(*self._split)
+
+
+class OrderFlowBook:
+    """Every symbol's live order flow for the current day; a new day starts a symbol afresh."""
+
+    __slots__ = ("big_trade_min_value", "_symbols")
+
+    def __init__(self, big_trade_min_value: Decimal = DEFAULT_BIG_TRADE_MIN_VALUE) -> None:
+        self.big_trade_min_value = big_trade_min_value
+        self._symbols: dict[str, SymbolDayFlow] = {}
+
+    def on_value(self, value: object) -> None:
+        """Processor subscriber: folds in classified trades, ignores every other value."""
+        if type(value) is ClassifiedTrade:
+            self.add(value)
+
+    def add(self, trade: ClassifiedTrade) -> None:
+        day = trade.timestamp.astimezone(VIETNAM_TZ).date()
+        flow = self._symbols.get(trade.symbol)
+        if flow is None or flow.day != day:
+            if flow is not None and day < flow.day:
+                return  # a late print of a day already closed here: history holds it
+            flow = self._symbols[trade.symbol] = SymbolDayFlow(trade.symbol, day, self.big_trade_min_value)
+        flow.add(trade)
+
+    def add_all(self, trades: Iterable[ClassifiedTrade]) -> None:
+        for trade in trades:
+            self.add(trade)
+
+    def symbol(self, symbol: str) -> SymbolDayFlow | None:
+        return self._symbols.get(symbol)
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self._symbols)
+
+    def basket_flow(self, symbols: Sequence[str]) -> list[BasketFlowBar]:
+        """The basket's 1-minute value flow (as ``HistoryService.basket_flow`` at interval 1)."""
+        totals: dict[datetime, list[Decimal]] = {}
+        for symbol in symbols:
+            flow = self._symbols.get(symbol)
+            if flow is None:
+                continue
+            for s in flow.minute_values():
+                t = totals.setdefault(s.time, [_ZERO, _ZERO, _ZERO, _ZERO])
+                t[0] += s.buy_value
+                t[1] += s.sell_value
+                t[2] += s.neutral_value
+                t[3] += s.auction_value
+        return basket_bars(BasketValueSums(time, *t) for time, t in sorted(totals.items()))
