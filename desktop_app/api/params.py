@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from fastapi import HTTPException, Query
 
-from desktop_app.market_clock import at_vietnam_time, to_vietnam
+from desktop_app.market_clock import at_vietnam_time, to_vietnam, vn_today
 
 MIN_DAY = date(1990, 1, 1)
 MAX_DAY = date(2100, 12, 31)
@@ -103,7 +103,7 @@ def parse_trading_day(name: str, text: str | None) -> date:
     """A ``YYYY-MM-DD`` day (a datetime is refused), or today in Vietnam when absent."""
     bound = parse_time(name, text)
     if bound is None:
-        return vietnam_today()
+        return vn_today()
     if not bound.is_date:
         raise BadParameter(name, f"expected YYYY-MM-DD, got {text!r}")
     return bound.day

@@ -32,10 +32,10 @@ from desktop_app.database.repositories.alert_repository import AlertFilter, Aler
 from desktop_app.database.repositories.basis_repository import BasisColumns
 from desktop_app.database.repositories.foreign_repository import ForeignColumns
 from desktop_app.database.repositories.ohlc_repository import DailyColumns
-from desktop_app.database.repositories.query_bounds import vietnam_day_bounds
 from desktop_app.database.repositories.trade_repository import TRADE_TYPE_CODES, MinuteBars, TradeColumns
 from desktop_app.domain import BasisPoint, ClassifiedTrade, DailyBar, ForeignInvestorData, StoredAlert
 from desktop_app.feeds.basket import load_basket
+from desktop_app.market_clock import day_bounds
 from desktop_app.order_flow import (
     BasketFlowBar,
     BigTrade,
@@ -140,18 +140,18 @@ class HistoryService:
     # ------------------------------------------------------------------ order flow
     async def flow(self, symbol: str, day: date, interval_minutes: int = 1) -> list[FlowBar]:
         """One symbol-day's order-flow bars of ``interval_minutes`` (bars holding trades only)."""
-        start, end = vietnam_day_bounds(day)
+        start, end = day_bounds(day)
         sums = await order_flow_repository.flow_bar_sums(self._pool, symbol, start, end, interval_minutes)
         return flow_bars(sums)
 
     async def volume_profile(self, symbol: str, day: date) -> VolumeProfile:
         """One symbol-day's volume at price with its POC and value area."""
-        start, end = vietnam_day_bounds(day)
+        start, end = day_bounds(day)
         return volume_profile(await order_flow_repository.price_levels(self._pool, symbol, start, end))
 
     async def big_trades(self, symbol: str, day: date, min_value: Decimal) -> list[BigTrade]:
         """One symbol-day's prints worth at least ``min_value`` VND, auctions left out, in time order."""
-        start, end = vietnam_day_bounds(day)
+        start, end = day_bounds(day)
         return await order_flow_repository.big_trades(self._pool, symbol, start, end, min_value)
 
     async def basket_flow(
@@ -161,6 +161,6 @@ class HistoryService:
         per bar, with the running value delta."""
         if symbols is None:
             symbols = load_basket().symbols
-        start, end = vietnam_day_bounds(day)
+        start, end = day_bounds(day)
         sums = await order_flow_repository.basket_value_sums(self._pool, symbols, start, end, interval_minutes)
         return basket_bars(sums)

@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Sequence
 
 from desktop_app.database.repositories import Executor
-from desktop_app.database.repositories.query_bounds import in_vietnam_time, require_aware
+from desktop_app.database.repositories.query_bounds import require_aware
+from desktop_app.market_clock import to_vietnam
 from desktop_app.domain import TradeType
 from desktop_app.order_flow import BasketValueSums, BigTrade, FlowBarSums, PriceLevel
 
@@ -93,7 +94,7 @@ async def flow_bar_sums(
     """Per-bar sums of one symbol's prints in ``[start, end)``, bars holding prints only, in order."""
     require_aware(start, end)
     rows = await executor.fetch(_FLOW_BARS, symbol, start, end, _interval(interval_minutes))
-    return [FlowBarSums(in_vietnam_time(r[0]), *r[1:]) for r in rows]
+    return [FlowBarSums(to_vietnam(r[0]), *r[1:]) for r in rows]
 
 
 async def basket_value_sums(
@@ -102,7 +103,7 @@ async def basket_value_sums(
     """Per-bar values summed over ``symbols`` in ``[start, end)``, bars holding prints only."""
     require_aware(start, end)
     rows = await executor.fetch(_BASKET_VALUES, list(symbols), start, end, _interval(interval_minutes))
-    return [BasketValueSums(in_vietnam_time(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+    return [BasketValueSums(to_vietnam(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 
 
 async def price_levels(executor: Executor, symbol: str, start: datetime, end: datetime) -> list[PriceLevel]:
@@ -117,4 +118,4 @@ async def big_trades(
     """Prints worth ``min_value`` VND or more in ``[start, end)`` (no auctions), oldest first."""
     require_aware(start, end)
     rows = await executor.fetch(_BIG_TRADES, symbol, start, end, min_value)
-    return [BigTrade(in_vietnam_time(r[0]), r[1], r[2], r[3], TradeType(r[4])) for r in rows]
+    return [BigTrade(to_vietnam(r[0]), r[1], r[2], r[3], TradeType(r[4])) for r in rows]
