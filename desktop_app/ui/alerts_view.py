@@ -1,9 +1,12 @@
 """Alerts: the ones firing now, and a review table over everything stored in ``alerts``.
 
 The review table pages lazily (Qt's ``canFetchMore`` / ``fetchMore`` -> ``list_alerts`` with an
-offset) so a year of alerts opens as fast as a day's. Filters rebuild the model; acknowledging
-writes through ``alert_repository.acknowledge`` and updates the row in place; CSV export walks
-every page of the filtered set, not only the rows loaded so far.
+offset) so a year of alerts opens as fast as a day's. It loads when the pool arrives and again
+each time the Review tab is opened; filters rebuild the model and the columns are sized to what
+they show after every page. Acknowledging names the alert in its dialog, writes through
+``alert_repository.acknowledge`` and updates the row in place. CSV export writes the table's own
+rows (the pages still unloaded of the same result are fetched first, no new query), UTF-8 with a
+BOM so that Excel reads Vietnamese text. Dialogs open with ``open()``: no nested event loop.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from PySide6.QtWidgets import (
 from desktop_app.database.repositories import alert_repository
 from desktop_app.database.repositories.alert_repository import AlertFilter
 from desktop_app.domain import VIETNAM_TZ, Alert, Severity, StoredAlert
+from desktop_app.market_clock import vn_today
 from desktop_app.ui import board_format as fmt
 from desktop_app.ui.async_tasks import TaskSlots
 
@@ -59,6 +63,8 @@ ALERT_TYPES = ("ceiling_hit", "floor_hit", "block_trade", "foreign_surge", "basi
 SEVERITY_COLOURS = {"info": "#50a0f0", "warning": "#f0a030", "critical": "#f04848"}
 CSV_HEADER = ("id", "created_at_vietnam", "symbol", "alert_type", "severity", "message",
               "acknowledged_at_vietnam", "note")
+CSV_ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8 ("Đã xem", not mojibake)
+MESSAGE_COLUMN_MAX = 460  # px: longer messages are elided (the tooltip has them whole)
 
 
 def _iso_vn(ts: datetime | None) -> str:
@@ -161,6 +167,9 @@ class AlertReviewModel(QAbstractTableModel):
             return a.message
         return None
 
+    def alert_at(self, row: int) -> StoredAlert:
+        return self.rows[row]
+
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802
         return not parent.isValid() and self.pool is not None and len(self.rows) < self.total
 
@@ -212,6 +221,10 @@ class AlertReviewModel(QAbstractTableModel):
                 self._fetching = False
         if generation != self._generation or not page:
             return
+        known = {a.id for a in self.rows}  # an alert stored meanwhile shifts the offsets by one
+        page = [a for a in page if a.id not in known]
+        if not page:
+            return
         first = len(self.rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self.rows.extend(page)
@@ -224,9 +237,11 @@ class AlertReviewModel(QAbstractTableModel):
             await self._fetch_page(self._generation)
 
     async def acknowledge(self, row: int, note: str | None) -> StoredAlert:
+        return await self.acknowledge_id(self.rows[row].id, note)
+
+    async def acknowledge_id(self, alert_id: int, note: str | None) -> StoredAlert:
         assert self.pool is not None
-        alert = self.rows[row]
-        updated = await alert_repository.acknowledge(self.pool, alert.id, note)
+        updated = await alert_repository.acknowledge(self.pool, alert_id, note)
         # the row may have moved if the model was reloaded meanwhile: find it by id
         for i, existing in enumerate(self.rows):
             if existing.id == updated.id:
@@ -235,20 +250,11 @@ class AlertReviewModel(QAbstractTableModel):
                 break
         return updated
 
-    async def all_matching(self) -> list[StoredAlert]:
-        """Every alert matching the filter, page by page from the database."""
-        assert self.pool is not None
-        out: list[StoredAlert] = []
-        while True:
-            page = await alert_repository.list_alerts(self.pool, self.filter, 5000, len(out))
-            out.extend(page)
-            if len(page) < 5000:
-                return out
 
 
 def write_csv(path: Path, alerts: Sequence[StoredAlert]) -> int:
     """Blocking file write: run it in an executor."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with path.open("w", newline="", encoding=CSV_ENCODING) as fh:
         writer = csv.writer(fh)
         writer.writerow(CSV_HEADER)
         for a in alerts:
@@ -279,9 +285,13 @@ class AlertsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # sized by fit_columns
+        header.setStretchLastSection(True)
+        self.table.setWordWrap(False)
         self.table.doubleClicked.connect(self._review_double_clicked)
+        self.review_model.rowsInserted.connect(lambda *_: self.fit_columns())
+        self.review_model.modelReset.connect(self.fit_columns)
 
         self.symbol_edit = QLineEdit()
         self.symbol_edit.setPlaceholderText("Symbol")
@@ -295,12 +305,12 @@ class AlertsView(QWidget):
         for s in Severity:
             self.severity_combo.addItem(s.value, s.value)
         self.range_check = QCheckBox("From")
-        today = datetime.now(VIETNAM_TZ).date()
+        today = vn_today()
         self.from_edit = QDateEdit(QDate(today.year, today.month, today.day).addDays(-7))
         self.to_edit = QDateEdit(QDate(today.year, today.month, today.day))
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setDisplayFormat(fmt.QT_DATE_FORMAT)
         self.unack_check = QCheckBox("Unacknowledged only")
         apply_button = QPushButton("Apply")
         apply_button.clicked.connect(self.apply_filter)
@@ -311,13 +321,18 @@ class AlertsView(QWidget):
         self.export_button.clicked.connect(self._ask_export)
         self.count_label = QLabel("")
         self.review_model.total_changed.connect(lambda n: self.count_label.setText(f"{n:,} alerts"))
+        self.ack_dialog: QInputDialog | None = None
+        self.export_dialog: QFileDialog | None = None
 
+        # two rows of controls around the table: it fits beside the board on a 1280 px screen
         filters = QHBoxLayout()
-        for w in (self.symbol_edit, self.type_combo, self.severity_combo, self.range_check,
-                  self.from_edit, QLabel("to"), self.to_edit, self.unack_check, apply_button):
+        for w in (self.symbol_edit, self.type_combo, self.severity_combo, self.unack_check, apply_button):
             filters.addWidget(w)
         filters.addStretch(1)
         actions = QHBoxLayout()
+        for w in (self.range_check, self.from_edit, QLabel("to"), self.to_edit):
+            actions.addWidget(w)
+        actions.addSpacing(12)
         actions.addWidget(self.count_label)
         actions.addStretch(1)
         actions.addWidget(self.ack_button)
@@ -330,7 +345,8 @@ class AlertsView(QWidget):
         rbox.addLayout(actions)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.live_list, "Live")
-        self.tabs.addTab(review, "Review")
+        self.review_tab = self.tabs.addTab(review, "Review")
+        self.tabs.currentChanged.connect(self._tab_changed)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.tabs)
@@ -339,6 +355,18 @@ class AlertsView(QWidget):
     def set_pool(self, pool: asyncpg.Pool | None) -> None:
         self.review_model.filter = self.current_filter()
         self.review_model.set_pool(pool)
+
+    def _tab_changed(self, index: int) -> None:
+        """Opening the Review tab shows what is stored now (alerts fire while it is hidden)."""
+        if index == self.review_tab and self.review_model.pool is not None:
+            self.apply_filter()
+
+    def fit_columns(self) -> None:
+        """Every column as wide as what it shows (the message capped, the note stretching)."""
+        self.table.resizeColumnsToContents()
+        message = REVIEW_COLUMNS.index("Message")
+        if self.table.columnWidth(message) > MESSAGE_COLUMN_MAX:
+            self.table.setColumnWidth(message, MESSAGE_COLUMN_MAX)
 
     def on_live_alerts(self, alerts: Sequence[Alert]) -> None:
         self.live_model.add(alerts)
@@ -377,24 +405,49 @@ class AlertsView(QWidget):
         return self.tasks.start("export", self._export(path))
 
     async def _export(self, path: Path) -> int:
-        alerts = await self.review_model.all_matching()
+        """The table's rows: the rest of the shown result is paged in first, nothing is re-queried."""
+        await self.review_model.load_all()
+        alerts = list(self.review_model.rows)
         n = await asyncio.get_running_loop().run_in_executor(None, write_csv, path, alerts)
         self.count_label.setText(f"Exported {n:,} alerts to {path.name}")
         return n
 
-    def _ask_acknowledge(self) -> None:
-        if self.selected_row() is None:
-            return
-        note, ok = QInputDialog.getText(self, "Acknowledge alert", "Note (optional):")
-        if ok:
-            self.acknowledge_selected(note.strip() or None)
+    def _ask_acknowledge(self) -> QInputDialog | None:
+        """A note dialog that names the alert it acknowledges; the answer arrives by signal."""
+        row = self.selected_row()
+        if row is None or self.review_model.pool is None:
+            return None
+        alert = self.review_model.alert_at(row)
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(f"Acknowledge {alert.symbol} alert")
+        dialog.setLabelText(
+            f"{alert.symbol} · {alert.alert_type} · {fmt.vietnam_time(alert.created_at, True)}\n"
+            f"{alert.message or ''}\n\nNote (optional):"
+        )
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dialog.setOkButtonText("Acknowledge")
+        dialog.setMinimumWidth(460)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.textValueSelected.connect(
+            lambda note, alert_id=alert.id: self.tasks.start(
+                "acknowledge", self.review_model.acknowledge_id(alert_id, note.strip() or None)))
+        dialog.destroyed.connect(lambda *_: setattr(self, "ack_dialog", None))
+        self.ack_dialog = dialog
+        dialog.open()
+        return dialog
 
-    def _ask_export(self) -> None:
+    def _ask_export(self) -> QFileDialog | None:
         if self.review_model.pool is None:
-            return
-        name, _ = QFileDialog.getSaveFileName(self, "Export alerts", "alerts.csv", "CSV (*.csv)")
-        if name:
-            self.export_csv(Path(name))
+            return None
+        dialog = QFileDialog(self, "Export alerts", "alerts.csv", "CSV (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.fileSelected.connect(lambda name: self.export_csv(Path(name)) if name else None)
+        dialog.destroyed.connect(lambda *_: setattr(self, "export_dialog", None))
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _review_double_clicked(self, index: QModelIndex) -> None:
         a = self.review_model.rows[index.row()]
