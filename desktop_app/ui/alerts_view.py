@@ -15,6 +15,7 @@ import asyncio
 import csv
 import logging
 from datetime import date, datetime, time, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -33,10 +34,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
@@ -265,6 +267,39 @@ def write_csv(path: Path, alerts: Sequence[StoredAlert]) -> int:
 # --------------------------------------------------------------------------- the widget
 
 
+class AcknowledgeDialog(QDialog):
+    """Says which alert (symbol, type, time, message) is being acknowledged; asks for a note."""
+
+    acknowledged = Signal(int, object)  # alert id, note or None
+
+    def __init__(self, alert: StoredAlert, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.alert = alert
+        self.setWindowTitle(f"Acknowledge {alert.symbol} alert")
+        self.setMinimumWidth(460)
+        self.summary = QLabel(
+            f"<b>{escape(alert.symbol)}</b> · {escape(alert.alert_type)} · "
+            f"{fmt.vietnam_time(alert.created_at, True)}<br>{escape(alert.message or '')}"
+        )
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("Note (optional), e.g. Đã xem")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Acknowledge")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        box = QVBoxLayout(self)
+        box.addWidget(self.summary)
+        box.addWidget(QLabel("Note:"))
+        box.addWidget(self.note_edit)
+        box.addWidget(buttons)
+
+    def accept(self) -> None:
+        self.acknowledged.emit(self.alert.id, self.note_edit.text().strip() or None)
+        super().accept()
+
+
 class AlertsView(QWidget):
     """Live list + review table with filters; double-click asks to open the chart at the alert."""
 
@@ -321,7 +356,7 @@ class AlertsView(QWidget):
         self.export_button.clicked.connect(self._ask_export)
         self.count_label = QLabel("")
         self.review_model.total_changed.connect(lambda n: self.count_label.setText(f"{n:,} alerts"))
-        self.ack_dialog: QInputDialog | None = None
+        self.ack_dialog: AcknowledgeDialog | None = None
         self.export_dialog: QFileDialog | None = None
 
         # two rows of controls around the table: it fits beside the board on a 1280 px screen
@@ -412,25 +447,15 @@ class AlertsView(QWidget):
         self.count_label.setText(f"Exported {n:,} alerts to {path.name}")
         return n
 
-    def _ask_acknowledge(self) -> QInputDialog | None:
+    def _ask_acknowledge(self) -> AcknowledgeDialog | None:
         """A note dialog that names the alert it acknowledges; the answer arrives by signal."""
         row = self.selected_row()
         if row is None or self.review_model.pool is None:
             return None
-        alert = self.review_model.alert_at(row)
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle(f"Acknowledge {alert.symbol} alert")
-        dialog.setLabelText(
-            f"{alert.symbol} · {alert.alert_type} · {fmt.vietnam_time(alert.created_at, True)}\n"
-            f"{alert.message or ''}\n\nNote (optional):"
-        )
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
-        dialog.setOkButtonText("Acknowledge")
-        dialog.setMinimumWidth(460)
+        dialog = AcknowledgeDialog(self.review_model.alert_at(row), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        dialog.textValueSelected.connect(
-            lambda note, alert_id=alert.id: self.tasks.start(
-                "acknowledge", self.review_model.acknowledge_id(alert_id, note.strip() or None)))
+        dialog.acknowledged.connect(
+            lambda alert_id, note: self.tasks.start("acknowledge", self.review_model.acknowledge_id(alert_id, note)))
         dialog.destroyed.connect(lambda *_: setattr(self, "ack_dialog", None))
         self.ack_dialog = dialog
         dialog.open()

@@ -266,8 +266,8 @@ class BackfillDialog(QDialog):
                    cancel: asyncio.Event) -> Any:
         try:
             summary = await service.run(symbols, start, end, progress=self.on_progress, cancel=cancel)
-        except ConfigurationError as exc:  # refused credentials: every symbol would fail
-            log.warning("backfill refused: %s", exc)
+        except (ConfigurationError, SsiUnavailableError) as exc:  # refused credentials / no network
+            log.warning("backfill stopped before any symbol: %s", exc)  # every symbol would fail
             self.show_error(trader_message(exc) or str(exc))
             self.finished_run.emit(exc)
             return None
