@@ -215,24 +215,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.watchlist_dock], [max(board, BOARD_MIN_WIDTH)], Qt.Orientation.Horizontal)
         self.resizeDocks([self.alerts_dock], [int(self.height() * ALERTS_SHARE)], Qt.Orientation.Vertical)
 
-    def fit_to_screen(self) -> None:
-        """A window restored from a bigger screen (or an older, too wide layout) is brought back in."""
-        area = self.available_area()
-        if area is None:
-            return
-        frame = self.frameGeometry()
-        extra = frame.size() - self.geometry().size()
-        room = (area.size() - extra).expandedTo(MINIMUM_SIZE)
-        if self.width() > room.width() or self.height() > room.height():
-            self.resize(self.size().boundedTo(room))
-        if not area.intersects(self.frameGeometry()):
-            self.move(area.topLeft())
-
     def restore_layout(self) -> None:
         geometry = self.window_state.value("geometry")
         if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-            self.fit_to_screen()
+            self.restoreGeometry(geometry)  # Qt brings a geometry from a bigger screen back inside
         state = self.window_state.value("windowState")
         if isinstance(state, QByteArray) and not self.restoreState(state, STATE_VERSION):
             self.size_docks()

@@ -119,3 +119,27 @@ def test_the_about_box_shows_the_version(qtbot, window: MainWindow) -> None:  # 
     assert f"VN30 Stock Tracker {__version__}" in box.text()
     assert box.isVisible()
     box.close()
+
+
+def test_a_window_saved_wider_than_the_screen_comes_back_inside_it(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow(Settings(home=tmp_path), FeedSpec("demo"))
+    qtbot.addWidget(first)
+    first.resize(2122, 900)  # what the widening bug left in window.ini
+    first.save_layout()
+    again = MainWindow(Settings(home=tmp_path), FeedSpec("demo"))
+    qtbot.addWidget(again)
+    area = again.available_area()
+    assert area is not None
+    assert again.width() <= max(area.width(), again.minimumWidth()) < 2122
+
+
+def test_settings_and_backfill_dialogs_fit_a_720_px_screen(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.backfill_dialog import BackfillDialog
+    from desktop_app.ui.credentials import CredentialStore
+    from desktop_app.ui.settings_dialog import SettingsDialog
+
+    settings = Settings(home=tmp_path)
+    for dialog in (SettingsDialog(settings, CredentialStore(settings)),
+                   BackfillDialog(lambda _c: None, CredentialStore(settings))):  # type: ignore[arg-type,return-value]
+        qtbot.addWidget(dialog)
+        assert dialog.minimumSizeHint().height() <= 640 and dialog.minimumSizeHint().width() <= 1280
