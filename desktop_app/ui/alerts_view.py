@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     QDate,
     QModelIndex,
     QPersistentModelIndex,
+    QStandardPaths,
     Qt,
     Signal,
 )
@@ -444,7 +445,8 @@ class AlertsView(QWidget):
         await self.review_model.load_all()
         alerts = list(self.review_model.rows)
         n = await asyncio.get_running_loop().run_in_executor(None, write_csv, path, alerts)
-        self.count_label.setText(f"Exported {n:,} alerts to {path.name}")
+        self.count_label.setText(f"Exported {n:,}")
+        self.count_label.setToolTip(f"Exported {n:,} alerts to {path}")
         return n
 
     def _ask_acknowledge(self) -> AcknowledgeDialog | None:
@@ -464,7 +466,8 @@ class AlertsView(QWidget):
     def _ask_export(self) -> QFileDialog | None:
         if self.review_model.pool is None:
             return None
-        dialog = QFileDialog(self, "Export alerts", "alerts.csv", "CSV (*.csv)")
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        dialog = QFileDialog(self, "Export alerts", str(Path(folder) / "alerts.csv"), "CSV (*.csv)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

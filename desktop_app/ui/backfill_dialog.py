@@ -94,6 +94,7 @@ class CredentialsDialog(QDialog):
     def __init__(self, store: CredentialStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("SSI FastConnect credentials")
+        self.setMinimumWidth(440)
         self.store = store
         self.id_edit = QLineEdit()
         self.secret_edit = QLineEdit()
@@ -104,7 +105,8 @@ class CredentialsDialog(QDialog):
         form.addRow(intro)
         form.addRow("Consumer ID", self.id_edit)
         form.addRow("Consumer secret", self.secret_edit)
-        note = QLabel(store.describe_backend())
+        where = store.describe_backend()
+        note = QLabel(where[:1].upper() + where[1:] + ".")
         note.setWordWrap(True)
         form.addRow(note)
         self.error_label = QLabel("")
@@ -252,6 +254,7 @@ class BackfillDialog(QDialog):
         self.summary = None
         self._running(True)
         self.progress.setValue(0)
+        self.current_label.setText("Connecting to SSI…")
         label = symbols if isinstance(symbols, str) else ", ".join(symbols)
         self.append_log(f"Backfill {label} from {start:%d/%m/%Y} to {end:%d/%m/%Y}…")
         return self.tasks.start("backfill", self._run(service, symbols, start, end, self.cancel_event))

@@ -274,6 +274,8 @@ class MainWindow(QMainWindow):
         if not self._focused_once:
             self._focused_once = True
             self.focus_board()
+            if self.watchlist_dock.width() > self.width() * BOARD_SHARE_MAX:  # a layout saved on a wider screen
+                self.size_docks()
 
     def feed_unavailable(self, message: str) -> None:
         """The live feed could not start: say so in the status bar and in a dialog."""

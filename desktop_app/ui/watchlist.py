@@ -303,11 +303,11 @@ class MarketStrip(QWidget):
         row.setContentsMargins(4, 2, 4, 2)
         for label in (self.index_label, self.futures_label, self.basis_label):
             label.setTextFormat(Qt.TextFormat.RichText)
-            label.setStyleSheet("font-size: 13px;")
+            label.setStyleSheet("font-size: 12px;")
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             label.setMinimumWidth(1)  # explicit: a long level is clipped, it never widens the board
             row.addWidget(label)
-            row.addSpacing(16)
+            row.addSpacing(10)
         row.addStretch(1)
         self.market: MarketStats | None = None
 
