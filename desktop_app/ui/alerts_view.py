@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QStandardPaths,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import (
@@ -61,6 +62,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
 LIVE_MAX = 500
+REVIEW_REFRESH_MS = 2000  # new alerts reach an idle, visible Review table at most this often
 ALERT_TYPES = ("ceiling_hit", "floor_hit", "block_trade", "foreign_surge", "basis_flip",
                "basis_extreme", "active_imbalance")
 SEVERITY_COLOURS = {"info": "#50a0f0", "warning": "#f0a030", "critical": "#f04848"}
@@ -383,6 +385,10 @@ class AlertsView(QWidget):
         self.tabs.addTab(self.live_list, "Live")
         self.review_tab = self.tabs.addTab(review, "Review")
         self.tabs.currentChanged.connect(self._tab_changed)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REVIEW_REFRESH_MS)
+        self.refresh_timer.timeout.connect(self._refresh_review)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.tabs)
@@ -406,6 +412,18 @@ class AlertsView(QWidget):
 
     def on_live_alerts(self, alerts: Sequence[Alert]) -> None:
         self.live_model.add(alerts)
+        if self._review_idle() and not self.refresh_timer.isActive():
+            self.refresh_timer.start()
+
+    def _review_idle(self) -> bool:
+        """Review shown, nothing selected, scrolled to the top: new rows disturb no one."""
+        return (self.review_model.pool is not None and self.tabs.currentIndex() == self.review_tab
+                and self.table.isVisible() and self.selected_row() is None
+                and self.table.verticalScrollBar().value() == 0)
+
+    def _refresh_review(self) -> None:
+        if self._review_idle():
+            self.review_model.reload()  # the applied filter, not half-typed edits
 
     def current_filter(self) -> AlertFilter:
         symbol = self.symbol_edit.text().strip().upper() or None

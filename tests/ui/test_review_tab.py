@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from desktop_app.domain import VIETNAM_TZ
+from desktop_app.domain import VIETNAM_TZ, Alert, Severity
 from desktop_app.ui.alerts_view import CSV_HEADER, AlertsView
 from desktop_app.ui.async_tasks import wait_until
 from tests.ui.conftest import open_pool
@@ -63,6 +63,14 @@ def test_rows_are_there_on_open_and_reopening_the_tab_shows_new_ones(qrun, datab
             view.tabs.setCurrentIndex(view.review_tab)  # the trader opens the Review tab
             await wait_until(lambda: model.rowCount() == len(ROWS) + 1)
             assert view.count_label.text() == f"{len(ROWS) + 1} alerts"
+            # while the Review tab is open and idle, alerts firing now reach it too
+            fired = BASE + timedelta(hours=5)
+            await db.pool.execute(
+                "INSERT INTO alerts (symbol, alert_type, message, severity, created_at) "
+                "VALUES ('SSI', 'block_trade', 'SSI block trade', 'info', $1)", fired)
+            view.on_live_alerts([Alert("SSI", "block_trade", "SSI block trade", Severity.INFO, fired)])
+            await wait_until(lambda: model.rowCount() == len(ROWS) + 2)
+            assert model.rows[0].symbol == "SSI"
         finally:
             await db.close()
 
