@@ -3,14 +3,14 @@
 The window exists (and paints) before the database does: ``StartupOverlay`` covers it with the
 current start-up step until ``attach_database`` / ``attach_pipeline`` hand it the live parts.
 Layout, geometry and the last symbol persist in ``<home>/window.ini`` (QSettings, INI format).
+Closing is two-phase: the first close request is refused and reported (``closeRequested``) so the
+app can flush and shut the database down, then ``finish_close`` really closes.
 
 Screen sizes: the window opens at most as large as the screen's free area, its minimum size is set
 explicitly (``MINIMUM_SIZE``, fits 1280x720) and so are the minimum widths of the board, the charts
 and the alerts: a read-out or a label that grows can never push the window wider than the screen.
-The board owns the whole left edge (it is the thing a trader watches); the alerts sit under the
-charts.
-Closing is two-phase: the first close request is refused and reported (``closeRequested``) so the
-app can flush and shut the database down, then ``finish_close`` really closes.
+The board owns the whole left edge (it is the thing a trader watches) and has the keyboard focus
+when the window opens; the alerts sit under the charts.
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
 
     def size_docks(self) -> None:
         """The board as wide as its columns (at most BOARD_SHARE_MAX of the window), the alerts
-        a quarter of the height."""
+        ALERTS_SHARE of the height."""
         board = min(self.watchlist.preferred_width(), int(self.width() * BOARD_SHARE_MAX))
         self.resizeDocks([self.watchlist_dock], [max(board, BOARD_MIN_WIDTH)], Qt.Orientation.Horizontal)
         self.resizeDocks([self.alerts_dock], [int(self.height() * ALERTS_SHARE)], Qt.Orientation.Vertical)
@@ -263,7 +263,6 @@ class MainWindow(QMainWindow):
     def startup_finished(self) -> None:
         self.overlay.hide()
         self.statusBar().clearMessage()
-        self.focus_board()
 
     def focus_board(self) -> None:
         """Keyboard focus on the board: arrows move through the symbols from the first key press."""
