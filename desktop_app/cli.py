@@ -87,12 +87,23 @@ def _port(text: str) -> int:
     return value
 
 
+class _ExplicitSpeed(argparse.Action):
+    """Stores ``--speed`` and notes that it was typed (``speed_given``): the default of 1 must
+    not override a choice, an explicit value must win over the saved settings."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.speed_given = True
+
+
 def _add_feed_args(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--feed", choices=("demo", "ssi", "replay"), required=required,
                    help="market data source (default: demo)")
     p.add_argument("--replay", type=Path, metavar="FILE", help="JSON Lines replay file (--feed replay)")
-    p.add_argument("--speed", type=_speed, default=1.0, metavar="X|max",
+    p.add_argument("--speed", type=_speed, default=1.0, metavar="X|max", action=_ExplicitSpeed,
                    help="demo/replay clock speed: a factor (default 1), or 'max'")
+    p.set_defaults(speed_given=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,10 +153,24 @@ def _feed_spec(args: argparse.Namespace) -> FeedSpec:
 # --------------------------------------------------------------------------- commands
 
 
-def cmd_gui(settings: Settings, args: argparse.Namespace) -> int:
-    feed = _feed_spec(args) if args.feed else FeedSpec(kind=settings.feed)
-    if feed.kind == "replay" and feed.replay_path is None:
+def resolve_gui_feed(saved_feed: str, args: argparse.Namespace) -> FeedSpec:
+    """What ``gui`` watches: arguments typed on the command line win over the saved feed.
+
+    ``--speed`` alone keeps the saved feed and sets its clock; it only means something for the
+    demo and replay feeds, so with SSI live (saved or typed) it is refused in one line rather
+    than ignored or silently swapped for the demo.
+    """
+    kind = args.feed or saved_feed
+    if kind == "replay" and args.replay is None and args.feed is None:
         raise ConfigurationError("the saved feed is 'replay' but no file was given: use --replay FILE")
+    if kind == "ssi" and getattr(args, "speed_given", False):
+        whose = "the saved feed is SSI live" if args.feed is None else "SSI live runs in real time"
+        raise ConfigurationError(f"--speed applies to the demo and replay feeds ({whose}): add --feed demo")
+    return _feed_spec(argparse.Namespace(feed=kind, replay=args.replay, speed=args.speed))
+
+
+def cmd_gui(settings: Settings, args: argparse.Namespace) -> int:
+    feed = resolve_gui_feed(settings.feed, args)
     from desktop_app.ui.app import run_gui
 
     return run_gui(settings, feed)

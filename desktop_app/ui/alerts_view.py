@@ -1,9 +1,12 @@
 """Alerts: the ones firing now, and a review table over everything stored in ``alerts``.
 
 The review table pages lazily (Qt's ``canFetchMore`` / ``fetchMore`` -> ``list_alerts`` with an
-offset) so a year of alerts opens as fast as a day's. Filters rebuild the model; acknowledging
-writes through the history service and updates the row in place; CSV export walks
-every page of the filtered set, not only the rows loaded so far.
+offset) so a year of alerts opens as fast as a day's. It loads when the history service arrives and again
+each time the Review tab is opened; filters rebuild the model and the columns are sized to what
+they show after every page. Acknowledging names the alert in its dialog, writes through
+the history service and updates the row in place. CSV export writes the table's own
+rows (the pages still unloaded of the same result are fetched first, no new query), UTF-8 with a
+BOM so that Excel reads Vietnamese text. Dialogs open with ``open()``: no nested event loop.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import csv
 import logging
 from datetime import date, datetime, time, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -21,7 +25,9 @@ from PySide6.QtCore import (
     QDate,
     QModelIndex,
     QPersistentModelIndex,
+    QStandardPaths,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import (
@@ -29,10 +35,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
@@ -44,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import VIETNAM_TZ, Alert, Severity, StoredAlert
+from desktop_app.market_clock import vn_today
 from desktop_app.services.history import AlertFilter, HistoryService
 from desktop_app.ui import board_format as fmt
 from desktop_app.ui.async_tasks import TaskSlots
@@ -52,11 +60,14 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
 LIVE_MAX = 500
+REVIEW_REFRESH_MS = 2000  # new alerts reach an idle, visible Review table at most this often
 ALERT_TYPES = ("ceiling_hit", "floor_hit", "block_trade", "foreign_surge", "basis_flip",
                "basis_extreme", "active_imbalance")
 SEVERITY_COLOURS = {"info": "#50a0f0", "warning": "#f0a030", "critical": "#f04848"}
 CSV_HEADER = ("id", "created_at_vietnam", "symbol", "alert_type", "severity", "message",
               "acknowledged_at_vietnam", "note")
+CSV_ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8 ("Đã xem", not mojibake)
+MESSAGE_COLUMN_MAX = 460  # px: longer messages are elided (the tooltip has them whole)
 
 
 def _iso_vn(ts: datetime | None) -> str:
@@ -159,6 +170,9 @@ class AlertReviewModel(QAbstractTableModel):
             return a.message
         return None
 
+    def alert_at(self, row: int) -> StoredAlert:
+        return self.rows[row]
+
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802
         return not parent.isValid() and self.history is not None and len(self.rows) < self.total
 
@@ -210,6 +224,10 @@ class AlertReviewModel(QAbstractTableModel):
                 self._fetching = False
         if generation != self._generation or not page:
             return
+        known = {a.id for a in self.rows}  # an alert stored meanwhile shifts the offsets by one
+        page = [a for a in page if a.id not in known]
+        if not page:
+            return
         first = len(self.rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self.rows.extend(page)
@@ -222,9 +240,11 @@ class AlertReviewModel(QAbstractTableModel):
             await self._fetch_page(self._generation)
 
     async def acknowledge(self, row: int, note: str | None) -> StoredAlert:
+        return await self.acknowledge_id(self.rows[row].id, note)
+
+    async def acknowledge_id(self, alert_id: int, note: str | None) -> StoredAlert:
         assert self.history is not None
-        alert = self.rows[row]
-        updated = await self.history.acknowledge_alert(alert.id, note)
+        updated = await self.history.acknowledge_alert(alert_id, note)
         # the row may have moved if the model was reloaded meanwhile: find it by id
         for i, existing in enumerate(self.rows):
             if existing.id == updated.id:
@@ -233,20 +253,11 @@ class AlertReviewModel(QAbstractTableModel):
                 break
         return updated
 
-    async def all_matching(self) -> list[StoredAlert]:
-        """Every alert matching the filter, page by page from the database."""
-        assert self.history is not None
-        out: list[StoredAlert] = []
-        while True:
-            page = await self.history.list_alerts(self.filter, 5000, len(out))
-            out.extend(page)
-            if len(page) < 5000:
-                return out
 
 
 def write_csv(path: Path, alerts: Sequence[StoredAlert]) -> int:
     """Blocking file write: run it in an executor."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with path.open("w", newline="", encoding=CSV_ENCODING) as fh:
         writer = csv.writer(fh)
         writer.writerow(CSV_HEADER)
         for a in alerts:
@@ -255,6 +266,39 @@ def write_csv(path: Path, alerts: Sequence[StoredAlert]) -> int:
 
 
 # --------------------------------------------------------------------------- the widget
+
+
+class AcknowledgeDialog(QDialog):
+    """Says which alert (symbol, type, time, message) is being acknowledged; asks for a note."""
+
+    acknowledged = Signal(int, object)  # alert id, note or None
+
+    def __init__(self, alert: StoredAlert, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.alert = alert
+        self.setWindowTitle(f"Acknowledge {alert.symbol} alert")
+        self.setMinimumWidth(460)
+        self.summary = QLabel(
+            f"<b>{escape(alert.symbol)}</b> · {escape(alert.alert_type)} · "
+            f"{fmt.vietnam_time(alert.created_at, True)}<br>{escape(alert.message or '')}"
+        )
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("Note (optional), e.g. Đã xem")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Acknowledge")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        box = QVBoxLayout(self)
+        box.addWidget(self.summary)
+        box.addWidget(QLabel("Note:"))
+        box.addWidget(self.note_edit)
+        box.addWidget(buttons)
+
+    def accept(self) -> None:
+        self.acknowledged.emit(self.alert.id, self.note_edit.text().strip() or None)
+        super().accept()
 
 
 class AlertsView(QWidget):
@@ -277,9 +321,13 @@ class AlertsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # sized by fit_columns
+        header.setStretchLastSection(True)
+        self.table.setWordWrap(False)
         self.table.doubleClicked.connect(self._review_double_clicked)
+        self.review_model.rowsInserted.connect(lambda *_: self.fit_columns())
+        self.review_model.modelReset.connect(self.fit_columns)
 
         self.symbol_edit = QLineEdit()
         self.symbol_edit.setPlaceholderText("Symbol")
@@ -293,12 +341,12 @@ class AlertsView(QWidget):
         for s in Severity:
             self.severity_combo.addItem(s.value, s.value)
         self.range_check = QCheckBox("From")
-        today = datetime.now(VIETNAM_TZ).date()
+        today = vn_today()
         self.from_edit = QDateEdit(QDate(today.year, today.month, today.day).addDays(-7))
         self.to_edit = QDateEdit(QDate(today.year, today.month, today.day))
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setDisplayFormat(fmt.QT_DATE_FORMAT)
         self.unack_check = QCheckBox("Unacknowledged only")
         apply_button = QPushButton("Apply")
         apply_button.clicked.connect(self.apply_filter)
@@ -309,13 +357,18 @@ class AlertsView(QWidget):
         self.export_button.clicked.connect(self._ask_export)
         self.count_label = QLabel("")
         self.review_model.total_changed.connect(lambda n: self.count_label.setText(f"{n:,} alerts"))
+        self.ack_dialog: AcknowledgeDialog | None = None
+        self.export_dialog: QFileDialog | None = None
 
+        # two rows of controls around the table: it fits beside the board on a 1280 px screen
         filters = QHBoxLayout()
-        for w in (self.symbol_edit, self.type_combo, self.severity_combo, self.range_check,
-                  self.from_edit, QLabel("to"), self.to_edit, self.unack_check, apply_button):
+        for w in (self.symbol_edit, self.type_combo, self.severity_combo, self.unack_check, apply_button):
             filters.addWidget(w)
         filters.addStretch(1)
         actions = QHBoxLayout()
+        for w in (self.range_check, self.from_edit, QLabel("to"), self.to_edit):
+            actions.addWidget(w)
+        actions.addSpacing(12)
         actions.addWidget(self.count_label)
         actions.addStretch(1)
         actions.addWidget(self.ack_button)
@@ -328,7 +381,12 @@ class AlertsView(QWidget):
         rbox.addLayout(actions)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.live_list, "Live")
-        self.tabs.addTab(review, "Review")
+        self.review_tab = self.tabs.addTab(review, "Review")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REVIEW_REFRESH_MS)
+        self.refresh_timer.timeout.connect(self._refresh_review)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.tabs)
@@ -338,8 +396,32 @@ class AlertsView(QWidget):
         self.review_model.filter = self.current_filter()
         self.review_model.set_history(history)
 
+    def _tab_changed(self, index: int) -> None:
+        """Opening the Review tab shows what is stored now (alerts fire while it is hidden)."""
+        if index == self.review_tab and self.review_model.history is not None:
+            self.apply_filter()
+
+    def fit_columns(self) -> None:
+        """Every column as wide as what it shows (the message capped, the note stretching)."""
+        self.table.resizeColumnsToContents()
+        message = REVIEW_COLUMNS.index("Message")
+        if self.table.columnWidth(message) > MESSAGE_COLUMN_MAX:
+            self.table.setColumnWidth(message, MESSAGE_COLUMN_MAX)
+
     def on_live_alerts(self, alerts: Sequence[Alert]) -> None:
         self.live_model.add(alerts)
+        if self._review_idle() and not self.refresh_timer.isActive():
+            self.refresh_timer.start()
+
+    def _review_idle(self) -> bool:
+        """Review shown, nothing selected, scrolled to the top: new rows disturb no one."""
+        return (self.review_model.history is not None and self.tabs.currentIndex() == self.review_tab
+                and self.table.isVisible() and self.selected_row() is None
+                and self.table.verticalScrollBar().value() == 0)
+
+    def _refresh_review(self) -> None:
+        if self._review_idle():
+            self.review_model.reload()  # the applied filter, not half-typed edits
 
     def current_filter(self) -> AlertFilter:
         symbol = self.symbol_edit.text().strip().upper() or None
@@ -375,24 +457,41 @@ class AlertsView(QWidget):
         return self.tasks.start("export", self._export(path))
 
     async def _export(self, path: Path) -> int:
-        alerts = await self.review_model.all_matching()
+        """The table's rows: the rest of the shown result is paged in first, nothing is re-queried."""
+        await self.review_model.load_all()
+        alerts = list(self.review_model.rows)
         n = await asyncio.get_running_loop().run_in_executor(None, write_csv, path, alerts)
-        self.count_label.setText(f"Exported {n:,} alerts to {path.name}")
+        self.count_label.setText(f"Exported {n:,}")
+        self.count_label.setToolTip(f"Exported {n:,} alerts to {path}")
         return n
 
-    def _ask_acknowledge(self) -> None:
-        if self.selected_row() is None:
-            return
-        note, ok = QInputDialog.getText(self, "Acknowledge alert", "Note (optional):")
-        if ok:
-            self.acknowledge_selected(note.strip() or None)
+    def _ask_acknowledge(self) -> AcknowledgeDialog | None:
+        """A note dialog that names the alert it acknowledges; the answer arrives by signal."""
+        row = self.selected_row()
+        if row is None or self.review_model.history is None:
+            return None
+        dialog = AcknowledgeDialog(self.review_model.alert_at(row), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.acknowledged.connect(
+            lambda alert_id, note: self.tasks.start("acknowledge", self.review_model.acknowledge_id(alert_id, note)))
+        dialog.destroyed.connect(lambda *_: setattr(self, "ack_dialog", None))
+        self.ack_dialog = dialog
+        dialog.open()
+        return dialog
 
-    def _ask_export(self) -> None:
+    def _ask_export(self) -> QFileDialog | None:
         if self.review_model.history is None:
-            return
-        name, _ = QFileDialog.getSaveFileName(self, "Export alerts", "alerts.csv", "CSV (*.csv)")
-        if name:
-            self.export_csv(Path(name))
+            return None
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        dialog = QFileDialog(self, "Export alerts", str(Path(folder) / "alerts.csv"), "CSV (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.fileSelected.connect(lambda name: self.export_csv(Path(name)) if name else None)
+        dialog.destroyed.connect(lambda *_: setattr(self, "export_dialog", None))
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _review_double_clicked(self, index: QModelIndex) -> None:
         a = self.review_model.rows[index.row()]

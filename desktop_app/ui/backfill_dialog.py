@@ -4,17 +4,19 @@ The run is ``services.backfill.BackfillService.run`` on the app's loop; its prog
 updates the bar and the current symbol, Cancel sets the service's cancel event (it stops between
 windows, keeping what was written), a symbol that fails is listed with its reason while the others
 go on, and the summary says inserted / updated / unchanged / failed. Credentials come from the
-environment, the keyring, or are asked for here (see ``credentials.py``).
+environment, the keyring, or are asked for here (see ``credentials.py``), in a dialog opened with
+``open()`` (no nested event loop). Network and credential failures are told in a trader's words
+(``trader_message``); the technical reason goes to the log file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Callable, Protocol, Sequence
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -23,7 +25,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -32,8 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain import VIETNAM_TZ
 from desktop_app.errors import ConfigurationError
+from desktop_app.feeds.ssi_rest import SsiAuthError, SsiUnavailableError
+from desktop_app.market_clock import vn_today
+from desktop_app.ui import board_format as fmt
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.credentials import CredentialStore, SsiCredentials
 
@@ -49,6 +52,30 @@ class BackfillRunner(Protocol):
 
 
 ServiceFactory = Callable[[SsiCredentials], BackfillRunner]
+
+NO_NETWORK = "Cannot reach SSI's data server — check your internet connection."
+SSI_BUSY = "SSI's data server is not answering right now (busy or down) — try again in a few minutes."
+BAD_CREDENTIALS = ("SSI refused the consumer ID / secret — check them in File → Settings → "
+                   "SSI FastConnect credentials.")
+
+
+def trader_message(failure: BaseException | str) -> str | None:
+    """What a trader should read about a backfill failure, or None when the technical reason is
+    the useful one (a malformed row, a database error). ``failure`` is the exception or the
+    ``"ExceptionName: text"`` reason a summary lists per symbol."""
+    if isinstance(failure, SsiAuthError):
+        return BAD_CREDENTIALS
+    if isinstance(failure, BaseException):
+        if not isinstance(failure, (SsiUnavailableError, OSError)):
+            return None
+        text = str(failure)
+    else:
+        if not failure.startswith((f"{SsiUnavailableError.__name__}:", f"{SsiAuthError.__name__}:")):
+            return None
+        if failure.startswith(SsiAuthError.__name__):
+            return BAD_CREDENTIALS
+        text = failure
+    return SSI_BUSY if "HTTP 5" in text or "HTTP 429" in text else NO_NETWORK
 
 
 def parse_symbols(text: str) -> list[str]:
@@ -67,17 +94,25 @@ class CredentialsDialog(QDialog):
     def __init__(self, store: CredentialStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("SSI FastConnect credentials")
+        self.setMinimumWidth(440)
         self.store = store
         self.id_edit = QLineEdit()
         self.secret_edit = QLineEdit()
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout(self)
-        form.addRow(QLabel("The backfill and the live feed need SSI FastConnect Data credentials."))
+        intro = QLabel("The backfill and the live feed need SSI FastConnect Data credentials.")
+        intro.setWordWrap(True)
+        form.addRow(intro)
         form.addRow("Consumer ID", self.id_edit)
         form.addRow("Consumer secret", self.secret_edit)
-        note = QLabel(store.describe_backend())
+        where = store.describe_backend()
+        note = QLabel(where[:1].upper() + where[1:] + ".")
         note.setWordWrap(True)
         form.addRow(note)
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #f04848;")
+        form.addRow(self.error_label)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
@@ -87,7 +122,7 @@ class CredentialsDialog(QDialog):
     def _accept(self) -> None:
         cid, secret = self.id_edit.text().strip(), self.secret_edit.text().strip()
         if not cid or not secret:
-            QMessageBox.warning(self, "SSI credentials", "Both the consumer ID and the secret are needed.")
+            self.error_label.setText("Both the consumer ID and the secret are needed.")
             return
         self.saved_where = self.store.save(SsiCredentials(cid, secret))
         self.accept()
@@ -113,18 +148,21 @@ class BackfillDialog(QDialog):
         self.symbols_edit = QLineEdit()
         self.symbols_edit.setPlaceholderText("FPT, VNM, HPG")
         self.symbols_edit.textEdited.connect(lambda _t: self.list_radio.setChecked(True))
-        today = datetime.now(VIETNAM_TZ).date()
+        today = vn_today()
         start = today - timedelta(days=365)
         self.from_edit = QDateEdit(QDate(start.year, start.month, start.day))
         self.to_edit = QDateEdit(QDate(today.year, today.month, today.day))
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setDisplayFormat(fmt.QT_DATE_FORMAT)
         self.to_edit.setMaximumDate(QDate(today.year, today.month, today.day))
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.current_label = QLabel("")
+        self.current_label.setWordWrap(True)  # a long message wraps; it is never cut off
+        self.current_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.credentials_dialog: CredentialsDialog | None = None
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(2000)
@@ -174,14 +212,26 @@ class BackfillDialog(QDialog):
             raise ConfigurationError("the start date must not be after the end date")
         return start, end
 
-    def credentials(self, ask: bool = True) -> SsiCredentials | None:
-        creds = self.store.get()
-        if creds is None and ask:
-            dialog = CredentialsDialog(self.store, self)
-            if dialog.exec() == QDialog.DialogCode.Accepted:
-                self.append_log(f"SSI credentials {dialog.saved_where}.")
-                creds = self.store.get()
-        return creds
+    def credentials(self) -> SsiCredentials | None:
+        return self.store.get()
+
+    def ask_credentials(self) -> CredentialsDialog:
+        """Open the credentials prompt; once they are given the run starts."""
+        dialog = CredentialsDialog(self.store, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.accepted.connect(lambda d=dialog: self._credentials_given(d.saved_where))
+        dialog.rejected.connect(lambda: self.show_error(
+            "SSI credentials are needed for the backfill (Settings → SSI, or "
+            "SSI_CONSUMER_ID / SSI_CONSUMER_SECRET)."))
+        dialog.destroyed.connect(lambda *_: setattr(self, "credentials_dialog", None))
+        self.credentials_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _credentials_given(self, saved_where: str) -> None:
+        self.append_log(f"SSI credentials {saved_where}.")
+        if self.store.get() is not None:
+            self.start()
 
     # ------------------------------------------------------------------ run
     def start(self) -> asyncio.Task | None:
@@ -193,8 +243,7 @@ class BackfillDialog(QDialog):
             return None
         creds = self.credentials()
         if creds is None:
-            self.show_error("SSI credentials are needed for the backfill (Settings → SSI, or "
-                            "SSI_CONSUMER_ID / SSI_CONSUMER_SECRET).")
+            self.ask_credentials()
             return None
         try:
             service = self.service_factory(creds)
@@ -205,6 +254,7 @@ class BackfillDialog(QDialog):
         self.summary = None
         self._running(True)
         self.progress.setValue(0)
+        self.current_label.setText("Connecting to SSI…")
         label = symbols if isinstance(symbols, str) else ", ".join(symbols)
         self.append_log(f"Backfill {label} from {start:%d/%m/%Y} to {end:%d/%m/%Y}…")
         return self.tasks.start("backfill", self._run(service, symbols, start, end, self.cancel_event))
@@ -219,8 +269,9 @@ class BackfillDialog(QDialog):
                    cancel: asyncio.Event) -> Any:
         try:
             summary = await service.run(symbols, start, end, progress=self.on_progress, cancel=cancel)
-        except ConfigurationError as exc:  # refused credentials: every symbol would fail
-            self.show_error(str(exc))
+        except (ConfigurationError, SsiUnavailableError) as exc:  # refused credentials / no network
+            log.warning("backfill stopped before any symbol: %s", exc)  # every symbol would fail
+            self.show_error(trader_message(exc) or str(exc))
             self.finished_run.emit(exc)
             return None
         finally:
@@ -241,13 +292,18 @@ class BackfillDialog(QDialog):
         if not s.cancelled:
             self.progress.setValue(1000)
         head = "Cancelled" if s.cancelled else "Done"
-        self.current_label.setText(
-            f"{head}: inserted {s.inserted:,}, updated {s.updated:,}, unchanged {s.unchanged:,},"
-            f" failed {len(s.failed)}"
-        )
-        self.append_log(self.current_label.text())
+        text = (f"{head}: inserted {s.inserted:,}, updated {s.updated:,}, unchanged {s.unchanged:,},"
+                f" failed {len(s.failed)}")
+        plain = {trader_message(reason) for reason in s.failed.values()}
+        if len(plain) == 1 and None not in plain:  # one cause for every failure: say it once
+            text += f" — {plain.pop()}"
+        self.current_label.setText(text)
+        self.append_log(text)
         for symbol, reason in s.failed.items():
-            self.append_log(f"  {symbol}: FAILED — {reason}")
+            readable = trader_message(reason)
+            if readable is not None:
+                log.warning("backfill of %s failed: %s", symbol, reason)  # the detail, for the log
+            self.append_log(f"  {symbol}: FAILED — {readable or reason}")
 
     def show_error(self, message: str) -> None:
         self.append_log(f"Error: {message}")
@@ -261,7 +317,7 @@ class BackfillDialog(QDialog):
         self.cancel_button.setEnabled(running)
 
     def _task_failed(self, slot: str, exc: BaseException) -> None:
-        self.show_error(f"the backfill stopped: {exc}")
+        self.show_error(trader_message(exc) or f"The backfill stopped: {exc}")
         self.finished_run.emit(exc)
 
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from PySide6.QtGui import QColor
 
-from desktop_app.domain import VIETNAM_TZ
+from desktop_app.market_clock import to_vietnam
 
 CEILING_COLOR = QColor("#d05cf0")
 FLOOR_COLOR = QColor("#2fd0e8")
@@ -79,12 +79,17 @@ def share(value: Number | None) -> str:
     return f"{float(value) * 100.0:.1f}%"
 
 
+DATE_FORMAT = "%d/%m/%Y"  # as Vietnamese users write dates; the app shows no other format
+QT_DATE_FORMAT = "dd/MM/yyyy"  # the same, for QDateEdit pickers
+TIME_FORMAT = "%H:%M:%S"
+
+
 def vietnam_time(ts: datetime | None, with_date: bool = False) -> str:
-    """A timestamp in Vietnam time whatever the computer's zone."""
+    """A timestamp in Vietnam time whatever the computer's zone: '10:42:05' or '02/12/2026 10:42:05'."""
     if ts is None:
         return ""
-    local = ts.astimezone(VIETNAM_TZ)
-    return local.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+    local = to_vietnam(ts)
+    return local.strftime(f"{DATE_FORMAT} {TIME_FORMAT}" if with_date else TIME_FORMAT)
 
 
 def board_color(

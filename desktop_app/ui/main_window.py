@@ -5,6 +5,12 @@ current start-up step until ``attach_database`` / ``attach_pipeline`` hand it th
 Layout, geometry and the last symbol persist in ``<home>/window.ini`` (QSettings, INI format).
 Closing is two-phase: the first close request is refused and reported (``closeRequested``) so the
 app can flush and shut the database down, then ``finish_close`` really closes.
+
+Screen sizes: the window opens at most as large as the screen's free area, its minimum size is set
+explicitly (``MINIMUM_SIZE``, fits 1280x720) and so are the minimum widths of the board, the charts
+and the alerts: a read-out or a label that grows can never push the window wider than the screen.
+The board owns the whole left edge (it is the thing a trader watches) and has the keyboard focus
+when the window opens; the alerts sit under the charts.
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ import logging
 from datetime import datetime
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -25,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app import app_version
 from desktop_app.config import Settings
 from desktop_app.domain import Alert, ClassifiedTrade
 from desktop_app.feeds.spec import FeedSpec
@@ -42,6 +49,14 @@ ORGANIZATION = "VN30 Stock Tracker"
 APPLICATION = "stock-tracker"
 WINDOW_STATE_FILE = "window.ini"
 LIVE_ALERTS_MS = 250
+STATE_VERSION = 2  # saved dock layouts of older versions (board not full height) are ignored
+MINIMUM_SIZE = QSize(1000, 600)
+PREFERRED_SIZE = QSize(1600, 1000)
+BOARD_MIN_WIDTH = 300
+CHARTS_MIN_SIZE = QSize(440, 260)
+ALERTS_MIN_SIZE = QSize(420, 120)
+BOARD_SHARE_MAX = 0.46  # the board never takes more than this share of the window's width
+ALERTS_SHARE = 0.3  # of the window's height, under the charts
 
 
 def find_icon() -> QIcon:
@@ -102,15 +117,21 @@ class MainWindow(QMainWindow):
         self.errors: list[str] = []  # what the user was told went wrong (tests read it)
         self.setWindowTitle("VN30 Stock Tracker")
         self.setWindowIcon(find_icon())
-        self.resize(1400, 860)
+        self.setMinimumSize(MINIMUM_SIZE)  # explicit: no child's minimum can raise it
+        self.resize(self.default_size())
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.charts = ChartTabs(on_error=self.report_error)
+        self.charts.setMinimumSize(CHARTS_MIN_SIZE)
         self.setCentralWidget(self.charts)
         self.watchlist = WatchlistView()
+        self.watchlist.setMinimumWidth(BOARD_MIN_WIDTH)
         self.watchlist.symbolSelected.connect(self.charts.show_symbol)
         self.watchlist_dock = self._dock("Watchlist", "watchlistDock", self.watchlist,
                                          Qt.DockWidgetArea.LeftDockWidgetArea)
         self.alerts = AlertsView(on_error=self.report_error)
+        self.alerts.setMinimumSize(ALERTS_MIN_SIZE)
         self.alerts.openChart.connect(self.open_chart_at)
         self.alerts_dock = self._dock("Alerts", "alertsDock", self.alerts, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.status = AppStatusBar()
@@ -127,9 +148,9 @@ class MainWindow(QMainWindow):
         self._alert_timer.start()
         self.backfill_factory: Callable[..., Any] | None = None
         self._dialogs: list[QWidget] = []
+        self._focused_once = False
 
-        self.resizeDocks([self.watchlist_dock], [760], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.alerts_dock], [220], Qt.Orientation.Vertical)
+        self.size_docks()
         self.window_state = QSettings(str(settings.home / WINDOW_STATE_FILE), QSettings.Format.IniFormat)
         self.restore_layout()
 
@@ -176,20 +197,39 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
+    @staticmethod
+    def available_area() -> QRect | None:
+        screen = QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def default_size(self) -> QSize:
+        """The preferred size, shrunk to the screen's free area (never below the minimum)."""
+        area = self.available_area()
+        if area is None:
+            return PREFERRED_SIZE
+        return PREFERRED_SIZE.boundedTo(area.size()).expandedTo(MINIMUM_SIZE)
+
+    def size_docks(self) -> None:
+        """The board as wide as its columns (at most BOARD_SHARE_MAX of the window), the alerts
+        ALERTS_SHARE of the height."""
+        board = min(self.watchlist.preferred_width(), int(self.width() * BOARD_SHARE_MAX))
+        self.resizeDocks([self.watchlist_dock], [max(board, BOARD_MIN_WIDTH)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.alerts_dock], [int(self.height() * ALERTS_SHARE)], Qt.Orientation.Vertical)
+
     def restore_layout(self) -> None:
         geometry = self.window_state.value("geometry")
         if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # Qt brings a geometry from a bigger screen back inside
         state = self.window_state.value("windowState")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        if isinstance(state, QByteArray) and not self.restoreState(state, STATE_VERSION):
+            self.size_docks()
         tab = self.window_state.value("chartTab")
         if tab is not None:
             self.charts.tabs.setCurrentIndex(int(tab))
 
     def save_layout(self) -> None:
         self.window_state.setValue("geometry", self.saveGeometry())
-        self.window_state.setValue("windowState", self.saveState())
+        self.window_state.setValue("windowState", self.saveState(STATE_VERSION))
         self.window_state.setValue("chartTab", self.charts.tabs.currentIndex())
         if self.charts.symbol:
             self.window_state.setValue("lastSymbol", self.charts.symbol)
@@ -226,9 +266,21 @@ class MainWindow(QMainWindow):
         self.overlay.hide()
         self.statusBar().clearMessage()
 
+    def focus_board(self) -> None:
+        """Keyboard focus on the board: arrows move through the symbols from the first key press."""
+        self.watchlist.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._focused_once:
+            self._focused_once = True
+            self.focus_board()
+            if self.watchlist_dock.width() > self.width() * BOARD_SHARE_MAX:  # a layout saved on a wider screen
+                self.size_docks()
+
     def feed_unavailable(self, message: str) -> None:
         """The live feed could not start: say so in the status bar and in a dialog."""
-        self.status.set_feed_text("not connected — SSI credentials missing"
+        self.status.set_feed_text("SSI credentials missing"
                                   if "credential" in message.lower() else "not connected", "#f04848")
         self.show_message("Live feed not available", message, QMessageBox.Icon.Warning)
 
@@ -286,9 +338,10 @@ class MainWindow(QMainWindow):
             consumer_id=credentials.consumer_id, consumer_secret=credentials.consumer_secret,
         )
 
-    def _about(self) -> None:
-        self.show_message(
+    def _about(self) -> QMessageBox:
+        return self.show_message(
             "About VN30 Stock Tracker",
+            f"VN30 Stock Tracker {app_version()}\n\n"
             "Live VN30 board with active buy/sell, foreign flow, futures basis and alerts, "
             f"persisted to PostgreSQL.\n\nData folder: {self.settings.home}\nLog: {self.settings.log_file}",
         )

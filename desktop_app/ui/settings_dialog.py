@@ -15,6 +15,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -22,12 +23,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -186,9 +189,25 @@ class SettingsDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        # the thresholds scroll: the dialog fits a 1280x720 screen however many of them there are
+        self.alert_scroll = QScrollArea()
+        self.alert_scroll.setWidget(alert_box)
+        self.alert_scroll.setWidgetResizable(True)
+        self.alert_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.alert_scroll.setMinimumHeight(120)
         box = QVBoxLayout(self)
-        for w in (db_box, feed_box, ssi_box, alert_box, self.error_label, self.restart_label, self.buttons):
-            box.addWidget(w)
+        for w in (db_box, feed_box, ssi_box, self.alert_scroll, self.error_label, self.restart_label, self.buttons):
+            box.addWidget(w, 1 if w is self.alert_scroll else 0)
+        self.fit_screen()
+
+    def fit_screen(self) -> None:
+        """As tall as its content, at most 85 % of the screen's free height."""
+        screen = QGuiApplication.primaryScreen()
+        wanted = self.sizeHint().height() + self.alert_scroll.widget().sizeHint().height() \
+            - self.alert_scroll.sizeHint().height()
+        if screen is not None:
+            wanted = min(wanted, int(screen.availableGeometry().height() * 0.85))
+        self.resize(max(self.sizeHint().width(), self.minimumWidth()), wanted)
 
     # ------------------------------------------------------------------ values
     def edited_settings(self) -> Settings:

@@ -2,15 +2,19 @@
 
 Refreshed by a 2 Hz timer from the running pipeline's figures (nothing here is pushed per event).
 Journal size and dropped rows only appear when non-zero: they mean the database is behind or,
-worse, that data was lost, and the user must see it.
+worse, that data was lost, and the user must see it. Every field has a fixed width and elides its
+value (the whole text is the tooltip): a long message never widens the window.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from html import escape
+
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from desktop_app.feeds.base import FeedState
 
@@ -53,16 +57,41 @@ def _human_bytes(n: int) -> str:
     return f"{n} B"
 
 
+class StatusField(QLabel):
+    """A status-bar label as wide as its longest usual text (``sample``), its value elided to fit."""
+
+    def __init__(self, sample: str, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        bold = self.font()
+        bold.setBold(True)
+        self.setFixedWidth(QFontMetrics(bold).horizontalAdvance(sample) + 12)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.show_value("", text)
+
+    def show_value(self, caption: str, value: str, colour: str | None = None, bold: bool = False) -> None:
+        """``caption`` then ``value`` (coloured, bold), the value elided to the field's width."""
+        metrics = self.fontMetrics()
+        room = self.width() - metrics.horizontalAdvance(caption) - 2 * self.margin() - 6
+        shown = metrics.elidedText(value, Qt.TextElideMode.ElideRight, max(room, 0))
+        body = escape(shown)
+        if bold:
+            body = f"<b>{body}</b>"
+        if colour is not None:
+            body = f"<span style='color:{colour}'>{body}</span>"
+        self.setText(f"{escape(caption)}{body}")
+        self.setToolTip(f"{caption}{value}" if shown != value else "")
+
+
 class AppStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.feed_label = QLabel("Feed: —")
-        self.db_label = QLabel("Database: starting…")
-        self.writer_label = QLabel("")
-        self.journal_label = QLabel("")
-        self.lag_label = QLabel("")
+        self.feed_label = StatusField("Feed: SSI credentials missing", "Feed: —")
+        self.db_label = StatusField("Database: down — buffering to journal", "Database: starting…")
+        self.writer_label = StatusField("Queue 99,999 · last flush 99,999 rows in 999.9 ms")
+        self.journal_label = StatusField("journal 999.9 MiB · dropped 99,999")
+        self.lag_label = StatusField("Loop lag p99 999.9 ms")
         for label in (self.feed_label, self.db_label, self.writer_label, self.journal_label, self.lag_label):
-            label.setTextFormat(Qt.TextFormat.RichText)
             self.addPermanentWidget(label)
         self.journal_label.setVisible(False)
         self.pipeline: Any = None
@@ -79,10 +108,10 @@ class AppStatusBar(QStatusBar):
             self.timer.start()
 
     def set_feed_text(self, text: str, colour: str = "#e0e0e0") -> None:
-        self.feed_label.setText(f"Feed: <span style='color:{colour}'><b>{text}</b></span>")
+        self.feed_label.show_value("Feed: ", text, colour, bold=True)
 
     def set_database_text(self, text: str, colour: str = "#e0e0e0") -> None:
-        self.db_label.setText(f"Database: <span style='color:{colour}'>{text}</span>")
+        self.db_label.show_value("Database: ", text, colour)
 
     def refresh(self) -> None:
         p = self.pipeline
@@ -100,7 +129,7 @@ class AppStatusBar(QStatusBar):
             stats = lag.window() if hasattr(lag, "window") else lag  # LoopLagMonitor or its stats
             p99 = _metric(stats, "p99_ms", "p99")
             if p99 is not None:
-                self.lag_label.setText(f"Loop lag p99 {float(p99):.1f} ms")
+                self.lag_label.show_value("", f"Loop lag p99 {float(p99):.1f} ms")
 
     def show_writer(self, m: Any) -> None:
         up = bool(getattr(m, "database_up", True))
@@ -108,15 +137,15 @@ class AppStatusBar(QStatusBar):
                                "#26c24a" if up else "#f04848")
         rows = _metric(m, "last_flush_rows", default=0) or 0
         ms = _metric(m, "last_flush_ms", default=0.0) or 0.0
-        self.writer_label.setText(
-            f"Queue {_queue_depth(m):,} · last flush {int(rows):,} rows in {float(ms):.1f} ms"
+        self.writer_label.show_value(
+            "", f"Queue {_queue_depth(m):,} · last flush {int(rows):,} rows in {float(ms):.1f} ms"
         )
         journal_bytes = int(_metric(m, "journal_bytes", "journal_size_bytes", "journal_size", default=0) or 0)
         dropped = int(_metric(m, "dropped", "dropped_rows", default=0) or 0)
-        parts = []
-        if journal_bytes:
-            parts.append(f"journal {_human_bytes(journal_bytes)}")
+        journal = f"journal {_human_bytes(journal_bytes)}" if journal_bytes else ""
         if dropped:
-            parts.append(f"<span style='color:#f04848'><b>dropped {dropped:,}</b></span>")
-        self.journal_label.setText(" · ".join(parts))
-        self.journal_label.setVisible(bool(parts))
+            self.journal_label.show_value(f"{journal} · " if journal else "", f"dropped {dropped:,}",
+                                          "#f04848", bold=True)
+        else:
+            self.journal_label.show_value("", journal)
+        self.journal_label.setVisible(bool(journal_bytes or dropped))

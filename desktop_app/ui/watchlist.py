@@ -9,7 +9,8 @@ tick, so the board never stutters.
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, Sequence
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -21,8 +22,18 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.processing.live_stats import MarketStats, SymbolStats
 from desktop_app.ui import board_format as fmt
@@ -59,25 +70,84 @@ class StatsSource(Protocol):
     def market(self) -> MarketStats: ...
 
 
-# column id, header, alignment-right?
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("symbol", "Symbol"),
-    ("ceiling", "Ceil"),
-    ("floor", "Floor"),
-    ("ref", "Ref"),
-    ("last", "Last"),
-    ("change", "+/-"),
-    ("pct", "%"),
-    ("volume", "Vol (matched)"),
-    ("value", "Value (matched, bn)"),
-    ("pt_volume", "PT vol"),
-    ("pt_value", "PT value (bn)"),
-    ("buy_share", "Buy %"),
-    ("foreign_net", "Foreign net"),
+def _change_thousands(s: SymbolStats) -> str:
+    return "" if s.change is None else f"{float(s.change) / 1000.0:+,.2f}"
+
+
+def _buy_share_colour(s: SymbolStats) -> QColor | None:
+    if s.active_buy_share is None:
+        return None
+    return fmt.UP_COLOR if s.active_buy_share >= 0.5 else fmt.DOWN_COLOR
+
+
+def _price_colour(s: SymbolStats) -> QColor | None:
+    return fmt.board_color(s.last, s.ref_price, s.ceiling, s.floor)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardColumn:
+    """One board column: everything about it in one record, so adding a column is one edit."""
+
+    id: str
+    header: str
+    display: Callable[[SymbolStats], str]  # the cell text
+    value: Callable[[SymbolStats], Any]  # the number it sorts by (None sorts first)
+    sample: str  # the widest usual text: sizes the column
+    colour: Callable[[SymbolStats], QColor | None] = lambda _s: None
+    static: bool = False  # fixed for the day (ceiling / floor / reference): not repainted per print
+    bold: bool = False
+    tooltip: str = ""
+
+
+COLUMNS: tuple[BoardColumn, ...] = (
+    BoardColumn("symbol", "Symbol", lambda s: s.symbol, lambda s: s.symbol, "WWWW", _price_colour, bold=True),
+    BoardColumn("ceiling", "Ceil", lambda s: fmt.price_thousands(s.ceiling), lambda s: s.ceiling, "999.99",
+                lambda _s: fmt.CEILING_COLOR, static=True, tooltip="Ceiling price (thousand VND)"),
+    BoardColumn("floor", "Floor", lambda s: fmt.price_thousands(s.floor), lambda s: s.floor, "999.99",
+                lambda _s: fmt.FLOOR_COLOR, static=True, tooltip="Floor price (thousand VND)"),
+    BoardColumn("ref", "Ref", lambda s: fmt.price_thousands(s.ref_price), lambda s: s.ref_price, "999.99",
+                lambda _s: fmt.REFERENCE_COLOR, static=True, tooltip="Reference price (thousand VND)"),
+    BoardColumn("last", "Last", lambda s: fmt.price_thousands(s.last), lambda s: s.last, "999.99",
+                _price_colour, bold=True, tooltip="Last matched price (thousand VND)"),
+    BoardColumn("change", "+/-", _change_thousands, lambda s: s.change, "+99.99", _price_colour,
+                tooltip="Change from the reference (thousand VND)"),
+    BoardColumn("pct", "%", lambda s: fmt.percent(s.change_pct), lambda s: s.change_pct, "+9.99%", _price_colour),
+    BoardColumn("volume", "Vol (matched)", lambda s: fmt.volume(s.matched_volume), lambda s: s.matched_volume,
+                "99,999,999", tooltip="Matched volume today: continuous session and ATO/ATC auctions, "
+                "no put-throughs (shares)"),
+    BoardColumn("value", "Value (matched, bn)", lambda s: fmt.value_billions(s.matched_value),
+                lambda s: s.matched_value, "9,999.99",
+                tooltip="Matched value today, no put-throughs (billion VND)"),
+    BoardColumn("pt_volume", "PT vol", lambda s: fmt.volume(s.put_through_volume) if s.put_through_volume else "",
+                lambda s: s.put_through_volume, "9,999,999", tooltip="Put-through (thỏa thuận) volume today (shares)"),
+    BoardColumn("pt_value", "PT value (bn)", lambda s: fmt.value_billions(s.put_through_value),
+                lambda s: s.put_through_value, "9,999.99",
+                tooltip="Put-through (thỏa thuận) value today (billion VND)"),
+    BoardColumn("buy_share", "Buy %", lambda s: fmt.share(s.active_buy_share), lambda s: s.active_buy_share,
+                "99.9%", _buy_share_colour, tooltip="Active buy share of the classified volume"),
+    BoardColumn("foreign_net", "Foreign net", lambda s: fmt.signed_volume(s.foreign_net_volume),
+                lambda s: s.foreign_net_volume, "+9,999,999", lambda s: fmt.sign_color(s.foreign_net_volume),
+                tooltip="Foreign buy minus sell today (shares)"),
 )
-COLUMN_INDEX = {cid: i for i, (cid, _) in enumerate(COLUMNS)}
-_PRICE_COLOURED = {"last", "change", "pct"}
-_BOLD_COLUMNS = {COLUMN_INDEX["symbol"], COLUMN_INDEX["last"]}
+COLUMN_INDEX = {c.id: i for i, c in enumerate(COLUMNS)}
+SYMBOL_COLUMN = COLUMN_INDEX["symbol"]
+_BOLD_COLUMNS = {i for i, c in enumerate(COLUMNS) if c.bold}
+
+
+def _live_column_ranges() -> tuple[tuple[int, int], ...]:
+    """Runs of adjacent columns that change with every print (static ones are skipped)."""
+    ranges: list[tuple[int, int]] = []
+    for i, c in enumerate(COLUMNS):
+        if c.static:
+            continue
+        if ranges and ranges[-1][1] == i - 1:
+            ranges[-1] = (ranges[-1][0], i)
+        else:
+            ranges.append((i, i))
+    return tuple(ranges)
+
+
+_LIVE_RANGES = _live_column_ranges()
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
@@ -108,8 +178,12 @@ class WatchlistModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].header
+        if role == _TOOLTIP:
+            return COLUMNS[section].tooltip or None
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -126,7 +200,7 @@ class WatchlistModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return self._cells(row)[2][col]
         if role == _ALIGNMENT:
-            return _ALIGN_LEFT if col == 0 else _ALIGN_RIGHT
+            return _ALIGN_LEFT if col == SYMBOL_COLUMN else _ALIGN_RIGHT
         if role == _FONT and col in _BOLD_COLUMNS:
             return self._bold
         if role == _TOOLTIP:
@@ -140,11 +214,18 @@ class WatchlistModel(QAbstractTableModel):
         cells = self._cache.get(symbol)
         if cells is None:
             s = self._stats.get(symbol)
-            cells = (
-                [self._display(symbol, cid, s) for cid, _ in COLUMNS],
-                [self._colour(cid, s) for cid, _ in COLUMNS],
-                [self._sort_value(symbol, cid, s) for cid, _ in COLUMNS],
-            )
+            if s is None:  # no print yet: only the symbol is known
+                blank = ["" for _ in COLUMNS]
+                blank[SYMBOL_COLUMN] = symbol
+                keys: list[Any] = [float("-inf") for _ in COLUMNS]
+                keys[SYMBOL_COLUMN] = symbol
+                cells = (blank, [None for _ in COLUMNS], keys)
+            else:
+                cells = (
+                    [c.display(s) for c in COLUMNS],
+                    [c.colour(s) for c in COLUMNS],
+                    [_sort_key(c, s) for c in COLUMNS],
+                )
             self._cache[symbol] = cells
         return cells
 
@@ -186,82 +267,23 @@ class WatchlistModel(QAbstractTableModel):
                 self._row_of[s.symbol] = len(self._symbols)
                 self._symbols.append(s.symbol)
             self.endInsertRows()
-        # ceiling / floor / reference are fixed for the day: repaint from the symbol's colour on
-        # (the symbol cell is coloured like the price) but skip those three static cells
-        first_live, last_col = COLUMN_INDEX["last"], len(COLUMNS) - 1
+        # ceiling / floor / reference are fixed for the day: repaint every other column (the
+        # symbol cell is coloured like the price) but skip the static cells
+        last_col = len(COLUMNS) - 1
         for row in sorted(set(rows)):
             if row in full_rows:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
             else:
-                self.dataChanged.emit(self.index(row, 0), self.index(row, 0))
-                self.dataChanged.emit(self.index(row, first_live), self.index(row, last_col))
+                for first, last in _LIVE_RANGES:
+                    self.dataChanged.emit(self.index(row, first), self.index(row, last))
         self.rows_changed_last_refresh = len(set(rows)) + len(new)
 
-    # ------------------------------------------------------------------ cells
-    @staticmethod
-    def _display(symbol: str, cid: str, s: SymbolStats | None) -> str:
-        if cid == "symbol":
-            return symbol
-        if s is None:
-            return ""
-        if cid == "ceiling":
-            return fmt.price_thousands(s.ceiling)
-        if cid == "floor":
-            return fmt.price_thousands(s.floor)
-        if cid == "ref":
-            return fmt.price_thousands(s.ref_price)
-        if cid == "last":
-            return fmt.price_thousands(s.last)
-        if cid == "change":
-            return "" if s.change is None else f"{float(s.change) / 1000.0:+,.2f}"
-        if cid == "pct":
-            return fmt.percent(s.change_pct)
-        if cid == "volume":
-            return fmt.volume(s.matched_volume)
-        if cid == "value":
-            return fmt.value_billions(s.matched_value)
-        if cid == "pt_volume":
-            return fmt.volume(s.put_through_volume) if s.put_through_volume else ""
-        if cid == "pt_value":
-            return fmt.value_billions(s.put_through_value)
-        if cid == "buy_share":
-            return fmt.share(s.active_buy_share)
-        if cid == "foreign_net":
-            return fmt.signed_volume(s.foreign_net_volume)
-        return ""
 
-    @staticmethod
-    def _sort_value(symbol: str, cid: str, s: SymbolStats | None) -> Any:
-        if cid == "symbol":
-            return symbol
-        if s is None:
-            return float("-inf")
-        raw = {
-            "ceiling": s.ceiling, "floor": s.floor, "ref": s.ref_price, "last": s.last,
-            "change": s.change, "pct": s.change_pct, "volume": s.matched_volume,
-            "value": s.matched_value, "pt_volume": s.put_through_volume,
-            "pt_value": s.put_through_value, "buy_share": s.active_buy_share,
-            "foreign_net": s.foreign_net_volume,
-        }[cid]
-        return float("-inf") if raw is None else float(raw)
-
-    @staticmethod
-    def _colour(cid: str, s: SymbolStats | None) -> Any:
-        if s is None:
-            return None
-        if cid == "ceiling":
-            return fmt.CEILING_COLOR
-        if cid == "floor":
-            return fmt.FLOOR_COLOR
-        if cid == "ref":
-            return fmt.REFERENCE_COLOR
-        if cid in _PRICE_COLOURED or cid == "symbol":
-            return fmt.board_color(s.last, s.ref_price, s.ceiling, s.floor)
-        if cid == "foreign_net":
-            return fmt.sign_color(s.foreign_net_volume)
-        if cid == "buy_share" and s.active_buy_share is not None:
-            return fmt.UP_COLOR if s.active_buy_share >= 0.5 else fmt.DOWN_COLOR
-        return None
+def _sort_key(column: BoardColumn, s: SymbolStats) -> Any:
+    raw = column.value(s)
+    if column.id == "symbol":
+        return raw
+    return float("-inf") if raw is None else float(raw)
 
 
 def board_palette(base: QPalette) -> QPalette:
@@ -288,9 +310,11 @@ class MarketStrip(QWidget):
         row.setContentsMargins(4, 2, 4, 2)
         for label in (self.index_label, self.futures_label, self.basis_label):
             label.setTextFormat(Qt.TextFormat.RichText)
-            label.setStyleSheet("font-size: 13px;")
+            label.setStyleSheet("font-size: 12px;")
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(1)  # explicit: a long level is clipped, it never widens the board
             row.addWidget(label)
-            row.addSpacing(16)
+            row.addSpacing(10)
         row.addStretch(1)
         self.market: MarketStats | None = None
 
@@ -314,6 +338,130 @@ class MarketStrip(QWidget):
             )
 
 
+class FrozenColumnTable(QTableView):
+    """A table whose first column stays put when the rest scrolls sideways.
+
+    A second view over the same model and selection shows only that column, laid over the left
+    edge of this one and scrolled vertically with it (Qt's "frozen column" pattern). Sorting from
+    either header sorts the shared model; both headers show the same indicator.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.frozen = QTableView(self)
+        self.frozen.setObjectName("frozenColumn")
+        self.frozen.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.frozen.verticalHeader().hide()
+        self.frozen.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.frozen.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.frozen.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.frozen.setFrameShape(QFrame.Shape.NoFrame)
+        self.frozen.setStyleSheet("QTableView#frozenColumn { border-right: 1px solid #3a4048; }")
+        for view in (self, self.frozen):
+            view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+            view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.viewport().stackUnder(self.frozen)
+        self.horizontalHeader().sectionResized.connect(self._section_resized)
+        self.verticalHeader().sectionResized.connect(lambda row, _old, new: self.frozen.setRowHeight(row, new))
+        self.frozen.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
+        self.verticalScrollBar().valueChanged.connect(self.frozen.verticalScrollBar().setValue)
+        self.horizontalHeader().sortIndicatorChanged.connect(
+            lambda col, order: self._mirror_indicator(self.frozen.horizontalHeader(), col, order))
+        self.frozen.horizontalHeader().sortIndicatorChanged.connect(
+            lambda col, order: self._mirror_indicator(self.horizontalHeader(), col, order))
+
+    def setModel(self, model) -> None:  # noqa: N802 - the frozen view follows the model
+        super().setModel(model)
+        self.frozen.setModel(model)
+        self.frozen.setSelectionModel(self.selectionModel())
+        for col in range(model.columnCount()):
+            self.frozen.setColumnHidden(col, col != SYMBOL_COLUMN)
+        self._update_frozen_geometry()
+
+    def setSortingEnabled(self, enable: bool) -> None:  # noqa: N802
+        super().setSortingEnabled(enable)
+        self.frozen.setSortingEnabled(enable)
+
+    def setPalette(self, palette: QPalette) -> None:  # noqa: N802
+        super().setPalette(palette)
+        self.frozen.setPalette(palette)
+
+    def setFont(self, font: QFont) -> None:  # noqa: N802
+        super().setFont(font)
+        self.frozen.setFont(font)
+
+    def setShowGrid(self, show: bool) -> None:  # noqa: N802
+        super().setShowGrid(show)
+        self.frozen.setShowGrid(show)
+
+    def setAlternatingRowColors(self, enable: bool) -> None:  # noqa: N802
+        super().setAlternatingRowColors(enable)
+        self.frozen.setAlternatingRowColors(enable)
+
+    def set_row_height(self, height: int) -> None:
+        for view in (self, self.frozen):
+            view.verticalHeader().setMinimumSectionSize(height)
+            view.verticalHeader().setDefaultSectionSize(height)
+
+    def frozen_width(self) -> int:
+        return self.columnWidth(SYMBOL_COLUMN)
+
+    @staticmethod
+    def _mirror_indicator(header: QHeaderView, col: int, order: Qt.SortOrder) -> None:
+        if header.sortIndicatorSection() != col or header.sortIndicatorOrder() != order:
+            header.blockSignals(True)  # the model is sorted once, by the header that was clicked
+            header.setSortIndicator(col, order)
+            header.blockSignals(False)
+            header.viewport().update()
+
+    def _section_resized(self, col: int, _old: int, new: int) -> None:
+        if col == SYMBOL_COLUMN:
+            self.frozen.setColumnWidth(col, new)
+            self._update_frozen_geometry()
+
+    def _update_frozen_geometry(self) -> None:
+        frame = self.frameWidth()
+        self.frozen.setGeometry(
+            self.verticalHeader().width() + frame, frame, self.frozen_width(),
+            self.viewport().height() + self.horizontalHeader().height(),
+        )
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._update_frozen_geometry()
+
+    def updateGeometries(self) -> None:  # noqa: N802 - header height known only now
+        super().updateGeometries()
+        if hasattr(self, "frozen"):
+            self._update_frozen_geometry()
+
+    def moveCursor(self, action, modifiers):  # noqa: N802 - keep the current cell out from under the frozen column
+        current = super().moveCursor(action, modifiers)
+        if (action == QAbstractItemView.CursorAction.MoveLeft and current.column() > SYMBOL_COLUMN
+                and self.visualRect(current).topLeft().x() < self.frozen_width()):
+            bar = self.horizontalScrollBar()
+            bar.setValue(bar.value() + self.visualRect(current).topLeft().x() - self.frozen_width())
+        return current
+
+    def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:  # noqa: N802
+        if index.column() > SYMBOL_COLUMN:
+            super().scrollTo(index, hint)
+        else:  # the symbol is always visible: only scroll vertically to its row
+            bar = self.horizontalScrollBar()
+            keep = bar.value()
+            super().scrollTo(index, hint)
+            bar.setValue(keep)
+
+
+def board_font(base: QFont) -> QFont:
+    """A compact board font: one point under the desktop's, never below 8 pt."""
+    font = QFont(base)
+    size = base.pointSizeF()
+    if size > 0:
+        font.setPointSizeF(max(8.0, size - 1.0))
+    return font
+
+
 class WatchlistView(QWidget):
     """Board + strip; polls the stats at ~10 Hz while attached to a running pipeline."""
 
@@ -326,27 +474,26 @@ class WatchlistView(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.proxy.setDynamicSortFilter(False)  # re-sorted by a 1 s timer, not on every update
-        self.table = QTableView()
+        self.table = FrozenColumnTable()
+        self.table.setFont(board_font(self.font()))
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COLUMN_INDEX["symbol"], Qt.SortOrder.AscendingOrder)
+        self.table.sortByColumn(SYMBOL_COLUMN, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.set_row_height(self.table.fontMetrics().height() + 4)
         self.table.setAlternatingRowColors(True)
         self.table.setPalette(board_palette(self.table.palette()))  # a palette, not a style
         self.table.setShowGrid(False)  # sheet: style sheets make every cell paint slow
         header = self.table.horizontalHeader()
+        header.setFont(self.table.font())
+        self.table.frozen.horizontalHeader().setFont(self.table.font())
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # ResizeToContents would
         header.setStretchLastSection(True)  # re-measure every cell on every update
-        header.setMinimumSectionSize(40)
-        for cid, width in (("symbol", 62), ("volume", 92), ("value", 82), ("pt_volume", 82), ("pt_value", 82),
-                           ("foreign_net", 96)):
-            self.table.setColumnWidth(COLUMN_INDEX[cid], width)
-        for cid in ("ceiling", "floor", "ref", "last", "change", "pct", "buy_share"):
-            self.table.setColumnWidth(COLUMN_INDEX[cid], 58)
+        header.setMinimumSectionSize(36)
+        self.size_columns()
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.strip = MarketStrip()
         box = QVBoxLayout(self)
@@ -361,6 +508,20 @@ class WatchlistView(QWidget):
         self.resort_timer.setInterval(RESORT_MS)
         self.resort_timer.timeout.connect(self.resort)
         self._dirty_since_sort = False
+
+    def size_columns(self) -> None:
+        """Each column as wide as its widest usual text or its header (sort arrow included)."""
+        header = self.table.horizontalHeader()
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        for i, c in enumerate(COLUMNS):
+            cells = QFontMetrics(bold if c.bold else self.table.font()).horizontalAdvance(c.sample) + 12
+            self.table.setColumnWidth(i, max(cells, header.sectionSizeHint(i)))
+
+    def preferred_width(self) -> int:
+        """The width that shows every column without a horizontal scroll bar."""
+        columns = sum(self.table.columnWidth(i) for i in range(len(COLUMNS)))
+        return columns + 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width() + 4
 
     def attach(self, stats: StatsSource | None) -> None:
         self.stats = stats
@@ -394,7 +555,7 @@ class WatchlistView(QWidget):
         row = self.model.row_of(symbol)
         if row is None:
             return False
-        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+        proxy_index = self.proxy.mapFromSource(self.model.index(row, SYMBOL_COLUMN))
         self.table.selectRow(proxy_index.row())
         self.table.scrollTo(proxy_index)
         return True

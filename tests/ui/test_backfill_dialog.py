@@ -147,3 +147,101 @@ def test_credentials_prompt_keeps_them_for_the_session_without_a_keyring(qtbot, 
     assert creds is not None and creds.consumer_secret == "s3cret"
     assert "s3cret" not in repr(creds)
     assert not (tmp_path / "settings.json").exists()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting fails at once, as with no network."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_no_network_is_said_in_a_traders_words(qrun, qtbot, database_url: str, tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.backfill_dialog import NO_NETWORK
+
+    async def scenario() -> None:
+        db = await open_pool(database_url)
+        try:
+            settings = Settings(home=tmp_path, ssi_consumer_id="id", ssi_consumer_secret="secret")
+            url = f"http://127.0.0.1:{closed_port()}/"
+
+            def factory(creds):  # type: ignore[no-untyped-def]
+                return BackfillService(
+                    db.pool, lambda: SsiRestClient(url, creds.consumer_id, creds.consumer_secret, pace_s=0,
+                                                   max_retries=0, backoff_base_s=0.01, backoff_max_s=0.02),
+                    progress_path=tmp_path / "progress.json",
+                )
+
+            dialog = BackfillDialog(factory, CredentialStore(settings))
+            qtbot.addWidget(dialog)
+            dialog.show()
+            dialog.list_radio.setChecked(True)
+            dialog.symbols_edit.setText("FPT, VNM")
+            assert await dialog.start() is None  # the sign-in itself cannot reach SSI
+        finally:
+            await db.close()
+        text = dialog.current_label.text()
+        assert NO_NETWORK == "Cannot reach SSI's data server — check your internet connection."
+        assert text == NO_NETWORK and "Errno" not in text and "ConnectError" not in text
+        assert dialog.current_label.wordWrap()  # a long line wraps instead of being cut off
+        assert f"Error: {NO_NETWORK}" in dialog.log_view.toPlainText()
+        assert dialog.start_button.isEnabled()
+        assert any("ConnectError" in r.getMessage() for r in caplog.records)  # the detail, in the log
+
+    qrun(scenario())
+
+
+def test_refused_credentials_are_said_in_a_traders_words(qrun, qtbot, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.backfill_dialog import BAD_CREDENTIALS
+
+    async def scenario() -> None:
+        async with LocalSsiServer(daily_ohlc={"FPT": sample_daily_rows("FPT", START, END)}) as server:
+            db = await open_pool(database_url)
+            try:
+                dialog = make_dialog(qtbot, server, db.pool, tmp_path)
+                dialog.store = CredentialStore(Settings(home=tmp_path, ssi_consumer_id=server.consumer_id,
+                                                        ssi_consumer_secret="not-the-secret"))
+                assert await dialog.start() is None
+            finally:
+                await db.close()
+        assert dialog.current_label.text() == BAD_CREDENTIALS
+        assert "Settings" in BAD_CREDENTIALS
+
+    qrun(scenario())
+
+
+def test_missing_credentials_open_a_prompt_and_the_run_starts_once_given(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.errors import ConfigurationError
+
+    given: list[object] = []
+
+    def factory(creds):  # type: ignore[no-untyped-def]
+        given.append(creds)
+        raise ConfigurationError("stop here")
+
+    dialog = BackfillDialog(factory, CredentialStore(Settings(home=tmp_path)))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.start() is None
+    prompt = dialog.credentials_dialog
+    assert prompt is not None and prompt.isVisible()  # opened with open(): the app's loop keeps running
+    prompt.id_edit.setText("consumer")
+    prompt.secret_edit.setText("s3cret")
+    prompt._accept()
+    assert len(given) == 1 and given[0].consumer_id == "consumer"
+    assert "stop here" in dialog.current_label.text()
+
+
+def test_per_symbol_reasons_are_translated_only_when_a_trader_can_act_on_them() -> None:
+    from desktop_app.feeds.ssi_rest import SsiAuthError
+    from desktop_app.ui.backfill_dialog import BAD_CREDENTIALS, NO_NETWORK, SSI_BUSY, trader_message
+
+    dns = ("SsiUnavailableError: SSI data API unavailable: GET api/v2/Market/DailyOhlc failed 4 times "
+           "(last: ConnectError: [Errno -2] Name or service not known)")
+    assert trader_message(dns) == NO_NETWORK
+    assert trader_message(dns.replace("ConnectError: [Errno -2] Name or service not known", "HTTP 503")) == SSI_BUSY
+    assert trader_message(SsiAuthError("SSI rejected the credentials: bad secret")) == BAD_CREDENTIALS
+    assert trader_message("SsiApiError: DailyOhlc row 30: Open='twelve' is not a number") is None
+    assert trader_message(ValueError("x")) is None
