@@ -118,16 +118,16 @@ COLUMNS: tuple[BoardColumn, ...] = (
     BoardColumn("value", "Value (matched, bn)", lambda s: fmt.value_billions(s.matched_value),
                 lambda s: s.matched_value, "9,999.99",
                 tooltip="Matched value today, no put-throughs (billion VND)"),
-    BoardColumn("pt_volume", "PT vol", lambda s: fmt.volume(s.put_through_volume) if s.put_through_volume else "",
-                lambda s: s.put_through_volume, "9,999,999", tooltip="Put-through (thỏa thuận) volume today (shares)"),
-    BoardColumn("pt_value", "PT value (bn)", lambda s: fmt.value_billions(s.put_through_value),
-                lambda s: s.put_through_value, "9,999.99",
-                tooltip="Put-through (thỏa thuận) value today (billion VND)"),
     BoardColumn("buy_share", "Buy %", lambda s: fmt.share(s.active_buy_share), lambda s: s.active_buy_share,
                 "99.9%", _buy_share_colour, tooltip="Active buy share of the classified volume"),
     BoardColumn("foreign_net", "Foreign net", lambda s: fmt.signed_volume(s.foreign_net_volume),
                 lambda s: s.foreign_net_volume, "+9,999,999", lambda s: fmt.sign_color(s.foreign_net_volume),
                 tooltip="Foreign buy minus sell today (shares)"),
+    BoardColumn("pt_volume", "PT vol", lambda s: fmt.volume(s.put_through_volume) if s.put_through_volume else "",
+                lambda s: s.put_through_volume, "9,999,999", tooltip="Put-through (thỏa thuận) volume today (shares)"),
+    BoardColumn("pt_value", "PT value (bn)", lambda s: fmt.value_billions(s.put_through_value),
+                lambda s: s.put_through_value, "9,999.99",
+                tooltip="Put-through (thỏa thuận) value today (billion VND)"),
 )
 COLUMN_INDEX = {c.id: i for i, c in enumerate(COLUMNS)}
 SYMBOL_COLUMN = COLUMN_INDEX["symbol"]
@@ -446,6 +446,10 @@ class FrozenColumnTable(QTableView):
     def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:  # noqa: N802
         if index.column() > SYMBOL_COLUMN:
             super().scrollTo(index, hint)
+            hidden = self.frozen.width() - self.visualRect(index).left()
+            if hidden > 0:  # Qt scrolled the cell to the left edge: under the frozen column
+                bar = self.horizontalScrollBar()
+                bar.setValue(bar.value() - hidden)
         else:  # the symbol is always visible: only scroll vertically to its row
             bar = self.horizontalScrollBar()
             keep = bar.value()

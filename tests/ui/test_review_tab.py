@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from desktop_app.domain import VIETNAM_TZ, Alert, Severity
+from desktop_app.services.history import HistoryService
 from desktop_app.ui.alerts_view import CSV_HEADER, AlertsView
 from desktop_app.ui.async_tasks import wait_until
 from tests.ui.conftest import open_pool
@@ -53,7 +54,7 @@ def test_rows_are_there_on_open_and_reopening_the_tab_shows_new_ones(qrun, datab
     async def scenario() -> None:
         db = await seeded(database_url)
         try:
-            view.set_pool(db.pool)  # what the window does when the database is up: no Apply pressed
+            view.set_history(HistoryService(db.pool))  # what the window does when the database is up: no Apply pressed
             await wait_until(lambda: model.rowCount() == len(ROWS))
             assert view.count_label.text() == f"{len(ROWS)} alerts"
             await db.pool.execute(
@@ -83,7 +84,7 @@ def test_dates_read_dd_mm_yyyy_and_columns_fit_their_text_after_filtering(qrun, 
     async def scenario() -> None:
         db = await seeded(database_url)
         try:
-            view.set_pool(db.pool)
+            view.set_history(HistoryService(db.pool))
             await wait_until(lambda: model.rowCount() == len(ROWS))
             view.symbol_edit.setText("VNM")
             view.apply_filter()
@@ -110,7 +111,7 @@ def test_csv_export_is_the_table_with_a_bom_even_when_the_database_moved_on(qrun
         db = await seeded(database_url)
         try:
             view.symbol_edit.setText("FPT")
-            view.set_pool(db.pool)
+            view.set_history(HistoryService(db.pool))
             await wait_until(lambda: model.rowCount() == 2)
             view.table.selectRow(0)
             await view.acknowledge_selected("Đã xem")
@@ -147,7 +148,7 @@ def test_acknowledge_dialog_names_its_alert_and_acknowledges_that_one(qrun, qtbo
     async def scenario() -> None:
         db = await seeded(database_url)
         try:
-            view.set_pool(db.pool)
+            view.set_history(HistoryService(db.pool))
             await wait_until(lambda: model.rowCount() == len(ROWS))
             view.table.selectRow(1)
             target = model.rows[1]

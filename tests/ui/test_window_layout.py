@@ -98,9 +98,15 @@ def test_symbol_column_is_frozen_and_its_header_fits_the_sort_arrow(qtbot) -> No
     bar.setValue(bar.maximum())
     QApplication.processEvents()
     # the last columns are reachable ...
-    buy = table.visualRect(table.model().index(0, COLUMN_INDEX["buy_share"]))
-    foreign = table.visualRect(table.model().index(0, COLUMN_INDEX["foreign_net"]))
-    assert buy.left() >= table.frozen.width() and foreign.left() < table.viewport().width()
+    last = table.visualRect(table.model().index(0, len(COLUMNS) - 1))
+    assert last.left() >= table.frozen.width() and last.right() <= table.viewport().width()
+    for column in ("buy_share", "foreign_net"):
+        table.scrollTo(table.model().index(0, COLUMN_INDEX[column]))
+        QApplication.processEvents()
+        cell = table.visualRect(table.model().index(0, COLUMN_INDEX[column]))
+        assert cell.left() >= table.frozen.width() and cell.right() <= table.viewport().width()
+    bar.setValue(bar.maximum())
+    QApplication.processEvents()
     # ... and the symbol still reads at the left edge, from the frozen column
     assert table.columnViewportPosition(SYMBOL_COLUMN) < 0  # scrolled away in the main view
     frozen = table.frozen
