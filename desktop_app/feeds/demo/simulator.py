@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -180,8 +181,6 @@ class DaySimulation:
 
     @staticmethod
     def _contract(symbol: str, ref: float) -> Instrument:
-        from decimal import Decimal
-
         floor, ceiling = futures_limits(Decimal(repr(ref)))
         return Instrument(symbol, "DERIVATIVES", ref, float(floor), float(ceiling))
 
