@@ -48,7 +48,16 @@ from desktop_app.feeds.demo.market_model import (
     futures_symbol,
     intraday_profile,
 )
-from desktop_app.feeds.demo.wire import book_fields, envelope
+from desktop_app.feeds.demo.wire import (
+    DayStamp,
+    bar_content,
+    book_fields,
+    envelope,
+    quote_content,
+    room_content,
+    session_content,
+    trade_content,
+)
 from desktop_app.market_clock import VIETNAM_TZ, SessionPhase, next_trading_day, previous_trading_day
 from desktop_app.market_rules import (
     BOARD_LOT,
@@ -161,7 +170,7 @@ class DaySimulation:
         self.wants = market.wants
         self.rng = market.rng
         self.day = day
-        self.date_text = day.strftime("%d/%m/%Y")
+        self.at = DayStamp(day.strftime("%d/%m/%Y"))
         self.stocks = stocks
         self.by_symbol = {st.symbol: st for st in stocks}
         self.index_prior = carry.index_prior
@@ -174,7 +183,6 @@ class DaySimulation:
         self.fut_book: tuple[float, float] | None = None
         self.out: list[tuple[datetime, str]] = []
         self.now_s = OPEN_S
-        self.time_text = ""
         self.stamp: datetime | None = None
         self.session = "ATO"
         self._start_day()
@@ -230,7 +238,7 @@ class DaySimulation:
         self.now_s = s
         h, rem = divmod(s, 3600)
         mi, se = divmod(rem, 60)
-        self.time_text = f"{h:02d}:{mi:02d}:{se:02d}"
+        self.at.time_text = f"{h:02d}:{mi:02d}:{se:02d}"
         self.stamp = datetime(self.day.year, self.day.month, self.day.day, h, mi, se, tzinfo=VIETNAM_TZ)
         i = s - OPEN_S
         self.fair_now = self.fair_rows[i]
@@ -431,18 +439,8 @@ class DaySimulation:
         self._quote(st, "LO")
 
     def _quote(self, st: Stock, session: str) -> None:
-        if not self.wants(st.symbol):
-            return
-        content = {
-            "RType": "X-QUOTE",
-            "TradingDate": self.date_text,
-            "Time": self.time_text,
-            "Exchange": "HOSE",
-            "Symbol": st.symbol,
-        }
-        book_fields(content, st.bids, st.asks)
-        content["TradingSession"] = session
-        self._emit("X-QUOTE", content)
+        if self.wants(st.symbol):
+            self._emit("X-QUOTE", quote_content(self.at, "HOSE", st.symbol, st.bids, st.asks, session))
 
     def _continuous_step(self, st: Stock, n: int) -> None:
         """One second of one stock: re-centre the book if the fair price moved, then n prints."""
@@ -549,35 +547,7 @@ class DaySimulation:
             st.foreign_dirty = True
         if is_stock and not self.wants(st.symbol):
             return
-        futures = st.exchange == "DERIVATIVES"
-        last = st.last or price
-        change = last - st.ref
-        content = {
-            "RType": "X-TRADE" if data_type == "X-TRADE" else "X",
-            "TradingDate": self.date_text,
-            "Time": self.time_text,
-            "Isin": st.symbol,
-            "Symbol": st.symbol,
-            "Ceiling": st.ceiling,
-            "Floor": st.floor,
-            "RefPrice": st.ref,
-            "AvgPrice": round(st.total_val / st.total_vol / multiplier, 2 if not futures else 1),
-            "PriorVal": st.ref,
-            "LastPrice": float(price),
-            "LastVol": float(volume),
-            "TotalVal": round(st.total_val, 1),
-            "TotalVol": float(st.total_vol),
-            "MarketId": st.exchange,
-            "Exchange": st.exchange,
-            "TradingSession": session,
-            "TradingStatus": "N",
-            "Change": round(change, 2),
-            "RatioChange": round(change / st.ref * 100, 2),
-            "EstMatchedPrice": float(price),
-            "Highest": float(st.highest or price),
-            "Lowest": float(st.lowest or price),
-            "Side": side,
-        }
+        content = trade_content(self.at, st, price, volume, session, side, multiplier, data_type)
         if extra:
             content.update(extra)
         self._emit(data_type, content)
@@ -588,21 +558,7 @@ class DaySimulation:
         if not self.wants(st.symbol):
             return
         current = min(max(st.room_left - (st.f_buy_vol - st.f_sell_vol), 0), st.total_room)
-        self._emit("R", {
-            "RType": "R",
-            "TradingDate": self.date_text,
-            "Time": self.time_text,
-            "Isin": st.symbol,
-            "Symbol": st.symbol,
-            "TotalRoom": float(st.total_room),
-            "CurrentRoom": float(current),
-            "BuyVol": float(st.f_buy_vol),
-            "SellVol": float(st.f_sell_vol),
-            "BuyVal": round(st.f_buy_val, 1),
-            "SellVal": round(st.f_sell_val, 1),
-            "MarketId": "HOSE",
-            "Exchange": "HOSE",
-        })
+        self._emit("R", room_content(self.at, st, current))
 
     def _bars_flush(self) -> None:
         """B: one bar per symbol per minute in which it printed (continuous session)."""
@@ -613,18 +569,7 @@ class DaySimulation:
             st.bar = None
             if isinstance(st, Stock) and not self.wants(st.symbol):
                 continue
-            self._emit("B", {
-                "RType": "B",
-                "Symbol": st.symbol,
-                "TradingDate": self.date_text,
-                "Time": self.time_text,
-                "Open": float(bar[0]),
-                "High": float(bar[1]),
-                "Low": float(bar[2]),
-                "Close": float(bar[3]),
-                "Volume": float(bar[4]),
-                "Value": round(bar[5], 1),
-            })
+            self._emit("B", bar_content(self.at, st.symbol, bar))
 
     def _session_change(self, session: str) -> None:
         self.session = session
@@ -632,16 +577,7 @@ class DaySimulation:
             if exchange == "HOSE" and not self.wants(sym):
                 continue
             fut_session = session if session != "PT" else "C"
-            self._emit("F", {
-                "RType": "F",
-                "MarketId": exchange,
-                "Exchange": exchange,
-                "Symbol": sym,
-                "TradingDate": self.date_text,
-                "Time": self.time_text,
-                "TradingSession": session if exchange == "HOSE" else fut_session,
-                "TradingStatus": "N",
-            })
+            self._emit("F", session_content(self.at, sym, exchange, session if exchange == "HOSE" else fut_session))
 
     # ------------------------------------------------------------------ index
 
@@ -678,8 +614,8 @@ class DaySimulation:
             "Declines": dec,
             "Ceilings": ceil_n,
             "Floors": floor_n,
-            "TradingDate": self.date_text,
-            "Time": self.time_text,
+            "TradingDate": self.at.date_text,
+            "Time": self.at.time_text,
             "TradingSession": self.session if self.session != "PT" else "C",
             "Exchange": "HOSE",
         })
@@ -724,16 +660,8 @@ class DaySimulation:
         rng = self.rng
         bids = [(round(bid - 0.1 * i, 1), 1 + int(rng.random() * 60)) for i in range(3)]
         asks = [(round(ask + 0.1 * i, 1), 1 + int(rng.random() * 60)) for i in range(3)]
-        content = {
-            "RType": "X-QUOTE",
-            "TradingDate": self.date_text,
-            "Time": self.time_text,
-            "Exchange": "DERIVATIVES",
-            "Symbol": self.fut_symbol,
-        }
-        book_fields(content, bids, asks)
-        content["TradingSession"] = "LO" if self.session in ("LO", "ATO") else self.session
-        self._emit("X-QUOTE", content)
+        session = "LO" if self.session in ("LO", "ATO") else self.session
+        self._emit("X-QUOTE", quote_content(self.at, "DERIVATIVES", self.fut_symbol, bids, asks, session))
 
     def _futures_auction_print(self, session: str) -> None:
         fut = self.fut
