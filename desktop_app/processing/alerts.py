@@ -449,10 +449,6 @@ class AlertEngine:
         self._basis_rules = tuple(r for r in self._rules if type(r).on_basis is not AlertRule.on_basis)
         self.suppressed = 0  # candidates held back by the cooldown
 
-    @property
-    def rules(self) -> tuple[AlertRule, ...]:
-        return tuple(self._rules)
-
     def reset(self) -> None:
         self._cooldown.clear()
         for rule in self._rules:

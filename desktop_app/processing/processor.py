@@ -146,10 +146,6 @@ class MarketDataProcessor:
     def front_month(self) -> str | None:
         return self._basis.front_symbol
 
-    @property
-    def alert_rules(self) -> tuple[AlertRule, ...]:
-        return self._alerts.rules
-
     # ------------------------------------------------------------------ plumbing
     def _emit(self, value: ProcessedValue) -> None:
         for callback in self._subscribers:

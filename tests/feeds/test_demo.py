@@ -146,8 +146,8 @@ def test_index_is_the_cap_weighted_basket(day: SimulatedDay) -> None:
     last = dict(refs)
     checked = 0
     for e in day.events:
-        if isinstance(e, Trade) and not e.is_derivative:
-            last[e.symbol] = float(e.price)
+        if isinstance(e, Trade) and not e.is_derivative and e.session is not TradingSession.PUT_THROUGH:
+            last[e.symbol] = float(e.price)  # the index follows matched prices, never put-throughs
         elif isinstance(e, IndexValue):
             expected = basket.index_prior_value * sum(weights[s] * last[s] / refs[s] for s in refs)
             assert abs(float(e.value) - expected) <= 0.006
@@ -156,20 +156,67 @@ def test_index_is_the_cap_weighted_basket(day: SimulatedDay) -> None:
     assert checked > 5_000 and 1_250 < min(values) <= max(values) < 1_450 and max(values) - min(values) > 2
 
 
-def test_futures_basis_moves_around_zero_and_sometimes_extreme(day: SimulatedDay) -> None:
-    front = futures_symbol(DAY)
-    spot = None
-    basis = []
+# --------------------------------------------------------------------------- realism, measured
+
+
+def front_month_basis(day: SimulatedDay) -> list[tuple[datetime, float, float]]:
+    """(time, futures price, basis vs the latest VN30) of every continuous front-month print."""
+    front, spot, out = futures_symbol(DAY), None, []
     for e in day.events:
         if isinstance(e, IndexValue):
             spot = e.value
         elif isinstance(e, Trade) and e.symbol == front and spot is not None and e.session is TradingSession.CONTINUOUS:
-            basis.append(float(e.price - spot))
-    assert len(basis) > 10_000
-    assert max(abs(b) for b in basis) >= 15
-    flips = sum(1 for a, b in zip(basis, basis[1:]) if (a > 0) != (b > 0))
-    assert flips >= 2
+            out.append((e.timestamp, float(e.price), float(e.price - spot)))
+    return out
+
+
+def test_futures_track_vn30_with_a_small_slowly_mean_reverting_basis(day: SimulatedDay) -> None:
+    prints = front_month_basis(day)
+    assert len(prints) > 10_000
+    basis = [b for _, _, b in prints]
+    assert -6.0 <= min(basis) and max(basis) <= 6.0  # a few points, never the old -10..+23
+    typical = sorted(abs(b) for b in basis)[int(0.95 * len(basis))]
+    assert typical <= 5.0
+    # no jumps: the front month moves at most 2 points from one second to the next
+    moves = [abs(p2 - p1) for (t1, p1, _), (t2, p2, _) in zip(prints, prints[1:]) if (t2 - t1).total_seconds() <= 1]
+    assert max(moves) <= 2.0
+    # mean-reverting, not frozen: it spends time on both sides and crosses the 0.5-point dead band
+    crossings, side = 0, 0
+    for b in basis:
+        new = 1 if b >= 0.5 else -1 if b <= -0.5 else side
+        crossings += side != 0 and new != side
+        side = new
+    assert 1 <= crossings <= 12
     assert any(isinstance(e, Trade) and e.symbol == futures_symbol(DAY, 1) for e in day.events)
+
+
+def test_stock_prints_move_by_ticks_with_a_one_tick_bounce(day: SimulatedDay) -> None:
+    last: dict[str, Decimal] = {}
+    jumps: Counter[int] = Counter()
+    biggest = Decimal(0)
+    for t in trades(day, TradingSession.CONTINUOUS):
+        if t.is_derivative:
+            continue
+        before = last.get(t.symbol)
+        if before is not None:
+            jumps[int(abs(t.price - before) / hose_tick(int(min(t.price, before))))] += 1
+            biggest = max(biggest, abs(t.price - before) / before)
+        last[t.symbol] = t.price
+    # the old demo ran up to 46 ticks away and snapped back (3 % and back within seconds); now a
+    # dear stock with a fine tick (VJC at 140,000: a tick is 0.07 %) drifts a few ticks between
+    # two prints seconds apart, and a cheap one's bounce (a 50-VND tick at 14,850) is 0.34 %
+    assert max(jumps) <= 5 and biggest < Decimal("0.01"), (jumps, biggest)
+    assert jumps[0] + jumps[1] >= 0.95 * sum(jumps.values())  # same price or the one-tick bounce
+
+
+def test_a_day_has_its_designed_events(day: SimulatedDay) -> None:
+    stocks = [t for t in trades(day) if not t.is_derivative]
+    continuous = [t for t in stocks if t.session is TradingSession.CONTINUOUS]
+    assert any(t.price == t.ceiling for t in continuous) and any(t.price == t.floor for t in continuous)
+    assert any(t.price * t.volume >= 10_000_000_000 for t in continuous)  # a block print
+    closes = {t.symbol: t.price for t in stocks if t.session is TradingSession.ATC}
+    late_pt = [t for t in stocks if t.session is TradingSession.PUT_THROUGH and t.timestamp.time() > time(14, 45)]
+    assert any(t.price != closes[t.symbol] for t in late_pt)  # a put-through away from the close
 
 
 def test_every_alert_rule_has_something_to_fire_on(day: SimulatedDay) -> None:
@@ -291,3 +338,33 @@ def test_default_demo_start_looks_alive_at_once(now: datetime, expected: tuple) 
 def test_unknown_symbols_are_refused() -> None:
     with pytest.raises(ValueError, match="XYZ"):
         DemoMarket(seed=1, start=DAY, symbols=["XYZ"])
+
+
+# --------------------------------------------------------------------------- resume_from
+
+
+def test_resume_from_moves_the_catch_up_point_later_never_earlier() -> None:
+    feed = DemoFeed(seed=1, speed=1.0, start=datetime(2026, 3, 10, 10, 30, tzinfo=VIETNAM_TZ))
+    feed.resume_from(datetime(2026, 3, 10, 10, 0, tzinfo=VIETNAM_TZ))  # stored less than the default
+    assert feed.catch_up_until == datetime(2026, 3, 10, 10, 30, tzinfo=VIETNAM_TZ)
+    feed.resume_from(datetime(2026, 3, 10, 4, 41, 7, tzinfo=timezone.utc))  # 11:41:07 in Vietnam
+    assert feed.catch_up_until == datetime(2026, 3, 10, 11, 41, 7, tzinfo=VIETNAM_TZ)
+    feed.resume_from(datetime(2026, 3, 9, 14, 0, tzinfo=VIETNAM_TZ))  # an earlier day: nothing to skip
+    assert feed.catch_up_until == datetime(2026, 3, 10, 11, 41, 7, tzinfo=VIETNAM_TZ)
+    feed.resume_from(datetime(2026, 3, 11, 9, 30, tzinfo=VIETNAM_TZ))  # stored past the day: all of it
+    assert feed.catch_up_until > datetime(2026, 3, 10, 15, 0, tzinfo=VIETNAM_TZ)
+
+
+async def test_resumed_feed_catches_up_to_the_stored_end_then_runs_live() -> None:
+    """Started at 09:15:30 at 1x but told the store already holds 09:40: everything up to 09:40
+    arrives at once, then the clock paces it (closed one market second later)."""
+    feed = DemoFeed(seed=4, speed=1.0, start=datetime(2026, 3, 10, 9, 15, 30, tzinfo=VIETNAM_TZ))
+    feed.resume_from(datetime(2026, 3, 10, 9, 40, tzinfo=VIETNAM_TZ))
+    times: list[str] = []
+    async for text in feed.envelopes():
+        times.append(orjson.loads(orjson.loads(text)["Content"])["Time"])
+        if times[-1] > "09:40:01":
+            await feed.close()
+    assert times == sorted(times) and times[0] == "09:00:00" and times[-1] <= "09:40:03"
+    assert sum(1 for t in times if t >= "09:40:00") < sum(1 for t in times if "09:39:00" <= t < "09:40:00")
+    assert feed.state is FeedState.ENDED

