@@ -97,11 +97,13 @@ def demo_day() -> tuple[MarketDataProcessor, Counter, Counter]:
     return processor, alerts, types
 
 
+@pytest.mark.slow
 def test_every_alert_rule_fires_on_a_demo_day(demo_day) -> None:
     _, alerts, _ = demo_day
     assert set(alerts) == {CEILING_HIT, FLOOR_HIT, BLOCK_TRADE, FOREIGN_SURGE, BASIS_FLIP, BASIS_EXTREME, ACTIVE_IMBALANCE}
 
 
+@pytest.mark.slow
 def test_a_demo_day_has_every_trade_type_but_neutral_and_a_consistent_summary(demo_day) -> None:
     processor, alerts, types = demo_day
     # The demo prints carry SSI's Side, so nothing is left unclassified.
