@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("suite", choices=("ingest", "query", "process", "ui"))
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--scale", type=float, default=1.0,
-                       help="query: fraction of the seed's data size to seed (default 1.0)")
+                       help="query: fraction of the full bench dataset to build (default 1.0)")
     bench.add_argument("--rows", type=int, default=None, help="ingest: trades to write")
     return parser
 

@@ -1,6 +1,7 @@
-"""``stock-tracker bench query``: history query latency on a seed-sized database.
+"""``stock-tracker bench query``: history query latency on a database of the planned size.
 
-Seeds (once; kept for the next run) the seed's sizes, scaled by ``--scale``:
+Fills a bench dataset (once; kept for the next run) at the sizes the persistence plan targets,
+scaled by ``--scale``:
   * ``daily_ohlc``: 10 years of weekdays × 400 symbols (≈1.04 M rows at scale 1; symbols scale),
   * ``trades``: one year of weekdays × 30 symbols × 2,300 prints per symbol-day (≈18 M rows at
     scale 1; the prints per day scale, so every query still spans its full time range),
@@ -18,7 +19,7 @@ then times the queries the app and the history API make, through the real reposi
 
 Where the data goes: a separate schema, ``bench_query``, seeded (and reused by later runs) by
 ``desktop_app.database.bench.query_dataset``, so the user's data is never touched; the benchmark's
-pool reads it first, so the unmodified repositories query the seed. This module holds no SQL: it
+pool reads it first, so the unmodified repositories query that dataset. This module holds no SQL: it
 orchestrates, times and prints; every measured query is a repository's.
 """
 

@@ -123,7 +123,7 @@ def _synthetic_daily(symbol: str, years: int) -> list[DailyBar]:
     return bars
 
 
-async def _seed(pool, day: date) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+async def _add_bench_history(pool, day: date) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     from desktop_app.database.bench.symbol_rows import copy_trades
     from desktop_app.database.repositories import ohlc_repository
 
@@ -185,7 +185,7 @@ async def _bench(settings: Settings, window, app) -> dict[str, float]:  # type: 
         window.attach_database(database)
         window.show_step("Generating the demo market…")
         prepared = asyncio.ensure_future(feed.prepare())
-        daily_rows, day_trades = await _seed(database.pool, day - timedelta(days=1))
+        daily_rows, day_trades = await _add_bench_history(database.pool, day - timedelta(days=1))
         await prepared
         await asyncio.sleep(0.5)
         out.update(await _time_to_paint(window, day - timedelta(days=1)))

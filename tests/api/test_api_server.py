@@ -61,6 +61,7 @@ def _fuzz(base_url: str, examples_per_operation: int) -> list[str]:
     return errors
 
 
+@pytest.mark.slow
 async def test_schemathesis_finds_no_server_error(database_url: str, history_rows) -> None:
     handle = await start_api_server(SimpleNamespace(dsn=database_url), "127.0.0.1", 0)
     try:
@@ -76,6 +77,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 async def test_serve_api_command_serves_read_only_until_sigint(tmp_path: Path, database_url: str,
                                                                history_rows) -> None:
     port = _free_port()
@@ -102,6 +104,7 @@ async def test_serve_api_command_serves_read_only_until_sigint(tmp_path: Path, d
     assert proc.returncode == 0, err.decode()
 
 
+@pytest.mark.slow
 async def test_serve_api_on_a_busy_port_exits_2(tmp_path: Path, database_url: str) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -21,7 +21,7 @@ from desktop_app.database.bench.scratch_ingest_schema import (
 )
 from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade, DailyBar, TradeType
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
 
 COLUMNS = list(schema.TRADE_COPY_COLUMNS)
 DAY = date(2026, 4, 8)

@@ -13,7 +13,7 @@ import pytest
 from desktop_app.bench.query import TRADES_YEAR_END, TRADES_YEAR_START, run_query_bench
 from desktop_app.config import Settings
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 
 QUERIES = ("daily_ohlc_1y", "trades_symbol_day", "intraday_minutes_1y", "alert_page",
            "flow_1min", "volume_profile", "basket_flow", "big_trades")

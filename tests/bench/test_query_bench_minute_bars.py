@@ -16,7 +16,7 @@ from desktop_app.config import Settings
 from desktop_app.database.repositories import trade_repository
 from desktop_app.domain import VIETNAM_TZ
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 
 SCALE = 0.01  # 23 prints per symbol-day: ~180k trades
 

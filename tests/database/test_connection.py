@@ -124,6 +124,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["refused", "missing_db"])
 def test_cli_with_a_bad_url_exits_2_with_one_line(kind: str, pg_admin_dsn: str, tmp_path: Path) -> None:
     dsn = (f"postgresql://u:pw@127.0.0.1:{_free_port()}/db" if kind == "refused"
@@ -144,6 +145,7 @@ def fresh_home() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.slow
 async def test_db_commands_work_headless_on_an_empty_home_and_the_app_reuses_the_cluster(
     fresh_home: Path,
 ) -> None:

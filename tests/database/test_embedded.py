@@ -18,7 +18,7 @@ import pytest
 
 from desktop_app.database.embedded import EmbeddedPostgres
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX lifecycle")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX lifecycle"), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 

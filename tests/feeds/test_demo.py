@@ -17,6 +17,7 @@ from desktop_app.feeds.basket import default_vn30_basket, find_resource, load_ba
 from desktop_app.feeds.demo import DemoFeed, DemoMarket, default_demo_start, futures_symbol, hose_limits, hose_tick
 from desktop_app.feeds.messages import parse_envelope
 
+pytestmark = pytest.mark.slow  # most tests share a simulated full trading day
 DAY = date(2026, 3, 10)  # a Tuesday; its front-month future is March 2026 (expires Thu 19 March)
 VN30 = (
     "ACB BCM BID BVH CTG FPT GAS GVR HDB HPG LPB MBB MSN MWG PLX SAB SHB SSB SSI STB TCB TPB VCB VHM VIB VIC VJC "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -10,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from desktop_app.errors import ConfigurationError
+from desktop_app.feeds import ssi_rest
 from desktop_app.feeds.ssi_rest import (
     SsiApiError,
     SsiAuthError,
@@ -19,6 +19,7 @@ from desktop_app.feeds.ssi_rest import (
     jwt_lifetime_s,
     retry_after_seconds,
 )
+from tests.support.fake_clock import ShiftedClock
 from tests.support.ssi_server import INVALID_CREDENTIALS_MESSAGE, LocalSsiServer, sample_daily_rows
 
 START, END = date(2023, 1, 1), date(2023, 12, 31)
@@ -104,11 +105,13 @@ async def test_unknown_symbol_gives_no_bars_and_no_endless_paging(ssi: LocalSsiS
     assert len(ssi.data_requests("DailyOhlc")) == 1
 
 
-async def test_token_is_refreshed_before_it_expires() -> None:
-    async with LocalSsiServer(daily_ohlc=ROWS, token_lifetime_s=2.0) as server:
-        async with client_for(server, refresh_margin_s=1.0) as client:
+async def test_token_is_refreshed_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = ShiftedClock()
+    monkeypatch.setattr(ssi_rest, "time", clock)  # the client's clock only; the server's is real
+    async with LocalSsiServer(daily_ohlc=ROWS, token_lifetime_s=60.0) as server:
+        async with client_for(server, refresh_margin_s=30.0) as client:
             await client.daily_ohlc("SSI", date(2023, 1, 2), date(2023, 1, 6))
-            await asyncio.sleep(1.3)  # past the refresh point (1 s), before expiry (2 s)
+            clock.advance(31.0)  # past the refresh point (30 s), before expiry (60 s)
             await client.daily_ohlc("SSI", date(2023, 1, 9), date(2023, 1, 13))
     assert len(server.tokens_issued) == 2
     assert server.unauthorized_served == 0

@@ -88,6 +88,7 @@ def demo_day() -> tuple[MarketDataProcessor, Counter, Counter]:
     return processor, alerts, types
 
 
+@pytest.mark.slow
 def test_every_alert_rule_fires_on_a_demo_day(demo_day) -> None:
     """All but basis_extreme: the demo's basis stays within a few points, as a real day's does."""
     _, alerts, _ = demo_day
@@ -95,6 +96,7 @@ def test_every_alert_rule_fires_on_a_demo_day(demo_day) -> None:
     assert alerts[AlertType.BASIS_FLIP.value] <= 4 and alerts[AlertType.ACTIVE_IMBALANCE.value] <= 30
 
 
+@pytest.mark.slow
 def test_a_demo_day_has_every_trade_type_but_neutral_and_a_consistent_summary(demo_day) -> None:
     processor, alerts, types = demo_day
     # The demo prints carry SSI's Side, so nothing is left unclassified.

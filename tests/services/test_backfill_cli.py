@@ -15,7 +15,7 @@ import pytest
 from tests.services.conftest import END, START, expected_rows, stored_rows
 from tests.support.ssi_server import LocalSsiServer
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]  # each test runs the CLI in a subprocess
 
 
 def cli_env(home: Path, database_url: str, ssi: LocalSsiServer | None, *, secret: str | None = None) -> dict[str, str]:

@@ -8,6 +8,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from desktop_app.config import Settings
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.services.loop_lag import LoopLagMonitor
@@ -51,6 +53,7 @@ async def test_a_fast_feed_with_the_database_down_spills_and_never_drops(tmp_pat
     assert max(metrics.queue_depths.values()) == 0
 
 
+@pytest.mark.slow
 async def test_database_unreachable_at_start_exits_1_keeps_the_rows_and_the_next_run_writes_them(
     database_url: str, tmp_path: Path
 ) -> None:

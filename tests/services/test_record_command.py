@@ -14,6 +14,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+pytestmark = pytest.mark.slow  # every test runs `stock-tracker record` in a subprocess
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_replay.jsonl"
 SUMMARY_KEYS = {"messages", "rejected", "trades", "quotes", "foreign_snapshots", "index_values", "basis_points",
