@@ -6,7 +6,8 @@ touched). This module holds no SQL: it prepares the rows, times and prints:
 
 * ``copy_limit_rows_per_s``: binary COPY of bytes encoded BEFORE the clock starts — what the
   server accepts; nothing client-side can beat it.
-* ``writer_rows_per_s``: the real ``BatchWriter`` (queues, ledger row + COPY in one transaction,
+* ``writer_rows_per_s``: the real ``BatchWriter`` (queues, exactly-once identities per print,
+  ledger row + coverage claim + COPY in one transaction,
   encoding in its executor thread while rows wait) fed as fast as its backpressure allows; it
   flushes at half a queue (5,000 trades) while the producer goes on, as at ``--speed max``.
 * ``copy_records_rows_per_s``: plain ``asyncpg.copy_records_to_table`` with ``Decimal`` rows
@@ -48,6 +49,7 @@ BATCH_ROWS = 5_000
 DEFAULT_ROWS = 100_000
 EXECUTEMANY_MAX_ROWS = 20_000  # executemany is ~10x slower: a sample is enough
 ROUNDS = 2
+BENCH_ORIGIN = "bench"  # the writer checks every print's TotalVol against what is stored, as in the app
 LAG_RATE_PER_S = 5_000
 LAG_SECONDS = 8.0
 LAG_TICK_S = 0.01
@@ -68,6 +70,7 @@ def make_trades(n: int, seed: int = 1) -> list[ClassifiedTrade]:
     start = datetime(2026, 4, 8, 9, 15, tzinfo=VIETNAM_TZ)
     types = (TradeType.BUY, TradeType.SELL, TradeType.BUY, TradeType.SELL, TradeType.NEUTRAL)
     out = []
+    totals = dict.fromkeys(_SYMBOLS, 0)  # TotalVol: each print's identity for exactly-once storage
     for i in range(n):
         symbol = _SYMBOLS[rng.randrange(len(_SYMBOLS))]
         tick = 50 if base[symbol] < 50_000 else 100
@@ -75,8 +78,9 @@ def make_trades(n: int, seed: int = 1) -> list[ClassifiedTrade]:
         price = grid.setdefault(price_int, Decimal(price_int))
         bid = grid.setdefault(price_int - tick, Decimal(price_int - tick))
         volume = 100 * rng.randint(1, 200)
+        totals[symbol] += volume
         out.append(ClassifiedTrade(symbol, price, volume, price * volume, types[i % 5], bid, price,
-                                   start + timedelta(seconds=i // 50)))
+                                   start + timedelta(seconds=i // 50), totals[symbol]))
     return out
 
 
@@ -108,7 +112,8 @@ def _trade_row(t: ClassifiedTrade) -> tuple[Any, ...]:
 async def _writer_throughput(pool: asyncpg.Pool, trades: list[ClassifiedTrade], journal_dir: Path) -> float:
     """A producer as fast as the writer's backpressure allows (as the pipeline at --speed max):
     the writer flushes when a queue is half full (~5,000 rows) while the producer keeps going."""
-    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=60, queue_max=2 * BATCH_ROWS)
+    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=60, queue_max=2 * BATCH_ROWS,
+                         origin=BENCH_ORIGIN)
     await writer.start()
 
     async def body() -> None:
@@ -131,7 +136,8 @@ async def _writer_throughput(pool: asyncpg.Pool, trades: list[ClassifiedTrade], 
 
 async def _flush_latencies(pool: asyncpg.Pool, trades: list[ClassifiedTrade], journal_dir: Path) -> list[float]:
     """Flush duration (ms) of exactly BATCH_ROWS-trade batches: enqueue a batch, flush it."""
-    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=60, queue_max=2 * BATCH_ROWS)
+    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=60, queue_max=2 * BATCH_ROWS,
+                         origin=BENCH_ORIGIN)
     await writer.start()
     try:
         for batch in _batches(trades):
@@ -168,7 +174,8 @@ async def _lag_while_ingesting(pool: asyncpg.Pool, journal_dir: Path) -> dict[st
     total = int(LAG_RATE_PER_S * LAG_SECONDS)
     trades = make_trades(total, seed=2)
     per_tick = int(LAG_RATE_PER_S * LAG_TICK_S)
-    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=1.0, queue_max=10_000)
+    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=1.0, queue_max=10_000,
+                         origin=BENCH_ORIGIN)
     monitor = LoopLagMonitor(interval_s=0.01)
     await writer.start()
     loop = asyncio.get_running_loop()

@@ -59,7 +59,7 @@ from desktop_app.database.copy_encoding import (
     COPY_HEADER, COPY_TRAILER, CopyColumn, CopyEncodingError, CopyLayout, PgType,
 )
 from desktop_app.database.ingest_coverage import (
-    STORED, BatchCoverage, ClaimResult, CoverageTracker, RowIdentity, batch_coverage, claim, load_latest,
+    STORED, BatchCoverage, ClaimResult, CoverageTracker, KeyClaim, RowIdentity, claim, load_latest,
     select_copy_rows, stored_until,
 )
 from desktop_app.database.journal import Journal, JournalBatch, RecordRef, TablePayload
@@ -214,9 +214,7 @@ class _Pending:
     rows: dict[str, list[Any]] = field(default_factory=dict)
     slices: dict[str, list[asyncio.Future]] = field(default_factory=dict)
     identities: dict[str, list[RowIdentity | None]] = field(default_factory=dict)
-    skipped_claims: list[RowIdentity] = field(default_factory=list)
-    coverage: BatchCoverage | None = None
-    coverage_built: bool = False
+    claims: list[KeyClaim] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -506,10 +504,10 @@ class BatchWriter:
 
     # ------------------------------------------------------------------ queue handling
     def _take_queues(self) -> _Pending | None:
-        skipped = self._coverage.take_skipped_claims() if self._coverage is not None else []
-        if not any(self._queues.values()) and not skipped:
+        claims = self._coverage.take_batch() if self._coverage is not None else []
+        if not any(self._queues.values()) and not claims:
             return None
-        pending = _Pending(uuid.uuid4(), time.time(), skipped_claims=skipped)
+        pending = _Pending(uuid.uuid4(), time.time(), claims=claims)
         for table, queue in self._queues.items():
             if queue:
                 if self._encoded_upto[table] < len(queue):
@@ -578,18 +576,13 @@ class BatchWriter:
         tables = []
         for table, futures in pending.slices.items():
             tables.append(self._payload(table, await asyncio.gather(*futures)))
-        return JournalBatch(pending.batch_id, pending.created_at, tuple(tables), await self._coverage_of(pending))
+        return JournalBatch(pending.batch_id, pending.created_at, tuple(tables), self._coverage_of(pending))
 
-    async def _coverage_of(self, pending: _Pending) -> BatchCoverage | None:
-        """The batch's row identities (built once, on the encoder thread)."""
-        if not pending.coverage_built:
-            tracker = self._coverage
-            if tracker is not None and (pending.identities or pending.skipped_claims):
-                loop = asyncio.get_running_loop()
-                pending.coverage = await loop.run_in_executor(
-                    self._encoder, batch_coverage, tracker.origin, pending.identities, pending.skipped_claims)
-            pending.coverage_built = True
-        return pending.coverage
+    def _coverage_of(self, pending: _Pending) -> BatchCoverage | None:
+        """What the batch claims, and its rows' identities (None when nothing in it is tracked)."""
+        if self._coverage is None or not pending.claims:
+            return None
+        return BatchCoverage(self._coverage.origin, tuple(pending.claims), pending.identities)
 
     def _payload(self, table: str, parts: Sequence[EncodedSlice]) -> TablePayload:
         layout = self._layouts[table]
@@ -613,7 +606,7 @@ class BatchWriter:
         written: dict[str, int] = {}
         claimed: ClaimResult | None = None
         try:
-            coverage = await self._coverage_of(pending)
+            coverage = self._coverage_of(pending)
             pool = await self._pool()
             async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
                 async with conn.transaction():

@@ -46,8 +46,8 @@ _TIE_SLOTS = 16  # values of one key at one instant told apart (more are taken a
 
 Key = tuple[str, str, date]
 """(stream, symbol, trading day)."""
-RowIdentity = tuple[Key, int, int, datetime]
-"""(key, claim low, identity, row time): the row claims the identities [low, identity]."""
+RowIdentity = tuple[Key, int]
+"""(key, identity)."""
 
 
 class _Stored:
@@ -127,177 +127,182 @@ def _epoch_us(moment: datetime) -> int:
     return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
 
+class _KeyState:
+    """One key as this run sees it: the last identity seen, the stored coverage known, and what
+    the rows queued since the last batch claim (intervals, nearly always one, extended row by
+    row; the hull of the identities to write; the latest row time)."""
+
+    __slots__ = ("previous", "stored", "stored_high", "los", "his", "low", "high", "until")
+
+    def __init__(self) -> None:
+        self.previous: int | None = None
+        self.stored: Intervals | None = None
+        self.stored_high = -1  # the highest stored identity known: above it, nothing is stored
+        self.los: list[int] = []
+        self.his: list[int] = []
+        self.low = 0
+        self.high = -1  # empty hull: no row of this key to write in this batch
+        self.until: datetime | None = None
+
+    def learn(self, stored: Intervals) -> None:
+        self.stored = stored
+        self.stored_high = stored.his[-1] if stored else -1
+
+    def claim(self, low: int, high: int, moment: datetime) -> None:
+        los, his = self.los, self.his
+        if los and low <= his[-1] + 1 and high >= los[-1]:
+            if high > his[-1]:
+                his[-1] = high
+            if low < los[-1]:
+                los[-1] = low
+        else:
+            los.append(low)
+            his.append(high)
+        if self.until is None or moment > self.until:
+            self.until = moment
+
+    def take(self, key: Key) -> "KeyClaim | None":
+        if not self.los:
+            return None
+        pairs = Intervals(self.los, self.his) if len(self.los) == 1 else Intervals.of(zip(self.los, self.his))
+        claim_ = KeyClaim(key, pairs, self.low, self.high, self.until)  # type: ignore[arg-type]
+        self.los, self.his, self.low, self.high, self.until = [], [], 0, -1, None
+        return claim_
+
+
+@dataclass(frozen=True, slots=True)
+class KeyClaim:
+    """One key's part of a batch: what it claims, the hull of the identities it writes."""
+
+    key: Key
+    claims: Intervals
+    low: int
+    high: int  # < low: the batch writes no row of this key (it only claims skipped ones)
+    until: datetime
+
+    def to_json(self) -> list[Any]:
+        return [*self.key[:2], self.key[2].isoformat(), self.claims.flat(), self.low, self.high,
+                self.until.isoformat()]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> "KeyClaim":
+        stream, symbol, day, flat, low, high, until = data
+        return cls((stream, symbol, date.fromisoformat(day)), Intervals.from_flat(flat), low, high,
+                   datetime.fromisoformat(until))
+
+
 class CoverageTracker:
-    """The enqueue-time side, for one writer and origin: gives each row its identity and claim,
-    and skips rows this process knows are stored. Runs on the loop, synchronously, per row."""
+    """The enqueue-time side, for one writer and origin: gives each row its identity, skips rows
+    this process knows are stored, and sums up per key what the queued rows claim. Runs on the
+    loop, synchronously, once per row: O(1) work."""
 
     def __init__(self, origin: str) -> None:
         self.origin = origin
-        self._stored: dict[Key, Intervals] = {}  # committed coverage this process has read
-        self._previous: dict[Key, int] = {}  # the last identity this run saw, per key
+        self._keys: dict[Key, _KeyState] = {}
+        self._active: list[tuple[Key, _KeyState]] = []  # keys with claims since take_batch
         self._instants: dict[Key, tuple[int, int]] = {}  # basis: (last instant, ordinal)
-        # what skipped rows claim (they are stored, and this run saw nothing between them and
-        # the row before): handed to the next batch, so that a catch-up leaves no hole behind
-        self._skipped: dict[Key, tuple[int, int, datetime]] = {}
+        self._last_moment: datetime | None = None
+        self._last_day: date | None = None
 
     def admit(self, table: str, value: Any) -> RowIdentity | _Stored | None:
-        """The row's identity; ``STORED`` if it is stored already; None if it has none (a value
-        built without its feed identity, e.g. a trade with TotalVol 0: written unchecked)."""
+        """The row's identity (key, id); ``STORED`` if it is stored already; None if it has none
+        (a value built without its feed identity, e.g. a trade with TotalVol 0: written unchecked)."""
+        moment = value.timestamp
+        if moment is self._last_moment:  # the parser shares time objects between prints
+            day = self._last_day
+        else:
+            day = self._last_day = moment.date() if moment.tzinfo is VIETNAM_TZ else _vietnam_day(moment)
+            self._last_moment = moment
         if table == "trades":
             ident = value.total_volume
             if ident <= 0:
                 return None
-            symbol = value.symbol
+            key = (table, value.symbol, day)
         elif table == "foreign_snapshots":
             ident = value.buy_volume + value.sell_volume
-            symbol = value.symbol
+            key = (table, value.symbol, day)
         elif table == "basis_history":
-            symbol = value.futures_symbol
-            instant = _epoch_us(value.timestamp)
-            key = (table, symbol, _vietnam_day(value.timestamp))
+            key = (table, value.futures_symbol, day)
+            instant = _epoch_us(moment)
             last = self._instants.get(key)
             ordinal = last[1] + 1 if last is not None and last[0] == instant else 0
             self._instants[key] = (instant, ordinal)
             ident = instant * _TIE_SLOTS + min(ordinal, _TIE_SLOTS - 1)
-            return self._claim(key, ident, value.timestamp)
         else:
             return None
-        return self._claim((table, symbol, _vietnam_day(value.timestamp)), ident, value.timestamp)
-
-    def _claim(self, key: Key, ident: int, moment: datetime) -> RowIdentity | _Stored:
-        previous = self._previous.get(key)
+        state = self._keys.get(key)  # type: ignore[arg-type]
+        if state is None:
+            state = self._keys[key] = _KeyState()  # type: ignore[index]
+        previous = state.previous
         if previous is None or ident > previous:
-            self._previous[key] = ident
+            state.previous = ident
             low = previous + 1 if previous is not None else ident
         else:
             low = ident  # out of order in this run: claims itself only
-        stored = self._stored.get(key)
-        if stored is not None and stored.contains(ident):
-            pending = self._skipped.get(key)
-            if pending is not None and pending[1] + 1 >= low:
-                low = min(low, pending[0])
-            self._skipped[key] = (low, ident, moment)
+        # The claim holds whether the row is written or found stored: this run saw nothing
+        # between the previous row and this one (claiming stored rows closes holes).
+        his = state.his
+        if his and low == his[-1] + 1:  # the common case: the run's next row of this key
+            his[-1] = ident
+            if moment > state.until:  # type: ignore[operator]
+                state.until = moment
+        else:
+            if not his:
+                self._active.append((key, state))  # type: ignore[arg-type]
+            state.claim(low, ident, moment)
+        if ident <= state.stored_high and state.stored.contains(ident):  # type: ignore[union-attr]
             return STORED
-        return key, low, ident, moment
+        if state.high < state.low:
+            state.low = state.high = ident
+        elif ident < state.low:
+            state.low = ident
+        elif ident > state.high:
+            state.high = ident
+        return key, ident  # type: ignore[return-value]
 
-    def take_skipped_claims(self) -> list[RowIdentity]:
-        """The claims of rows skipped since the last call (one merged claim per key)."""
-        claims = [(key, low, ident, moment) for key, (low, ident, moment) in self._skipped.items()]
-        self._skipped.clear()
+    def take_batch(self) -> list[KeyClaim]:
+        """The claims of the rows seen since the last call, per key; starts a new batch."""
+        claims = [c for key, state in self._active if (c := state.take(key)) is not None]
+        self._active = []
         return claims
 
     def learn(self, coverage: dict[Key, Intervals]) -> None:
         """What the database holds now for these keys (read in, or returned by a commit)."""
-        self._stored.update(coverage)
+        for key, stored in coverage.items():
+            state = self._keys.get(key)
+            if state is None:
+                state = self._keys[key] = _KeyState()
+            state.learn(stored)
 
 
 # --------------------------------------------------------------------------- a batch's identities
 
 
 @dataclass(frozen=True, slots=True)
-class TableCoverage:
-    """The identities of one table's rows in a batch, row-aligned with its COPY stream."""
+class BatchCoverage:
+    """A batch's claims per key, and each table's row identities (row-aligned with its COPY
+    stream; None for a row without identity) to cut stored rows out when some are found."""
 
-    table: str
-    keys: tuple[Key, ...]
-    until: tuple[datetime, ...]  # the latest row time per key
-    row_key: tuple[int, ...]  # index into ``keys``; -1 for a row without identity
-    row_low: tuple[int, ...]
-    row_id: tuple[int, ...]
-    extra: tuple[tuple[int, int, int], ...] = ()  # (key, low, high) claimed by rows skipped at enqueue
-
-    @classmethod
-    def build(cls, table: str, identities: Sequence[RowIdentity | None],
-              skipped: Sequence[RowIdentity] = ()) -> "TableCoverage":
-        index: dict[Key, int] = {}
-        until: list[datetime] = []
-        row_key: list[int] = []
-        row_low: list[int] = []
-        row_id: list[int] = []
-        extra: list[tuple[int, int, int]] = []
-        for key, low, high, moment in skipped:
-            k = index.get(key)
-            if k is None:
-                k = index[key] = len(until)
-                until.append(moment)
-            extra.append((k, low, high))
-        for identity in identities:
-            if identity is None:
-                row_key.append(-1)
-                row_low.append(0)
-                row_id.append(0)
-                continue
-            key, low, ident, moment = identity
-            k = index.get(key)
-            if k is None:
-                k = index[key] = len(until)
-                until.append(moment)
-            elif moment > until[k]:
-                until[k] = moment
-            row_key.append(k)
-            row_low.append(low)
-            row_id.append(ident)
-        return cls(table, tuple(index), tuple(until), tuple(row_key), tuple(row_low), tuple(row_id), tuple(extra))
-
-    def hulls(self) -> list[tuple[int, int]]:
-        """Per key: the lowest and highest identity of its rows."""
-        hulls = [(0, -1)] * len(self.keys)
-        for k, ident in zip(self.row_key, self.row_id):
-            if k < 0:
-                continue
-            lo, hi = hulls[k]
-            if hi < lo:
-                hulls[k] = (ident, ident)
-            elif ident < lo:
-                hulls[k] = (ident, hi)
-            elif ident > hi:
-                hulls[k] = (lo, ident)
-        return hulls
-
-    def claims(self) -> list[Intervals]:
-        """Per key: the identities the batch's rows claim — those it writes and those found
-        stored (which this run saw with nothing in between: claiming them closes holes)."""
-        pairs: list[list[tuple[int, int]]] = [[] for _ in self.keys]
-        for k, low, ident in zip(self.row_key, self.row_low, self.row_id):
-            if k >= 0:
-                pairs[k].append((low, ident))
-        for k, low, high in self.extra:
-            pairs[k].append((low, high))
-        return [Intervals.of(p) for p in pairs]
+    origin: str
+    claims: tuple[KeyClaim, ...]
+    rows: dict[str, list[RowIdentity | None]]
 
     def to_json(self) -> dict[str, Any]:
+        index = {c.key: i for i, c in enumerate(self.claims)}
         return {
-            "table": self.table,
-            "keys": [[s, y, d.isoformat(), u.isoformat()] for (s, y, d), u in zip(self.keys, self.until)],
-            "row_key": list(self.row_key), "row_low": list(self.row_low), "row_id": list(self.row_id),
-            "extra": [list(e) for e in self.extra],
+            "origin": self.origin,
+            "claims": [c.to_json() for c in self.claims],
+            "rows": {table: [[index[r[0]], r[1]] if r is not None else None for r in rows]
+                     for table, rows in self.rows.items()},
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "TableCoverage":
-        keys = tuple((s, y, date.fromisoformat(d)) for s, y, d, _ in data["keys"])
-        until = tuple(datetime.fromisoformat(u) for *_, u in data["keys"])
-        return cls(data["table"], keys, until, tuple(data["row_key"]), tuple(data["row_low"]),
-                   tuple(data["row_id"]), tuple(tuple(e) for e in data.get("extra", ())))  # type: ignore[misc]
-
-
-@dataclass(frozen=True, slots=True)
-class BatchCoverage:
-    origin: str
-    tables: tuple[TableCoverage, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"origin": self.origin, "tables": [t.to_json() for t in self.tables]}
-
-    @classmethod
     def from_json(cls, data: dict[str, Any]) -> "BatchCoverage":
-        return cls(data["origin"], tuple(TableCoverage.from_json(t) for t in data["tables"]))
-
-    def table(self, name: str) -> TableCoverage | None:
-        for t in self.tables:
-            if t.table == name:
-                return t
-        return None
+        claims = tuple(KeyClaim.from_json(c) for c in data["claims"])
+        keys = [c.key for c in claims]
+        rows = {table: [(keys[r[0]], r[1]) if r is not None else None for r in table_rows]
+                for table, table_rows in data["rows"].items()}
+        return cls(data["origin"], claims, rows)
 
 
 # --------------------------------------------------------------------------- the transaction side
@@ -328,43 +333,32 @@ class ClaimResult:
 
 async def claim(conn: asyncpg.Connection, batch: BatchCoverage) -> ClaimResult:
     """In the batch's transaction: lock the batch's keys, decide which rows are stored already,
-    and record the rows to be written as covered. Commit or roll back with the batch."""
-    keys = sorted({key for t in batch.tables for key in t.keys})
-    if not keys:
+    and record what the batch claims as covered. Commits or rolls back with the batch."""
+    if not batch.claims:
         return ClaimResult({}, {}, {})
+    keys = sorted(c.key for c in batch.claims)
     rows = await conn.fetch(_LOCK, batch.origin, [k[0] for k in keys], [k[1] for k in keys],
                             [k[2] for k in keys])
     stored = {(r["stream"], r["symbol"], r["trading_day"]): Intervals.from_flat(r["covered"]) for r in rows}
+    overlapping = {c.key[0] for c in batch.claims
+                   if c.low <= c.high and c.key in stored and stored[c.key].overlaps(c.low, c.high)}
     keep: dict[str, list[bool]] = {}
     skipped: dict[str, int] = {}
-    after: dict[Key, Intervals] = {}
-    until: dict[Key, datetime] = {}
-    for table in batch.tables:
-        hulls = table.hulls()
-        if any(stored.get(key) is not None and stored[key].overlaps(*hull)
-               for key, hull in zip(table.keys, hulls) if hull[0] <= hull[1]):
-            sets = [stored.get(key) for key in table.keys]
-            mask = [k < 0 or sets[k] is None or not sets[k].contains(ident)  # type: ignore[union-attr]
-                    for k, ident in zip(table.row_key, table.row_id)]
-            n = mask.count(False)
-            if n:
-                keep[table.table] = mask
-                skipped[table.table] = n
-        for key, claimed, moment in zip(table.keys, table.claims(), table.until):
-            if not claimed:
-                continue
-            base = after.get(key) or stored.get(key) or Intervals()
-            after[key] = base.union(claimed)
-            if key not in until or moment > until[key]:
-                until[key] = moment
-    if after:
-        changed = sorted(after)
+    for table in overlapping:
+        mask = [r is None or r[0] not in stored or not stored[r[0]].contains(r[1]) for r in batch.rows.get(table, ())]
+        n = mask.count(False)
+        if n:
+            keep[table] = mask
+            skipped[table] = n
+    after = {c.key: stored[c.key].union(c.claims) if c.key in stored else c.claims for c in batch.claims}
+    changed = [c for c in batch.claims if after[c.key] != stored.get(c.key)]
+    if changed:
         await conn.execute(
-            _UPSERT, batch.origin, [k[0] for k in changed], [k[1] for k in changed], [k[2] for k in changed],
-            ["{" + ",".join(map(str, after[k].flat())) + "}" for k in changed], [until[k] for k in changed],
+            _UPSERT, batch.origin, [c.key[0] for c in changed], [c.key[1] for c in changed],
+            [c.key[2] for c in changed], ["{" + ",".join(map(str, after[c.key].flat())) + "}" for c in changed],
+            [c.until for c in changed],
         )
-    coverage = {**stored, **after}
-    return ClaimResult(keep, skipped, coverage)
+    return ClaimResult(keep, skipped, {**stored, **after})
 
 
 async def load_latest(executor: Any, origin: str) -> dict[Key, Intervals]:
@@ -414,23 +408,3 @@ def select_copy_rows(payload: bytes | memoryview, keep: Sequence[bool]) -> tuple
         raise ValueError(f"COPY stream has {row} rows, the mask {len(keep)}")
     out.append(COPY_TRAILER)
     return b"".join(out), kept
-
-
-def batch_coverage(origin: str, identities: dict[str, list[RowIdentity | None]],
-                   skipped: Sequence[RowIdentity] = ()) -> BatchCoverage | None:
-    """A batch's coverage from its row-aligned identities and the claims of rows skipped at
-    enqueue (None when nothing in it is tracked)."""
-    by_table: dict[str, list[RowIdentity]] = {}
-    for claim_ in skipped:
-        by_table.setdefault(claim_[0][0], []).append(claim_)
-    tables = tuple(TableCoverage.build(table, identities.get(table, ()), by_table.get(table, ()))
-                   for table in sorted(set(identities) | set(by_table))
-                   if by_table.get(table) or any(r is not None for r in identities.get(table, ())))
-    return BatchCoverage(origin, tables) if tables else None
-
-
-__all__ = [
-    "BatchCoverage", "ClaimResult", "CoverageTracker", "DEMO", "Intervals", "MARKET", "STORED",
-    "TRACKED_TABLES", "TableCoverage", "batch_coverage", "claim", "load_latest", "select_copy_rows",
-    "stored_until",
-]

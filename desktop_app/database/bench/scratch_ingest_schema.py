@@ -2,7 +2,7 @@
 
 Why: the ingest benchmark must write hundreds of thousands of rows through the real ``BatchWriter``
 and through the raw baselines on the user's own server without touching the user's rows. The schema
-holds ``trades``, ``ingest_ledger`` and ``trade_minute_bars`` built ``LIKE`` the app's (so the
+holds ``trades``, ``ingest_ledger``, ``ingest_coverage`` and ``trade_minute_bars`` built ``LIKE`` the app's (so the
 writer's unqualified statements land here through the pool's ``search_path``), plus one table per
 baseline shaped like ``trades``. It is dropped on exit, whatever happened.
 
@@ -55,6 +55,8 @@ class ScratchIngestSchema:
                     f" ALTER COLUMN created_at SET DEFAULT now()"
                 )
             await admin.execute(f'CREATE TABLE "{self.name}".ingest_ledger (LIKE public.ingest_ledger INCLUDING ALL)')
+            # the writer's exactly-once coverage, claimed in each batch's transaction
+            await admin.execute(f'CREATE TABLE "{self.name}".ingest_coverage (LIKE public.ingest_coverage INCLUDING ALL)')
             # the writer keeps the minute aggregate of its trades in the same transaction
             await admin.execute(
                 f'CREATE TABLE "{self.name}".trade_minute_bars (LIKE public.trade_minute_bars INCLUDING ALL)')
@@ -79,7 +81,7 @@ class ScratchIngestSchema:
 
     async def truncate(self) -> None:
         """Empty every table (and refresh ``trades``' statistics) so each round starts alike."""
-        await self.pool.execute(f"TRUNCATE {', '.join(_TRADE_SHAPED)}, ingest_ledger, trade_minute_bars")
+        await self.pool.execute(f"TRUNCATE {', '.join(_TRADE_SHAPED)}, ingest_ledger, ingest_coverage, trade_minute_bars")
         await self.pool.execute("VACUUM ANALYZE trades")
 
     async def copy_limit_payloads(self, payloads: Iterable[bytes], columns: Sequence[str]) -> None:
