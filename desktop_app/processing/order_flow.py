@@ -13,7 +13,6 @@ Feed it with ``OrderFlowBook.on_value`` as a processor subscriber (it takes the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Sequence
@@ -28,6 +27,8 @@ from desktop_app.order_flow import (
     FlowBar,
     FlowBarSums,
     PriceLevel,
+    SessionSplit,
+    SymbolFlowTotals,
     VolumeProfile,
     bar_start,
     basket_bars,
@@ -37,7 +38,7 @@ from desktop_app.order_flow import (
     vwap_of,
 )
 
-__all__ = ["SessionSplit", "SymbolDayFlow", "OrderFlowBook"]
+__all__ = ["SymbolDayFlow", "OrderFlowBook"]
 
 _BUY, _SELL, _NEUTRAL = TradeType.BUY, TradeType.SELL, TradeType.NEUTRAL
 _ATO, _ATC, _PUT_THROUGH = TradeType.ATO, TradeType.ATC, TradeType.PUT_THROUGH
@@ -48,19 +49,6 @@ _ZERO = Decimal(0)
  _AUCTION_VOL, _BUY_VAL, _SELL_VAL, _VALUE, _NEUTRAL_VAL) = range(15)
 # Slots of one price level: volume, buy, sell, neutral, auction.
 _LEVEL_SLOT = {_BUY: 1, _SELL: 2, _NEUTRAL: 3, _ATO: 4, _ATC: 4}
-
-
-@dataclass(frozen=True, slots=True)
-class SessionSplit:
-    """A symbol-day's volume and value by session: opening auction, continuous, closing auction
-    (put-throughs left out)."""
-
-    ato_volume: int
-    ato_value: Decimal
-    continuous_volume: int
-    continuous_value: Decimal
-    atc_volume: int
-    atc_value: Decimal
 
 
 class SymbolDayFlow:
@@ -180,6 +168,11 @@ class SymbolDayFlow:
 
     def session_split(self) -> SessionSplit:
         return SessionSplit(*self._split)
+
+    def totals(self) -> SymbolFlowTotals:
+        """Active buy/sell/neutral value and the session split so far."""
+        neutral = self._split[3] - self.buy_value - self.sell_value
+        return SymbolFlowTotals(self.symbol, self.buy_value, self.sell_value, neutral, self.session_split())
 
 
 class OrderFlowBook:
