@@ -178,11 +178,12 @@ class SymbolDayFlow:
 class OrderFlowBook:
     """Every symbol's live order flow for the current day; a new day starts a symbol afresh."""
 
-    __slots__ = ("big_trade_min_value", "_symbols")
+    __slots__ = ("big_trade_min_value", "_symbols", "day")
 
     def __init__(self, big_trade_min_value: Decimal = DEFAULT_BIG_TRADE_MIN_VALUE) -> None:
         self.big_trade_min_value = big_trade_min_value
         self._symbols: dict[str, SymbolDayFlow] = {}
+        self.day: date | None = None  # the latest trading day seen (the feed's, not the wall clock's)
 
     def on_value(self, value: object) -> None:
         """Processor subscriber: folds in classified trades, ignores every other value."""
@@ -196,6 +197,8 @@ class OrderFlowBook:
             if flow is not None and day < flow.day:
                 return  # a late print of a day already closed here: history holds it
             flow = self._symbols[trade.symbol] = SymbolDayFlow(trade.symbol, day, self.big_trade_min_value)
+            if self.day is None or day > self.day:
+                self.day = day
         flow.add(trade)
 
     def add_all(self, trades: Iterable[ClassifiedTrade]) -> None:

@@ -148,6 +148,7 @@ class FlowView(QWidget):
         self.book: OrderFlowBook | None = None
         self.day = today()
         self.basket_bars: list[BasketFlowBar] = []
+        self._follow_live = True  # show the live day until the user picks another
 
         self.model = BasketFlowModel(self)
         self.proxy = QSortFilterProxyModel(self)
@@ -218,8 +219,13 @@ class FlowView(QWidget):
         self.refresh_live()
 
     @property
+    def live_day(self) -> date:
+        """The live book's trading day (a replay or the demo may run another day than today)."""
+        return self.book.day if self.book is not None and self.book.day is not None else self.today()
+
+    @property
     def is_live(self) -> bool:
-        return self.book is not None and self.day == self.today()
+        return self.book is not None and self.day == self.live_day
 
     def show_day(self, day: date) -> None:
         self.day = day
@@ -230,12 +236,21 @@ class FlowView(QWidget):
             self.tasks.start("flow-day", self._load(day))
 
     def _date_changed(self, qd: QDate) -> None:
-        self.show_day(date(qd.year(), qd.month(), qd.day()))
+        day = date(qd.year(), qd.month(), qd.day())
+        self._follow_live = day == self.live_day
+        self.show_day(day)
 
     # ------------------------------------------------------------------ data
     def refresh_live(self) -> None:
         """Today's figures from the live book (a no-op when another day is shown)."""
-        if not self.is_live or self.book is None:
+        if self.book is None:
+            return
+        if self._follow_live and self.day != self.live_day:  # the feed moved on to a new day
+            self.day = self.live_day
+            self.date_edit.blockSignals(True)
+            self.date_edit.setDate(QDate(self.day.year, self.day.month, self.day.day))
+            self.date_edit.blockSignals(False)
+        if not self.is_live:
             return
         totals = []
         for symbol in self.symbols:

@@ -102,3 +102,16 @@ def test_a_stored_day_shows_the_same_numbers_as_live(qrun, database_url: str, qt
     assert stored.basket_bars == live.basket_bars
     assert stored.cvd.ys.tolist() == live.cvd.ys.tolist()
     assert stored.symbols_in_view_order() == live.symbols_in_view_order()
+
+
+def test_the_view_follows_the_live_books_day_until_another_is_picked(qtbot) -> None:  # type: ignore[no-untyped-def]
+    view = FlowView(symbols=SYMBOLS, today=lambda: date(2030, 1, 2))  # the wall clock is elsewhere
+    qtbot.addWidget(view)
+    view.attach_live(_live_book())  # a replay of DAY
+    assert view.day == DAY and view.is_live
+    assert view.date_edit.date().toString("yyyy-MM-dd") == DAY.isoformat()
+    assert view.model.row_of("FPT").totals.buy_value == Decimal(960_000_000)  # type: ignore[union-attr]
+    view.date_edit.setDate(view.date_edit.date().addDays(-1))
+    assert not view.is_live
+    view.refresh_live()
+    assert view.day == date(2024, 3, 4)  # the user's pick stays
