@@ -34,8 +34,9 @@ from desktop_app.market_clock import VIETNAM_TZ
 
 __all__ = [
     "FLOW_INTERVALS", "VALUE_AREA_SHARE", "DEFAULT_BIG_TRADE_MIN_VALUE", "FlowBarSums", "FlowBar",
-    "PriceLevel", "VolumeProfile", "BigTrade", "BasketValueSums", "BasketFlowBar", "bar_start",
-    "flow_bars", "volume_profile", "basket_bars", "vwap_of", "is_big_trade",
+    "PriceLevel", "VolumeProfile", "BigTrade", "BasketValueSums", "BasketFlowBar", "SessionSplit",
+    "SymbolFlowTotals", "bar_start", "flow_bars", "volume_profile", "basket_bars", "vwap_of",
+    "symbol_totals", "is_big_trade",
 ]
 
 FLOW_INTERVALS: tuple[int, ...] = (1, 5, 15, 30, 60)
@@ -130,6 +131,34 @@ class BasketValueSums:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionSplit:
+    """Volume and value by session: opening auction, continuous matching, closing auction
+    (put-throughs left out)."""
+
+    ato_volume: int
+    ato_value: Decimal
+    continuous_volume: int
+    continuous_value: Decimal
+    atc_volume: int
+    atc_value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolFlowTotals:
+    """One symbol-day's active buy/sell value and session split (a row of the basket view)."""
+
+    symbol: str
+    buy_value: Decimal
+    sell_value: Decimal
+    neutral_value: Decimal
+    split: SessionSplit
+
+    @property
+    def delta_value(self) -> Decimal:
+        return self.buy_value - self.sell_value
+
+
+@dataclass(frozen=True, slots=True)
 class BasketFlowBar:
     time: datetime
     buy_value: Decimal
@@ -211,6 +240,19 @@ def basket_bars(sums: Iterable[BasketValueSums]) -> list[BasketFlowBar]:
         cvd += delta
         out.append(BasketFlowBar(s.time, s.buy_value, s.sell_value, s.neutral_value, s.auction_value, delta, cvd))
     return out
+
+
+def symbol_totals(symbol: str, sums: Iterable[tuple[TradeType, int, Decimal]]) -> SymbolFlowTotals:
+    """A symbol-day's totals from its (trade type, volume, value) sums; put-throughs are ignored."""
+    by_type = {kind: (volume, value) for kind, volume, value in sums}
+    nothing = (0, _ZERO)
+    continuous = [by_type.get(k, nothing) for k in (TradeType.BUY, TradeType.SELL, TradeType.NEUTRAL)]
+    ato, atc = by_type.get(TradeType.ATO, nothing), by_type.get(TradeType.ATC, nothing)
+    return SymbolFlowTotals(
+        symbol, continuous[0][1], continuous[1][1], continuous[2][1],
+        SessionSplit(ato[0], ato[1], sum(v for v, _ in continuous), sum((m for _, m in continuous), _ZERO),
+                     atc[0], atc[1]),
+    )
 
 
 def is_big_trade(trade_type: TradeType, value: Decimal, min_value: Decimal) -> bool:

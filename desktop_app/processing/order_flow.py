@@ -13,7 +13,6 @@ Feed it with ``OrderFlowBook.on_value`` as a processor subscriber (it takes the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Sequence
@@ -28,6 +27,8 @@ from desktop_app.order_flow import (
     FlowBar,
     FlowBarSums,
     PriceLevel,
+    SessionSplit,
+    SymbolFlowTotals,
     VolumeProfile,
     bar_start,
     basket_bars,
@@ -37,7 +38,7 @@ from desktop_app.order_flow import (
     vwap_of,
 )
 
-__all__ = ["SessionSplit", "SymbolDayFlow", "OrderFlowBook"]
+__all__ = ["SymbolDayFlow", "OrderFlowBook"]
 
 _BUY, _SELL, _NEUTRAL = TradeType.BUY, TradeType.SELL, TradeType.NEUTRAL
 _ATO, _ATC, _PUT_THROUGH = TradeType.ATO, TradeType.ATC, TradeType.PUT_THROUGH
@@ -48,19 +49,6 @@ _ZERO = Decimal(0)
  _AUCTION_VOL, _BUY_VAL, _SELL_VAL, _VALUE, _NEUTRAL_VAL) = range(15)
 # Slots of one price level: volume, buy, sell, neutral, auction.
 _LEVEL_SLOT = {_BUY: 1, _SELL: 2, _NEUTRAL: 3, _ATO: 4, _ATC: 4}
-
-
-@dataclass(frozen=True, slots=True)
-class SessionSplit:
-    """A symbol-day's volume and value by session: opening auction, continuous, closing auction
-    (put-throughs left out)."""
-
-    ato_volume: int
-    ato_value: Decimal
-    continuous_volume: int
-    continuous_value: Decimal
-    atc_volume: int
-    atc_value: Decimal
 
 
 class SymbolDayFlow:
@@ -181,15 +169,21 @@ class SymbolDayFlow:
     def session_split(self) -> SessionSplit:
         return SessionSplit(*self._split)
 
+    def totals(self) -> SymbolFlowTotals:
+        """Active buy/sell/neutral value and the session split so far."""
+        neutral = self._split[3] - self.buy_value - self.sell_value
+        return SymbolFlowTotals(self.symbol, self.buy_value, self.sell_value, neutral, self.session_split())
+
 
 class OrderFlowBook:
     """Every symbol's live order flow for the current day; a new day starts a symbol afresh."""
 
-    __slots__ = ("big_trade_min_value", "_symbols")
+    __slots__ = ("big_trade_min_value", "_symbols", "day")
 
     def __init__(self, big_trade_min_value: Decimal = DEFAULT_BIG_TRADE_MIN_VALUE) -> None:
         self.big_trade_min_value = big_trade_min_value
         self._symbols: dict[str, SymbolDayFlow] = {}
+        self.day: date | None = None  # the latest trading day seen (the feed's, not the wall clock's)
 
     def on_value(self, value: object) -> None:
         """Processor subscriber: folds in classified trades, ignores every other value."""
@@ -203,6 +197,8 @@ class OrderFlowBook:
             if flow is not None and day < flow.day:
                 return  # a late print of a day already closed here: history holds it
             flow = self._symbols[trade.symbol] = SymbolDayFlow(trade.symbol, day, self.big_trade_min_value)
+            if self.day is None or day > self.day:
+                self.day = day
         flow.add(trade)
 
     def add_all(self, trades: Iterable[ClassifiedTrade]) -> None:

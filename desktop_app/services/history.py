@@ -40,16 +40,18 @@ from desktop_app.order_flow import (
     BasketFlowBar,
     BigTrade,
     FlowBar,
+    SymbolFlowTotals,
     VolumeProfile,
     basket_bars,
     flow_bars,
+    symbol_totals,
     volume_profile,
 )
 
 __all__ = [
     "HistoryService", "BasisDay", "AlertFilter", "AlertNotFoundError", "BasisColumns", "DailyColumns",
     "ForeignColumns", "MinuteBars", "TradeColumns", "TRADE_TYPE_CODES", "FlowBar", "VolumeProfile",
-    "BigTrade", "BasketFlowBar",
+    "BigTrade", "BasketFlowBar", "SymbolFlowTotals",
 ]
 
 
@@ -164,3 +166,12 @@ class HistoryService:
         start, end = day_bounds(day)
         sums = await order_flow_repository.basket_value_sums(self._pool, symbols, start, end, interval_minutes)
         return basket_bars(sums)
+
+    async def basket_totals(self, symbols: Sequence[str] | None, day: date) -> list[SymbolFlowTotals]:
+        """Each symbol's active buy/sell value and ATO / continuous / ATC split over a day, in the
+        order given (None: the VN30 basket); a symbol without prints gets zeros."""
+        if symbols is None:
+            symbols = load_basket().symbols
+        start, end = vietnam_day_bounds(day)
+        sums = await order_flow_repository.type_sums(self._pool, symbols, start, end)
+        return [symbol_totals(symbol, sums.get(symbol, [])) for symbol in symbols]

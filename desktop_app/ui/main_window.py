@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
@@ -35,10 +36,12 @@ from desktop_app import app_version
 from desktop_app.config import Settings
 from desktop_app.domain import Alert, ClassifiedTrade
 from desktop_app.feeds.spec import FeedSpec
+from desktop_app.processing.order_flow import OrderFlowBook
 from desktop_app.services.history import HistoryService
 from desktop_app.ui.alerts_view import AlertsView
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.credentials import CredentialStore
+from desktop_app.ui.flow_view import FlowView
 from desktop_app.ui.history_source import HistorySource
 from desktop_app.ui.status_bar import AppStatusBar
 from desktop_app.ui.watchlist import WatchlistView
@@ -112,6 +115,7 @@ class MainWindow(QMainWindow):
         self.credential_store = CredentialStore(settings)
         self.database: Any = None
         self.pipeline: Any = None
+        self.order_flow: OrderFlowBook | None = None  # live order flow, fed by the pipeline
         self._can_close = False
         self._close_requested = False
         self.errors: list[str] = []  # what the user was told went wrong (tests read it)
@@ -134,6 +138,10 @@ class MainWindow(QMainWindow):
         self.alerts.setMinimumSize(ALERTS_MIN_SIZE)
         self.alerts.openChart.connect(self.open_chart_at)
         self.alerts_dock = self._dock("Alerts", "alertsDock", self.alerts, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.flow = FlowView(on_error=self.report_error)  # basket order flow, a tab beside the alerts
+        self.flow_dock = self._dock("Flow", "flowDock", self.flow, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.alerts_dock, self.flow_dock)
+        self.alerts_dock.raise_()
         self.status = AppStatusBar()
         self.setStatusBar(self.status)
         self.status.set_feed_text(feed.describe(), "#f0c020")
@@ -250,6 +258,7 @@ class MainWindow(QMainWindow):
         history = HistoryService(database.pool)  # the one read path of every history view
         self.charts.set_source(HistorySource(history))
         self.alerts.set_history(history)
+        self.flow.set_history(history)
         self.backfill_action.setEnabled(True)
         symbol = self.last_symbol() or (self.watchlist.model.symbol_at(0) if self.watchlist.model.rowCount() else None)
         if symbol and not self.watchlist.select_symbol(symbol):
@@ -260,6 +269,9 @@ class MainWindow(QMainWindow):
         pipeline.processor.subscribe(self._on_processed)
         self.watchlist.attach(pipeline.processor.stats)
         self.charts.attach_stats(pipeline.processor.stats)
+        self.order_flow = OrderFlowBook(Decimal(self.settings.big_trade_min_value))
+        pipeline.processor.subscribe(self.order_flow.on_value)
+        self.flow.attach_live(self.order_flow)
         self.status.attach(pipeline)
 
     def startup_finished(self) -> None:

@@ -16,7 +16,8 @@ import asyncpg
 from desktop_app.config import Settings
 from desktop_app.domain import ClassifiedTrade, TradeType
 from desktop_app.feeds.spec import FeedSpec
-from desktop_app.processing.order_flow import OrderFlowBook, SessionSplit
+from desktop_app.order_flow import SessionSplit
+from desktop_app.processing.order_flow import OrderFlowBook
 from desktop_app.services.history import HistoryService
 from desktop_app.services.pipeline import Pipeline
 from tests.services.order_flow_day import DAY, TRADES, at, insert_day
@@ -40,6 +41,7 @@ async def _assert_same_as_history(book: OrderFlowBook, history: HistoryService, 
         assert live.profile() == await history.volume_profile(symbol, day), symbol
         floor = book.big_trade_min_value
         assert live.big_trades() == await history.big_trades(symbol, day, floor), symbol
+        assert [live.totals()] == await history.basket_totals([symbol], day), symbol
     assert book.basket_flow(symbols) == await history.basket_flow(symbols, day, 1)
 
 

@@ -21,7 +21,7 @@ from desktop_app.market_clock import to_vietnam
 from desktop_app.domain import TradeType
 from desktop_app.order_flow import BasketValueSums, BigTrade, FlowBarSums, PriceLevel
 
-__all__ = ["flow_bar_sums", "basket_value_sums", "price_levels", "big_trades"]
+__all__ = ["flow_bar_sums", "basket_value_sums", "price_levels", "big_trades", "type_sums"]
 
 _BUY, _SELL, _NEUTRAL = TradeType.BUY.value, TradeType.SELL.value, TradeType.NEUTRAL.value
 _AUCTION = f"('{TradeType.ATO.value}', '{TradeType.ATC.value}')"
@@ -82,6 +82,14 @@ ORDER BY traded_at, id
 """
 
 
+_TYPE_SUMS = f"""
+SELECT symbol, trade_type, sum(volume)::bigint, sum(price * volume)
+FROM trades
+WHERE symbol = ANY($1::varchar[]) AND traded_at >= $2 AND traded_at < $3 AND trade_type <> '{_PUT_THROUGH}'
+GROUP BY 1, 2
+"""
+
+
 def _interval(minutes: int) -> timedelta:
     if not 1 <= minutes <= 1440 or 1440 % minutes:
         raise ValueError(f"a bar interval must divide a day into whole minutes, got {minutes}")
@@ -119,3 +127,15 @@ async def big_trades(
     require_aware(start, end)
     rows = await executor.fetch(_BIG_TRADES, symbol, start, end, min_value)
     return [BigTrade(to_vietnam(r[0]), r[1], r[2], r[3], TradeType(r[4])) for r in rows]
+
+
+async def type_sums(
+    executor: Executor, symbols: Sequence[str], start: datetime, end: datetime
+) -> dict[str, list[tuple[TradeType, int, Decimal]]]:
+    """Volume and value per symbol and trade type in ``[start, end)`` (put-throughs left out): ATO
+    and ATC apart, which the minute aggregate does not keep."""
+    require_aware(start, end)
+    out: dict[str, list[tuple[TradeType, int, Decimal]]] = {}
+    for symbol, kind, volume, value in await executor.fetch(_TYPE_SUMS, list(symbols), start, end):
+        out.setdefault(symbol, []).append((TradeType(kind), volume, value))
+    return out
