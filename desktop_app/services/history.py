@@ -172,6 +172,6 @@ class HistoryService:
         order given (None: the VN30 basket); a symbol without prints gets zeros."""
         if symbols is None:
             symbols = load_basket().symbols
-        start, end = vietnam_day_bounds(day)
+        start, end = day_bounds(day)
         sums = await order_flow_repository.type_sums(self._pool, symbols, start, end)
         return [symbol_totals(symbol, sums.get(symbol, [])) for symbol in symbols]
