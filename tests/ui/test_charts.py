@@ -88,14 +88,14 @@ def test_each_chart_plots_the_database_rows(qrun, database_url: str, tabs: Chart
 
         # foreign flow
         fx, fbuy = finite(tabs.foreign.buy_line)
-        assert np.allclose(fx, [epoch(r[0]) for r in seed.FOREIGN])
+        assert np.array_equal(fx, market_x(np.array([epoch(r[0]) for r in seed.FOREIGN])))
         assert np.allclose(fbuy, [r[1] for r in seed.FOREIGN])
         assert np.allclose(finite(tabs.foreign.sell_line)[1], [r[2] for r in seed.FOREIGN])
         assert np.allclose(finite(tabs.foreign.net_line)[1], [r[1] - r[2] for r in seed.FOREIGN])
         assert np.allclose(finite(tabs.foreign.buy_speed_line)[1], [float(r[3]) for r in seed.FOREIGN])
 
         # basis: futures vs VN30, the basis line around a zero line, basis alerts marked
-        assert np.allclose(finite(tabs.basis.futures_line)[0], [epoch(r[0]) for r in seed.BASIS])
+        assert np.array_equal(finite(tabs.basis.futures_line)[0], market_x(np.array([epoch(r[0]) for r in seed.BASIS])))
         assert np.allclose(finite(tabs.basis.futures_line)[1], [float(r[1]) for r in seed.BASIS])
         assert np.allclose(finite(tabs.basis.spot_line)[1], [float(r[2]) for r in seed.BASIS])
         assert np.allclose(finite(tabs.basis.basis_line)[1], [float(r[3]) for r in seed.BASIS])

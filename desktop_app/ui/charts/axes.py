@@ -49,7 +49,7 @@ class MarketTimeAxis(pg.AxisItem):
     Vietnam time. The spacing is the finest round step that leaves room for each label, so a
     zoom to a few minutes still reads its times; the lunch seam reads 13:00."""
 
-    _MIN_LABEL_PX = 64
+    _MIN_LABEL_PX = 48
     _STEPS_S = (1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 4 * 3600, 8 * 3600, _DAY_S)
 
     def __init__(self, orientation: str = "bottom", **kwargs) -> None:

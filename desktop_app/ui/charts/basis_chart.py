@@ -11,6 +11,7 @@ import pyqtgraph as pg
 
 from desktop_app.domain import BasisPoint, StoredAlert
 from desktop_app.ui import board_format
+from desktop_app.ui.charts.axes import epoch_of_market_x, market_x
 from desktop_app.ui.charts.panel import (
     ChartPanel, break_gaps, replace_markers, float_column, sample_at,
 )
@@ -63,7 +64,7 @@ class BasisChart(ChartPanel):
     def set_columns(self, cols: BasisColumns) -> None:
         self.reset_crosshair()
         self.columns = cols
-        ts, futures, spot, basis = break_gaps(cols.ts, cols.futures, cols.spot, cols.basis)
+        ts, futures, spot, basis = break_gaps(market_x(cols.ts), cols.futures, cols.spot, cols.basis)
         self.futures_line.setData(ts, futures)
         self.spot_line.setData(ts, spot)
         self.basis_line.setData(ts, basis)
@@ -78,14 +79,14 @@ class BasisChart(ChartPanel):
         for alert in alerts if len(cols) else ():
             t = alert.created_at.timestamp()
             i = max(0, sample_at(cols.ts, t))
-            xs.append(t)
+            xs.append(market_x(t))
             ys.append(float(cols.basis[i]))
             tips.append(f"{board_format.vietnam_time(alert.created_at)} {alert.message or alert.alert_type}")
         self.markers = replace_markers(self.basis_plot, self.markers, xs, ys, tips)
 
     def _readout(self, x: float, y: float) -> str:
         cols = self.columns
-        i = sample_at(cols.ts, x)
+        i = sample_at(cols.ts, epoch_of_market_x(x))
         if i < 0 or not len(cols):
             return ""
         when = datetime.fromtimestamp(cols.ts[i], timezone.utc)

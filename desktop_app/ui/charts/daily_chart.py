@@ -28,7 +28,8 @@ from desktop_app.ui.charts.price_volume import PriceVolumePlots
 
 DEFAULT_VISIBLE_BARS = 250  # about one trading year on first paint; zoom out for the rest
 MIN_VISIBLE_BARS = 30  # a short history (or today's live bar alone) still reads as candles
-RIGHT_MARGIN_BARS = 2  # room right of the latest candle, so it is not cut by the edge
+RIGHT_MARGIN_BARS = 2
+LONE_BAR_SPAN = 15  # bars' width of the view around today's live candle when nothing is stored  # room right of the latest candle, so it is not cut by the edge
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +184,8 @@ class DailyChart(ChartPanel):
         was_shown = self.live_candle.isVisible()
         x = np.array([float(len(dates))])
         (x0, x1), _ = self.price_plot.vb.viewRange()
-        if not dates:
-            self._show_last_bars(1)
+        if not dates:  # today alone: a readable candle in the middle, not a sliver at an edge
+            self.price_plot.setXRange(-LONE_BAR_SPAN / 2, LONE_BAR_SPAN / 2, padding=0)
         elif not was_shown and x1 >= len(dates) - 1:  # following the latest day: keep today in view
             self.price_plot.setXRange(x0 + 1, x1 + 1, padding=0)
         self.live_candle.set_data(OhlcArrays(x, *(np.array([v / 1000.0]) for v in

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 
 from desktop_app.domain import ForeignInvestorData
 from desktop_app.ui import board_format
+from desktop_app.ui.charts.axes import epoch_of_market_x, market_x
 from desktop_app.ui.charts.panel import ChartPanel, break_gaps, float_column, sample_at
 
 
@@ -63,7 +64,7 @@ class ForeignChart(ChartPanel):
         self.reset_crosshair()
         self.columns = cols
         ts, buy, sell, net, buy_speed, sell_speed = break_gaps(
-            cols.ts, cols.buy, cols.sell, cols.net, cols.buy_speed, cols.sell_speed)
+            market_x(cols.ts), cols.buy, cols.sell, cols.net, cols.buy_speed, cols.sell_speed)
         self.buy_line.setData(ts, buy)
         self.sell_line.setData(ts, sell)
         self.net_line.setData(ts, net)
@@ -75,7 +76,7 @@ class ForeignChart(ChartPanel):
 
     def _readout(self, x: float, y: float) -> str:
         cols = self.columns
-        i = sample_at(cols.ts, x)
+        i = sample_at(cols.ts, epoch_of_market_x(x))
         if i < 0 or not len(cols):
             return ""
         when = datetime.fromtimestamp(cols.ts[i], timezone.utc)

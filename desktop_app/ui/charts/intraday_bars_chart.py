@@ -16,7 +16,9 @@ import numpy as np
 from desktop_app.market_clock import trading_open
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import BarTimeAxis
-from desktop_app.ui.charts.intraday_chart import PUT_THROUGH_NOTE, TYPE_COLORS, TYPE_LABELS
+from desktop_app.ui.charts.intraday_chart import (
+    LEGEND_LABELS, PUT_THROUGH_NOTE, TYPE_COLORS, TYPE_LABELS, volume_key_tooltip, volume_split,
+)
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
 from desktop_app.ui.charts.panel import ChartPanel
 from desktop_app.ui.charts.price_volume import PriceVolumePlots
@@ -56,8 +58,8 @@ class IntradayBarsChart(ChartPanel):
         self.price_plot.addItem(self.candles)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), 0.8)
         self.volume_plot.addItem(self.volume_bars)
-        self.add_legend([(label, c.name()) for label, c in zip(TYPE_LABELS, TYPE_COLORS)],
-                        tooltip="Volume by trade type. " + PUT_THROUGH_NOTE)
+        self.add_legend([(label, c.name()) for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
+                        tooltip=volume_key_tooltip())
         self.status_label.hint = PUT_THROUGH_NOTE
         self.columns = BarColumns.empty()
 
@@ -94,8 +96,7 @@ class IntradayBarsChart(ChartPanel):
         t = self.axis.local_time_at(i)
         b = cols.by_type[:, i]
         p = board_format.price_thousands
-        v = board_format.volume
         return (
             f"{t:%d/%m/%Y %H:%M}  O {p(cols.open[i])}  H {p(cols.high[i])}  L {p(cols.low[i])}"
-            f"  C {p(cols.close[i])}  buy {v(b[0])} sell {v(b[1])} neutral {v(b[2])} auction {v(b[3])}"
+            f"  C {p(cols.close[i])}  {volume_split(b)}"
         )

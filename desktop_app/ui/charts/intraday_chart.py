@@ -41,6 +41,7 @@ TYPE_CODES: dict[TradeType, int] = {
 }
 PUT_THROUGH_CODE = 4
 TYPE_LABELS = ("Active buy", "Active sell", "Neutral", "Auction (ATO/ATC)")  # stacks drawn
+LEGEND_LABELS = ("Buy", "Sell", "Neutral", "ATO/ATC")  # the same, short enough for the header
 TYPE_COLORS = (
     board_format.UP_COLOR,
     board_format.DOWN_COLOR,
@@ -101,6 +102,20 @@ class TradeColumns:
             merged = TradeColumns(merged.ts[order], merged.price[order], merged.volume[order],
                                   merged.type_code[order])
         return merged
+
+
+def volume_key_tooltip() -> str:
+    return ("Volume by trade type: " + ", ".join(TYPE_LABELS) + ". " + PUT_THROUGH_NOTE)
+
+
+def volume_split(by_type: np.ndarray) -> str:
+    """'buy 1,200 sell 800' and the neutral / auction parts when there are any (read-outs stay short)."""
+    v = board_format.volume
+    text = f"buy {v(by_type[0])} sell {v(by_type[1])}"
+    for name, amount in (("neutral", by_type[2]), ("auction", by_type[3])):
+        if amount:
+            text += f" {name} {v(amount)}"
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +191,8 @@ class IntradayChart(ChartPanel):
             plot.addItem(seam, ignoreBounds=True)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), MINUTE * 0.8)
         self.volume_plot.addItem(self.volume_bars)
-        self.add_legend([(label, c.name()) for label, c in zip(TYPE_LABELS, TYPE_COLORS)],
-                        tooltip="Volume by trade type. " + PUT_THROUGH_NOTE)
+        self.add_legend([(label, c.name()) for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
+                        tooltip=volume_key_tooltip())
         self.status_label.hint = PUT_THROUGH_NOTE
         self.markers: pg.ScatterPlotItem | None = None
         self.columns = TradeColumns.empty()
@@ -266,7 +281,7 @@ class IntradayChart(ChartPanel):
         pt = self.columns.type_code == PUT_THROUGH_CODE
         text = f"{int((~pt).sum()):,} prints"
         if pt.any():
-            text += f" · put-through {board_format.volume(self.columns.volume[pt].sum())} sh (not drawn)"
+            text += f" · put-through {board_format.volume(self.columns.volume[pt].sum())} sh"
         return text
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
@@ -294,8 +309,7 @@ class IntradayChart(ChartPanel):
                 return ""
             b, when = self.bars.by_type[:, i], datetime.fromtimestamp(self.bars.start[i], timezone.utc)
             return (f"{board_format.vietnam_time(when)[:5]}  O {p(self.bars.open[i])}  H {p(self.bars.high[i])}"
-                    f"  L {p(self.bars.low[i])}  C {p(self.bars.close[i])}"
-                    f"  buy {v(b[0])} sell {v(b[1])} neutral {v(b[2])} auction {v(b[3])}")
+                    f"  L {p(self.bars.low[i])}  C {p(self.bars.close[i])}  {volume_split(b)}")
         cols = self.columns.matched()
         i = sample_at(cols.ts, t)
         if i < 0:

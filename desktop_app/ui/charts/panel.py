@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
-from desktop_app.ui.charts.axes import VietnamTimeAxis
+from desktop_app.ui.charts.axes import MarketTimeAxis
 
 log = logging.getLogger(__name__)
 
@@ -188,9 +188,10 @@ class ChartPanel(QWidget):
         return legend
 
     def add_stacked_time_plots(self) -> tuple[pg.PlotItem, pg.PlotItem]:
-        """Two time plots, one over the other, sharing the x range; only the lower shows the times."""
-        upper: pg.PlotItem = self.layout_widget.addPlot(row=0, col=0, axisItems={"bottom": VietnamTimeAxis()})
-        lower: pg.PlotItem = self.layout_widget.addPlot(row=1, col=0, axisItems={"bottom": VietnamTimeAxis()})
+        """Two market-time plots (x = ``market_x``: lunch cut out), one over the other, sharing the
+        x range; only the lower shows the times."""
+        upper: pg.PlotItem = self.layout_widget.addPlot(row=0, col=0, axisItems={"bottom": MarketTimeAxis()})
+        lower: pg.PlotItem = self.layout_widget.addPlot(row=1, col=0, axisItems={"bottom": MarketTimeAxis()})
         lower.setXLink(upper)
         upper.getAxis("bottom").setStyle(showValues=False)
         for plot in (upper, lower):

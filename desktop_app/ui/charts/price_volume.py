@@ -54,7 +54,8 @@ class PriceVolumePlots:
         self.last_tag = pg.InfiniteLine(
             angle=0, movable=False, pen=pg.mkPen("#c8ccd0", width=1, style=Qt.PenStyle.DotLine),
             label="{value:,.2f}",
-            labelOpts={"position": 0.97, "color": "#101418", "fill": "#c8ccd0", "movable": False},
+            labelOpts={"position": 1.0, "anchors": [(1, 0.5), (1, 0.5)], "color": "#101418",
+                       "fill": "#c8ccd0", "movable": False},
         )
         self.last_tag.setVisible(False)
         self.last_tag.setZValue(15)
@@ -84,7 +85,7 @@ class PriceVolumePlots:
             return
         color = (board_format.NEUTRAL_COLOR if ref is None or price == ref else
                  board_format.UP_COLOR if price > ref else board_format.DOWN_COLOR)
+        self.last_tag.setVisible(True)  # first: a hidden line's label does not follow its value
         self.last_tag.label.fill = pg.mkBrush(color)
-        self.last_tag.label.update()
         self.last_tag.setPos(price)
-        self.last_tag.setVisible(True)
+        self.last_tag.label.valueChanged()
