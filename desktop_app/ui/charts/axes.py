@@ -180,6 +180,7 @@ class BarTimeAxis(pg.AxisItem):
     """
 
     _MIN_LABEL_PX = 70
+    _MINOR_LABEL_PX = 55  # a finer label needs this much room from its neighbours
     _LEVELS = ("month", "week", "day", "hour", "30 min", "15 min", "5 min", "bar")
 
     def __init__(self, orientation: str = "bottom", **kwargs) -> None:
@@ -246,7 +247,7 @@ class BarTimeAxis(pg.AxisItem):
         self._level = self._LEVELS[chosen]
         levels = [(float(hi - lo + 1), [float(i) for i in major])]
         if chosen + 1 < len(candidates) and len(major) < max_ticks:
-            gap = (hi - lo + 1) / max_ticks  # bars per label
+            gap = (hi - lo + 1) * self._MINOR_LABEL_PX / size  # bars per label
             finer = candidates[chosen + 1]
             taken: list[int] = []
             for i in finer:  # greedy: a finer tick where it does not crowd another label

@@ -153,9 +153,8 @@ class Candles:
         )
 
     def index_at(self, epoch_s: float) -> int:
-        """The bin holding ``epoch_s`` (-1: none)."""
-        i = sample_at(self.start, epoch_s)
-        return i if i >= 0 and epoch_s < self.start[i] + self.bucket_s else -1
+        """The bin holding ``epoch_s``, else the last one before it (-1: none)."""
+        return sample_at(self.start, epoch_s)
 
 
 class IntradayChart(ChartPanel):
@@ -279,7 +278,8 @@ class IntradayChart(ChartPanel):
 
     def _describe(self) -> str:
         pt = self.columns.type_code == PUT_THROUGH_CODE
-        text = f"{int((~pt).sum()):,} prints"
+        n = int((~pt).sum())
+        text = f"{n:,} print" if n == 1 else f"{n:,} prints"
         if pt.any():
             text += f" · put-through {board_format.volume(self.columns.volume[pt].sum())} sh"
         return text
@@ -317,7 +317,7 @@ class IntradayChart(ChartPanel):
         when = datetime.fromtimestamp(cols.ts[i], timezone.utc)
         text = f"{board_format.vietnam_time(when)}  last {p(cols.price[i])}  vol {v(cols.volume[i])}"
         m = self.bars.index_at(t)
-        if m >= 0:
+        if m >= 0 and t < self.bars.start[m] + self.bars.bucket_s:
             b = self.bars.by_type[:, m]
             text += f"  min vol buy {v(b[0])} sell {v(b[1])}"
         return text
