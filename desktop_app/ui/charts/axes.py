@@ -245,9 +245,13 @@ class BarTimeAxis(pg.AxisItem):
             chosen = k
         major = candidates[chosen]
         self._level = self._LEVELS[chosen]
+        room = (hi - lo + 1) * self._MINOR_LABEL_PX / size  # bars a label needs
+        if chosen > self._LEVELS.index("day") and lo == 0 and (not len(major) or major[0] != 0):
+            # the first bar of the data names its day, even when no day starts in view
+            major = np.r_[0, major[major >= room]].astype(np.int64)
         levels = [(float(hi - lo + 1), [float(i) for i in major])]
         if chosen + 1 < len(candidates) and len(major) < max_ticks:
-            gap = (hi - lo + 1) * self._MINOR_LABEL_PX / size  # bars per label
+            gap = room
             finer = candidates[chosen + 1]
             taken: list[int] = []
             for i in finer:  # greedy: a finer tick where it does not crowd another label
