@@ -195,6 +195,8 @@ class IntradayChart(ChartPanel):
         self.status_label.hint = PUT_THROUGH_NOTE
         self.markers: pg.ScatterPlotItem | None = None
         self.columns = TradeColumns.empty()
+        self._matched = self.columns  # order-book prints only, and their market-time x (cached)
+        self._matched_x = np.zeros(0)
         self.bars = Candles.from_columns(self.columns, self.interval_s)
         self._levels: tuple[float | None, float | None, float | None] = (None, None, None)
 
@@ -202,6 +204,8 @@ class IntradayChart(ChartPanel):
     def set_columns(self, cols: TradeColumns, ref_price: float | None = None) -> None:
         self.reset_crosshair()
         self.columns = cols
+        self._matched = cols.matched()
+        self._matched_x = market_x(self._matched.ts)
         self._redraw()
         self.set_levels(ref_price, None, None)
         self.reset_zoom()
@@ -209,10 +213,19 @@ class IntradayChart(ChartPanel):
         self.loaded.emit()
 
     def append(self, cols: TradeColumns) -> None:
-        """Live prints for the day on screen (already filtered to this symbol)."""
+        """Live prints for the day on screen (already filtered to this symbol). Prints after the
+        last one (the usual case) extend the cached columns; a late one re-sorts them."""
         if not len(cols):
             return
+        in_order = not len(self.columns) or cols.ts[0] >= self.columns.ts[-1]
         self.columns = self.columns.concat(cols)
+        new = cols.matched()
+        if in_order:
+            self._matched = self._matched.concat(new)
+            self._matched_x = np.concatenate([self._matched_x, market_x(new.ts)])
+        else:
+            self._matched = self.columns.matched()
+            self._matched_x = market_x(self._matched.ts)
         self._redraw()
         self.set_status(self._describe() + " (live)")
 
@@ -227,20 +240,14 @@ class IntradayChart(ChartPanel):
         index = [s for _label, s in INTERVALS].index(seconds)
         self.interval_combo.setCurrentIndex(index)  # -> _interval_chosen
 
-    @property
-    def matched_x(self) -> np.ndarray:
-        """Market-time x of every matched print (what the tick line draws)."""
-        return market_x(self.columns.matched().ts)
-
     def _interval_chosen(self, index: int) -> None:
         self.interval_s = INTERVALS[index][1]
         self.reset_crosshair()
         self._redraw()
 
     def _redraw(self) -> None:
-        matched = self.columns.matched()
+        matched, x = self._matched, self._matched_x
         tick = self.interval_s == 0
-        x = market_x(matched.ts)
         self.price_line.setData(*break_gaps(x, matched.price / 1000.0))
         self.price_line.setVisible(tick)
         self.bars = Candles.from_columns(matched, self.interval_s or MINUTE)
@@ -251,8 +258,9 @@ class IntradayChart(ChartPanel):
         self.candles.setVisible(not tick)
         self.volume_bars.set_data(bx + self.bars.bucket_s / 2, list(self.bars.by_type),
                                   bar_width=self.bars.bucket_s * 0.8)
-        minutes = int(self.bars.bucket_s // 60)
-        self.volume_plot.setLabel("left", f"Volume / {minutes} min", units="sh")
+        label = f"Volume / {int(self.bars.bucket_s // 60)} min"
+        if self.volume_plot.getAxis("left").labelText != label:
+            self.volume_plot.setLabel("left", label, units="sh")
         self._place_seam(matched.ts)
         self._tag_last()
 
@@ -267,11 +275,13 @@ class IntradayChart(ChartPanel):
         seam_x = market_x(day_start + 13 * 3600)  # 13:00 sits at the 11:30 seam
         both = bool(ts[0] < day_start + 11.5 * 3600 and ts[-1] >= day_start + 13 * 3600)
         for seam in self.seams:
-            seam.setPos(seam_x)
-            seam.setVisible(both)
+            if seam.value() != seam_x:
+                seam.setPos(seam_x)
+            if seam.isVisible() != both:
+                seam.setVisible(both)
 
     def _tag_last(self) -> None:
-        matched = self.columns.matched()
+        matched = self._matched
         ref = self._levels[0]
         self.panes.set_last(float(matched.price[-1]) / 1000.0 if len(matched) else None,
                             None if ref is None else ref / 1000.0)
@@ -285,7 +295,7 @@ class IntradayChart(ChartPanel):
         return text
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
-        cols = self.columns.matched()
+        cols = self._matched
         xs, ys, tips = [], [], []
         for alert in alerts if len(cols) else ():
             t = alert.created_at.timestamp()
@@ -310,7 +320,7 @@ class IntradayChart(ChartPanel):
             b, when = self.bars.by_type[:, i], datetime.fromtimestamp(self.bars.start[i], timezone.utc)
             return (f"{board_format.vietnam_time(when)[:5]}  O {p(self.bars.open[i])}  H {p(self.bars.high[i])}"
                     f"  L {p(self.bars.low[i])}  C {p(self.bars.close[i])}  {volume_split(b)}")
-        cols = self.columns.matched()
+        cols = self._matched
         i = sample_at(cols.ts, t)
         if i < 0:
             return ""
