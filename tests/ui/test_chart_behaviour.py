@@ -400,3 +400,35 @@ def test_without_history_the_daily_chart_offers_the_backfill(qtbot) -> None:  # 
     assert not daily.empty_state.isVisible()
     (x0, x1), _ = daily.price_plot.vb.viewRange()
     assert x1 - x0 >= MIN_VISIBLE_BARS and x1 >= 2 + 1.5
+
+
+def test_todays_levels_come_from_the_live_statistics(qrun, database_url: str, window) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.domain import ClassifiedTrade, Trade, TradingSession
+    from desktop_app.processing.live_stats import LiveStats
+    from desktop_app.ui.async_tasks import wait_until
+
+    tabs: ChartTabs = window.centralWidget()
+    stats = LiveStats()
+    stats.start_day(seed.DAY)
+    ts = seed.vn(9, 20)
+    trade = Trade(seed.SYMBOL, "HOSE", seed.DAY, ts, Decimal(98_000), 100, 100, Decimal(9_800_000),
+                  Decimal(97_500), Decimal(104_300), Decimal(90_700), None, None, None,
+                  TradingSession.CONTINUOUS, None)
+    stats.on_trade(trade, ClassifiedTrade(seed.SYMBOL, Decimal(98_000), 100, Decimal(9_800_000),
+                                          TradeType.BUY, None, None, ts))
+
+    async def scenario() -> None:
+        db = await open_pool(database_url)
+        try:
+            await seeded_tabs(db.pool, tabs)  # no stored close before the day: no levels from history
+            assert not tabs.intraday.panes.levels["ref"].isVisible()
+            tabs.attach_stats(stats)  # the exchange's reference, ceiling and floor of the day
+            await wait_until(lambda: tabs.intraday.panes.levels["ref"].isVisible())
+        finally:
+            tabs.attach_stats(None)
+            await db.close()
+        levels = tabs.intraday.panes.levels
+        assert (levels["ref"].value(), levels["ceiling"].value(), levels["floor"].value()) == (97.5, 104.3, 90.7)
+        assert tabs.intraday.panes.last_tag.label.fill.color().name() == "#26c24a"  # above the reference: up
+
+    qrun(scenario())

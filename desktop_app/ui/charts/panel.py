@@ -78,8 +78,9 @@ class Crosshair(QObject):
         self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pen)
         plot.addItem(self.vline, ignoreBounds=True)
         plot.addItem(self.hline, ignoreBounds=True)
+        self._linked = list(linked or [])
         self._linked_lines = []
-        for other in linked or []:
+        for other in self._linked:
             line = pg.InfiniteLine(angle=90, movable=False, pen=pen)
             other.addItem(line, ignoreBounds=True)
             self._linked_lines.append(line)
@@ -98,11 +99,17 @@ class Crosshair(QObject):
 
     def _moved(self, event) -> None:
         pos = event[0]
-        if not self.plot.sceneBoundingRect().contains(pos):
-            self.clear()
+        if self.plot.sceneBoundingRect().contains(pos):
+            point = self.plot.vb.mapSceneToView(pos)
+            self.move_to(point.x(), point.y())
             return
-        point = self.plot.vb.mapSceneToView(pos)
-        self.move_to(point.x(), point.y())
+        for other in self._linked:  # over the volume pane: the same instant, no price line
+            if other.sceneBoundingRect().contains(pos):
+                x = other.vb.mapSceneToView(pos).x()
+                self.move_to(x, self.plot.vb.viewRange()[1][0])
+                self.hline.setVisible(False)
+                return
+        self.clear()
 
     def move_to(self, x: float, y: float) -> None:
         self.vline.setPos(x)
