@@ -44,6 +44,34 @@ def epoch_of_market_x(x):  # ndarray | float -> same
     return float(out) if out.ndim == 0 else out
 
 
+def pick_ticks(candidates: list[np.ndarray], max_ticks: int, room: float
+               ) -> tuple[int, np.ndarray, int, np.ndarray]:
+    """Ticks for an index axis from nested levels of candidate indices (coarse to fine: years,
+    months, ... or days, hours, ...): the finest level that fits ``max_ticks`` is the major one; the
+    next finer level fills the gaps where a label has ``room`` (in index units) from every other.
+    Returns (major level, major indices, minor level, minor indices)."""
+    chosen = None
+    for k, starts in enumerate(candidates):
+        if len(starts) <= max_ticks and (len(starts) or chosen is None):
+            chosen = k
+    if chosen is None or not len(candidates[chosen]):  # even the coarsest non-empty level is too dense
+        k = next((k for k, starts in enumerate(candidates) if len(starts)), len(candidates) - 1)
+        step = max(1, int(np.ceil(len(candidates[k]) / max_ticks)))
+        return k, candidates[k][::-1][::step][::-1], k, np.zeros(0, dtype=np.int64)  # keep the latest
+    major = candidates[chosen]
+    taken: list[int] = []
+    if chosen + 1 < len(candidates) and len(major) < max_ticks:
+        for i in candidates[chosen + 1]:  # greedy: a finer tick where it does not crowd a label
+            if np.all(np.abs(major - i) >= room) and (not taken or i - taken[-1] >= room):
+                taken.append(int(i))
+    return chosen, major, min(chosen + 1, len(candidates) - 1), np.asarray(taken, dtype=np.int64)
+
+
+def _index_room(min_val: float, max_val: float, size: float, label_px: float) -> float:
+    """Index units a label of ``label_px`` pixels needs at this zoom."""
+    return label_px * max(float(max_val - min_val), 1e-9) / size
+
+
 class MarketTimeAxis(pg.AxisItem):
     """x = market seconds (``market_x``), labelled HH:MM (HH:MM:SS when zoomed to seconds) in
     Vietnam time. The spacing is the finest round step that leaves room for each label, so a
@@ -119,6 +147,8 @@ class TradingDayAxis(pg.AxisItem):
             return self._dates[i]
         return None
 
+    _LEVELS = ("year", "month", "week", "day")
+
     def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph API)
         n = len(self._dates)
         if n == 0 or size <= 0:
@@ -127,42 +157,37 @@ class TradingDayAxis(pg.AxisItem):
         hi = min(n - 1, int(np.ceil(maxVal)))
         if hi < lo:
             return []
-        max_ticks = max(2, int(size / self._MIN_LABEL_PX))
+        room = _index_room(minVal, maxVal, size, self._MIN_LABEL_PX)
+        max_ticks = max(1, int((hi - lo + 1) / room))  # the labels the data's visible part has room for
         candidates: list[np.ndarray] = []
         for keys in (self._years, self._months, self._weeks):
             window = keys[lo : hi + 1]
-            starts = np.flatnonzero(np.diff(window)) + 1 + lo
-            candidates.append(starts)
+            candidates.append(np.flatnonzero(np.diff(window)) + 1 + lo)
         candidates.append(np.arange(lo, hi + 1))
-        major: np.ndarray | None = None
-        level = 0
-        for level, starts in enumerate(candidates):
-            if len(starts) <= max_ticks:
-                major = starts
-                continue
-            if major is None:  # even the coarsest level is too dense: thin the years
-                step = int(np.ceil(len(starts) / max_ticks))
-                major = starts[::step]
-            else:
-                level -= 1
-            break
-        if major is None or not len(major):  # a few days, no week start among them: every day
-            major, level = np.arange(lo, hi + 1)[:: max(1, int(np.ceil((hi - lo + 1) / max_ticks)))], 3
-        self._level = ("year", "month", "week", "day")[level]
-        return [(float(hi - lo + 1), [float(i) for i in major])]
+        chosen, major, finer, minor = pick_ticks(candidates, max_ticks, room)
+        self._level, self._minor_level = self._LEVELS[chosen], self._LEVELS[finer]
+        levels = [(float(hi - lo + 1), [float(i) for i in major])]
+        self._minor_spacing = -1.0
+        if len(minor):
+            self._minor_spacing = float(hi - lo + 1) / 2.0
+            levels.append((self._minor_spacing, [float(i) for i in minor]))
+        return levels
 
     _level = "day"
+    _minor_level = "day"
+    _minor_spacing = -1.0
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
         """Every label is a date: a year, a month and year, or a day and month."""
         out: list[str] = []
+        level = self._minor_level if spacing == self._minor_spacing else self._level
         for v in values:
             d = self.date_at(v)
             if d is None:
                 out.append("")
-            elif self._level == "year":
+            elif level == "year":
                 out.append(d.strftime("%Y"))
-            elif self._level == "month":
+            elif level == "month":
                 out.append(d.strftime("%b %Y") if d.month == 1 or self.date_at(values[0]) == d else d.strftime("%b"))
             else:
                 out.append(d.strftime("%d/%m"))
@@ -228,39 +253,24 @@ class BarTimeAxis(pg.AxisItem):
         hi = min(n - 1, int(np.ceil(maxVal)))
         if hi < lo:
             return []
-        max_ticks = max(2, int(size / self._MIN_LABEL_PX))
+        room = _index_room(minVal, maxVal, size, self._MIN_LABEL_PX)
+        max_ticks = max(1, int((hi - lo + 1) / room))
         candidates = []
         for keys in self._keys:
             window = keys[lo : hi + 1]
             candidates.append(np.flatnonzero(np.diff(window)) + 1 + lo)
         candidates.append(np.arange(lo, hi + 1))
-        chosen = None
-        for k, starts in enumerate(candidates):  # the finest level that fits
-            if len(starts) <= max_ticks and (len(starts) or chosen is None):
-                chosen = k
-        if chosen is None or not len(candidates[chosen]):
-            k = next((k for k, starts in enumerate(candidates) if len(starts)), len(candidates) - 1)
-            starts = candidates[k]
-            candidates[k] = starts[:: max(1, int(np.ceil(len(starts) / max_ticks)))]
-            chosen = k
-        major = candidates[chosen]
-        self._level = self._LEVELS[chosen]
-        room = (hi - lo + 1) * self._MINOR_LABEL_PX / size  # bars a label needs
+        minor_room = _index_room(minVal, maxVal, size, self._MINOR_LABEL_PX)
+        chosen, major, finer, minor = pick_ticks(candidates, max_ticks, minor_room)
+        self._level, self._minor_level = self._LEVELS[chosen], self._LEVELS[finer]
         if chosen > self._LEVELS.index("day") and lo == 0 and (not len(major) or major[0] != 0):
             # the first bar of the data names its day, even when no day starts in view
-            major = np.r_[0, major[major >= room]].astype(np.int64)
+            major = np.r_[0, major[major >= minor_room]].astype(np.int64)
         levels = [(float(hi - lo + 1), [float(i) for i in major])]
-        if chosen + 1 < len(candidates) and len(major) < max_ticks:
-            gap = room
-            finer = candidates[chosen + 1]
-            taken: list[int] = []
-            for i in finer:  # greedy: a finer tick where it does not crowd another label
-                if all(abs(i - j) >= gap for j in major) and (not taken or i - taken[-1] >= gap):
-                    taken.append(int(i))
-            if taken:
-                self._minor_level = self._LEVELS[chosen + 1]
-                self._minor_spacing = float(hi - lo + 1) / 2.0
-                levels.append((self._minor_spacing, [float(i) for i in taken]))
+        self._minor_spacing = -1.0
+        if len(minor):
+            self._minor_spacing = float(hi - lo + 1) / 2.0
+            levels.append((self._minor_spacing, [float(i) for i in minor if i not in major]))
         return levels
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)

@@ -115,7 +115,8 @@ class DailyChart(ChartPanel):
         self.markers: pg.ScatterPlotItem | None = None
         self.series = DailySeries([], *(np.zeros(0) for _ in range(5)))
         self.empty_state = QFrame()
-        self.empty_state.setStyleSheet("QFrame { background: #1c2430; border-radius: 4px; }")
+        self.empty_state.setStyleSheet("QFrame { background: #1c2430; border-radius: 4px; }"
+                                       " QLabel { color: #e0e4e8; }")
         self.empty_message = QLabel("No daily history is stored for this symbol.")
         self.backfill_button = QPushButton("Backfill daily history…")
         self.backfill_button.setToolTip("Data → Backfill: fetch past daily OHLC into the database")
