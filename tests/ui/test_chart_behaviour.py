@@ -305,7 +305,7 @@ def test_reference_ceiling_floor_and_last_price(qrun, database_url: str, window)
 # --------------------------------------------------------------------------- market time
 
 
-def test_the_lunch_break_is_cut_out() -> None:
+def test_the_lunch_break_is_cut_out(qtbot) -> None:  # type: ignore[no-untyped-def]
     before, after = seed.vn(11, 29).timestamp(), seed.vn(13, 0).timestamp()
     assert market_x(after) - market_x(before) == 60  # 11:29 -> 13:00 is one minute of market time
     assert market_x(seed.vn(12, 10).timestamp()) == market_x(seed.vn(11, 30).timestamp())
@@ -314,6 +314,7 @@ def test_the_lunch_break_is_cut_out() -> None:
                     (seed.vn(13, 0, 5).timestamp(), 90_200, 100, TradeType.SELL),
                     (seed.vn(13, 1, 50).timestamp(), 90_300, 100, TradeType.SELL)])
     chart = IntradayChart()
+    qtbot.addWidget(chart)
     chart.set_columns(cols)
     assert np.array_equal(np.diff(chart.candles.data.x), [60, 60, 60])  # no gap at noon
     assert chart.seams[0].isVisible() and chart.seams[0].value() == market_x(seed.vn(13, 0).timestamp())
@@ -353,7 +354,7 @@ def test_multi_day_bars_read_in_market_time(qtbot) -> None:  # type: ignore[no-u
     assert chart.readout_label.text().startswith(f"{seed.DAY:%d/%m/%Y} 09:00")
 
 
-def test_five_days_of_minute_bars_have_time_labels_between_the_days() -> None:
+def test_five_days_of_minute_bars_have_time_labels_between_the_days(qtbot) -> None:  # type: ignore[no-untyped-def]
     days = seed.earlier_weekdays(4) + [seed.DAY]
     minutes = [seed.vn(9, 15).timestamp() + 60 * i for i in range(135)]  # 09:15-11:29
     minutes += [seed.vn(13, 0).timestamp() + 60 * i for i in range(90)]  # 13:00-14:29
@@ -370,12 +371,13 @@ def test_five_days_of_minute_bars_have_time_labels_between_the_days() -> None:
 
 
 @pytest.mark.parametrize("n,width", [(1, 300), (5, 900), (40, 1000), (250, 700), (2600, 1300), (2600, 300)])
-def test_the_daily_axis_always_reads_dates(n: int, width: int) -> None:
+def test_the_daily_axis_always_reads_dates(qtbot, n: int, width: int) -> None:  # type: ignore[no-untyped-def]
     axis = TradingDayAxis()
     axis.set_dates([b.date for b in seed.daily_bars(n=n, first=date(2014, 1, 1))])
-    levels = axis.tickValues(-0.5, n - 0.5, width)
-    labels = axis.tickStrings(levels[0][1], 1, levels[0][0])
+    labels = [label for spacing, values in axis.tickValues(-0.5, n - 0.5, width)
+              for label in axis.tickStrings(values, 1, spacing)]
     assert labels and all(DATE_LABEL.match(label) for label in labels), labels
+    assert len(labels) >= min(n, 3)  # a year at 700 px reads its months, not just "2024"
 
 
 def test_without_history_the_daily_chart_offers_the_backfill(qtbot) -> None:  # type: ignore[no-untyped-def]
