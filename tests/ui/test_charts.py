@@ -12,7 +12,7 @@ import pytest
 
 from desktop_app.database.repositories import trade_repository
 from desktop_app.services.history import HistoryService
-from desktop_app.ui.charts.axes import TradingDayAxis, VietnamTimeAxis
+from desktop_app.ui.charts.axes import TradingDayAxis, VietnamTimeAxis, market_x
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.charts.daily_chart import DailyChart, DailySeries
 from desktop_app.ui.charts.items import MIN_BAR_PX
@@ -65,17 +65,17 @@ def test_each_chart_plots_the_database_rows(qrun, database_url: str, tabs: Chart
         assert np.allclose(tabs.daily.volume_bars.total(), [b.volume for b in bars])
         assert tabs.daily.axis.date_at(0) == bars[0].date and tabs.daily.axis.date_at(len(bars) - 1) == bars[-1].date
 
-        # intraday price line = every print of the day, in order
+        # intraday price line = every print of the day, in order (x in market time: lunch cut out)
         x, y = tabs.intraday.price_line.getOriginalDataset()
         matched = [t for t in seed.TRADES if t[3] != "put_through"]  # put-through is off-book
         drawn = np.isfinite(y)
-        assert np.allclose(x[drawn], [epoch(t[0]) for t in matched])
+        assert np.array_equal(x[drawn], market_x(np.array([epoch(t[0]) for t in matched])))
         assert np.allclose(y[drawn], [t[1] / 1000 for t in matched])
         assert (~drawn).sum() == 2  # broken over the two pauses > 10 min (09:17-10:01, 10:01-14:45)
         # volume per minute by type = the SQL minute aggregation
         bars_x = tabs.intraday.volume_bars.x - 30.0
         stacks = tabs.intraday.volume_bars.stacks
-        assert np.allclose(bars_x, minute.minute_epoch_s)
+        assert np.array_equal(bars_x, market_x(minute.minute_epoch_s.astype(np.float64)))
         assert np.allclose(stacks[0], minute.buy_volume)
         assert np.allclose(stacks[1], minute.sell_volume)
         assert np.allclose(stacks[2], minute.neutral_volume)
@@ -83,19 +83,20 @@ def test_each_chart_plots_the_database_rows(qrun, database_url: str, tabs: Chart
         assert "put-through 50,000 sh" in tabs.intraday.status_label.text()
         # alert markers on the intraday price chart: the symbol's alerts of that day
         spots = tabs.intraday.markers.points()
-        assert sorted(s.pos().x() for s in spots) == [epoch(a[4]) for a in seed.ALERTS if a[0] == seed.SYMBOL]
+        assert sorted(s.pos().x() for s in spots) == [market_x(epoch(a[4])) for a in seed.ALERTS
+                                                      if a[0] == seed.SYMBOL]
         assert any("FPT hit ceiling" in s.data() for s in spots)
 
         # foreign flow
         fx, fbuy = finite(tabs.foreign.buy_line)
-        assert np.allclose(fx, [epoch(r[0]) for r in seed.FOREIGN])
+        assert np.array_equal(fx, market_x(np.array([epoch(r[0]) for r in seed.FOREIGN])))
         assert np.allclose(fbuy, [r[1] for r in seed.FOREIGN])
         assert np.allclose(finite(tabs.foreign.sell_line)[1], [r[2] for r in seed.FOREIGN])
         assert np.allclose(finite(tabs.foreign.net_line)[1], [r[1] - r[2] for r in seed.FOREIGN])
         assert np.allclose(finite(tabs.foreign.buy_speed_line)[1], [float(r[3]) for r in seed.FOREIGN])
 
         # basis: futures vs VN30, the basis line around a zero line, basis alerts marked
-        assert np.allclose(finite(tabs.basis.futures_line)[0], [epoch(r[0]) for r in seed.BASIS])
+        assert np.array_equal(finite(tabs.basis.futures_line)[0], market_x(np.array([epoch(r[0]) for r in seed.BASIS])))
         assert np.allclose(finite(tabs.basis.futures_line)[1], [float(r[1]) for r in seed.BASIS])
         assert np.allclose(finite(tabs.basis.spot_line)[1], [float(r[2]) for r in seed.BASIS])
         assert np.allclose(finite(tabs.basis.basis_line)[1], [float(r[3]) for r in seed.BASIS])

@@ -9,6 +9,7 @@ import pytest
 
 from desktop_app.database.repositories import trade_repository
 from desktop_app.services.history import HistoryService
+from desktop_app.ui.charts.axes import market_x
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.charts.daily_chart import day_bounds
 from desktop_app.ui.charts.intraday_range import RANGES
@@ -31,10 +32,13 @@ def tabs(qtbot):  # type: ignore[no-untyped-def]
 
 def assert_plots(tabs: ChartTabs, bars: trade_repository.MinuteBars) -> None:
     chart = tabs.intraday_bars
-    x, close = chart.price_line.getOriginalDataset()
+    x, close = chart.candles.data.x, chart.candles.data.close  # candles now, not a close line
     assert len(bars) > 0
     assert np.array_equal(x, np.arange(len(bars)))  # bar index: no empty nights or weekends
     assert np.allclose(close, bars.close / 1000.0)
+    assert np.allclose(chart.candles.data.open, bars.open / 1000.0)
+    assert np.allclose(chart.candles.data.high, bars.high / 1000.0)
+    assert np.allclose(chart.candles.data.low, bars.low / 1000.0)
     stacks = chart.volume_bars.stacks
     assert np.allclose(stacks[0], bars.buy_volume)
     assert np.allclose(stacks[1], bars.sell_volume)
@@ -97,7 +101,7 @@ def test_long_ranges_plot_the_bucketed_minute_bars(qrun, database_url: str, tabs
         x, y = tabs.intraday.price_line.getOriginalDataset()
         drawn = np.isfinite(y)
         matched = [t for t in seed.TRADES if t[3] != "put_through"]
-        assert np.allclose(x[drawn], [t[0].timestamp() for t in matched])
+        assert np.array_equal(x[drawn], market_x(np.array([t[0].timestamp() for t in matched])))
         assert np.allclose(y[drawn], [t[1] / 1000 for t in matched])
 
     qrun(scenario())

@@ -1,8 +1,11 @@
 """Chart axes that read in Vietnam time, whatever the computer's time zone.
 
 ``VietnamTimeAxis`` is pyqtgraph's own ``DateAxisItem`` pinned to UTC+7 (its tick spacing logic is
-good; only the zone must not follow the machine). ``TradingDayAxis`` labels a daily chart whose x
-is the bar index (so non-trading days leave no gaps) with the date of each index.
+good; only the zone must not follow the machine). ``MarketTimeAxis`` reads x in market seconds:
+epoch seconds with the 11:30-13:00 lunch break cut out (``market_x``), so a trading day draws
+without an empty stretch at noon. ``TradingDayAxis`` labels a daily chart whose x is the bar index
+(so non-trading days leave no gaps) with the date of each index; ``BarTimeAxis`` does the same for
+intraday bars over several days.
 """
 
 from __future__ import annotations
@@ -12,7 +15,99 @@ from datetime import date
 import numpy as np
 import pyqtgraph as pg
 
+from desktop_app.market_clock import LUNCH_END, LUNCH_START
+
 VIETNAM_UTC_OFFSET_S = -7 * 3600  # pyqtgraph counts the offset west of UTC, like time.timezone
+_UTC_PLUS_7_S = 7 * 3600
+_DAY_S = 86400
+_LUNCH_START_S = LUNCH_START.hour * 3600 + LUNCH_START.minute * 60  # seconds into the Vietnam day
+_LUNCH_END_S = LUNCH_END.hour * 3600 + LUNCH_END.minute * 60
+LUNCH_S = _LUNCH_END_S - _LUNCH_START_S
+
+
+def market_x(epoch_s):  # ndarray | float -> same
+    """Epoch seconds -> market seconds: afternoon times move back by the lunch break, and a time
+    inside the break sits at its seam. Strictly increasing outside the break, so bars and prints
+    keep their order and spacing; ``epoch_of_market_x`` inverts it."""
+    t = np.asarray(epoch_s, dtype=np.float64)
+    sod = np.mod(t + _UTC_PLUS_7_S, _DAY_S)
+    out = np.where(sod >= _LUNCH_END_S, t - LUNCH_S,
+                   np.where(sod > _LUNCH_START_S, t - (sod - _LUNCH_START_S), t))
+    return float(out) if out.ndim == 0 else out
+
+
+def epoch_of_market_x(x):  # ndarray | float -> same
+    """Market seconds -> epoch seconds (a time at the seam reads as the break's end, 13:00)."""
+    v = np.asarray(x, dtype=np.float64)
+    sod = np.mod(v + _UTC_PLUS_7_S, _DAY_S)
+    out = np.where((sod >= _LUNCH_START_S) & (sod < _DAY_S - LUNCH_S), v + LUNCH_S, v)
+    return float(out) if out.ndim == 0 else out
+
+
+def pick_ticks(candidates: list[np.ndarray], max_ticks: int, room: float
+               ) -> tuple[int, np.ndarray, int, np.ndarray]:
+    """Ticks for an index axis from nested levels of candidate indices (coarse to fine: years,
+    months, ... or days, hours, ...): the finest level that fits ``max_ticks`` is the major one; the
+    next finer level fills the gaps where a label has ``room`` (in index units) from every other.
+    Returns (major level, major indices, minor level, minor indices)."""
+    chosen = None
+    for k, starts in enumerate(candidates):
+        if len(starts) <= max_ticks and (len(starts) or chosen is None):
+            chosen = k
+    if chosen is None or not len(candidates[chosen]):  # even the coarsest non-empty level is too dense
+        k = next((k for k, starts in enumerate(candidates) if len(starts)), len(candidates) - 1)
+        step = max(1, int(np.ceil(len(candidates[k]) / max_ticks)))
+        return k, candidates[k][::-1][::step][::-1], k, np.zeros(0, dtype=np.int64)  # keep the latest
+    major = candidates[chosen]
+    taken: list[int] = []
+    if chosen + 1 < len(candidates) and len(major) < max_ticks:
+        for i in candidates[chosen + 1]:  # greedy: a finer tick where it does not crowd a label
+            if np.all(np.abs(major - i) >= room) and (not taken or i - taken[-1] >= room):
+                taken.append(int(i))
+    return chosen, major, min(chosen + 1, len(candidates) - 1), np.asarray(taken, dtype=np.int64)
+
+
+def _index_room(min_val: float, max_val: float, size: float, label_px: float) -> float:
+    """Index units a label of ``label_px`` pixels needs at this zoom."""
+    return label_px * max(float(max_val - min_val), 1e-9) / size
+
+
+class MarketTimeAxis(pg.AxisItem):
+    """x = market seconds (``market_x``), labelled HH:MM (HH:MM:SS when zoomed to seconds) in
+    Vietnam time. The spacing is the finest round step that leaves room for each label, so a
+    zoom to a few minutes still reads its times; the lunch seam reads 13:00."""
+
+    _MIN_LABEL_PX = 48
+    _STEPS_S = (1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 4 * 3600, 8 * 3600, _DAY_S)
+
+    def __init__(self, orientation: str = "bottom", **kwargs) -> None:
+        super().__init__(orientation=orientation, **kwargs)
+        self._step = 60
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph API)
+        if size <= 0 or not np.isfinite(minVal) or not np.isfinite(maxVal) or maxVal <= minVal:
+            return []
+        max_ticks = max(2, int(size / self._MIN_LABEL_PX))
+        first, last = epoch_of_market_x(float(minVal)), epoch_of_market_x(float(maxVal))
+        span = max(1.0, float(maxVal - minVal))  # market seconds: what the pixels show
+        step = next((s for s in self._STEPS_S if span / s <= max_ticks), self._STEPS_S[-1])
+        self._step = step
+        start = np.ceil((first + _UTC_PLUS_7_S) / step) * step - _UTC_PLUS_7_S
+        epochs = np.arange(start, last + 1e-6, step)
+        if len(epochs) > 4 * max_ticks + 1000:  # a range of years on a seconds step: not a chart
+            return []
+        sod = np.mod(epochs + _UTC_PLUS_7_S, _DAY_S)
+        epochs = epochs[(sod < _LUNCH_START_S) | (sod >= _LUNCH_END_S)]  # the seam reads 13:00
+        xs = market_x(epochs) if len(epochs) else epochs
+        return [(float(step), [float(v) for v in np.atleast_1d(xs) if minVal <= v <= maxVal])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        fmt = "%H:%M:%S" if self._step < 60 else "%H:%M"
+        out = []
+        for v in values:
+            local = np.datetime64(int(round(epoch_of_market_x(float(v)))) + _UTC_PLUS_7_S, "s").astype(object)
+            out.append(local.strftime(fmt))
+        return out
 
 
 class VietnamTimeAxis(pg.DateAxisItem):
@@ -52,6 +147,8 @@ class TradingDayAxis(pg.AxisItem):
             return self._dates[i]
         return None
 
+    _LEVELS = ("year", "month", "week", "day")
+
     def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph API)
         n = len(self._dates)
         if n == 0 or size <= 0:
@@ -60,73 +157,84 @@ class TradingDayAxis(pg.AxisItem):
         hi = min(n - 1, int(np.ceil(maxVal)))
         if hi < lo:
             return []
-        max_ticks = max(2, int(size / self._MIN_LABEL_PX))
+        room = _index_room(minVal, maxVal, size, self._MIN_LABEL_PX)
+        max_ticks = max(1, int((hi - lo + 1) / room))  # the labels the data's visible part has room for
         candidates: list[np.ndarray] = []
         for keys in (self._years, self._months, self._weeks):
             window = keys[lo : hi + 1]
-            starts = np.flatnonzero(np.diff(window)) + 1 + lo
-            candidates.append(starts)
+            candidates.append(np.flatnonzero(np.diff(window)) + 1 + lo)
         candidates.append(np.arange(lo, hi + 1))
-        major: np.ndarray | None = None
-        for level, starts in enumerate(candidates):
-            if len(starts) <= max_ticks:
-                major = starts
-                continue
-            if major is None:  # even the coarsest level is too dense: thin the years
-                step = int(np.ceil(len(starts) / max_ticks))
-                major = starts[::step]
-            break
-        if major is None:
-            major = candidates[-1]
-        return [(float(hi - lo + 1), [float(i) for i in major])]
+        chosen, major, finer, minor = pick_ticks(candidates, max_ticks, room)
+        self._level, self._minor_level = self._LEVELS[chosen], self._LEVELS[finer]
+        levels = [(float(hi - lo + 1), [float(i) for i in major])]
+        self._minor_spacing = -1.0
+        if len(minor):
+            self._minor_spacing = float(hi - lo + 1) / 2.0
+            levels.append((self._minor_spacing, [float(i) for i in minor]))
+        return levels
+
+    _level = "day"
+    _minor_level = "day"
+    _minor_spacing = -1.0
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        """Every label is a date: a year, a month and year, or a day and month."""
         out: list[str] = []
-        span = self._visible_span()
+        level = self._minor_level if spacing == self._minor_spacing else self._level
         for v in values:
             d = self.date_at(v)
             if d is None:
                 out.append("")
-            elif span > 700:
-                out.append(d.strftime("%Y") if d.month == 1 or span > 1500 else d.strftime("%b %Y"))
-            elif span > 60:
-                out.append(d.strftime("%b %Y") if d.month == 1 else d.strftime("%b"))
+            elif level == "year":
+                out.append(d.strftime("%Y"))
+            elif level == "month":
+                out.append(d.strftime("%b %Y") if d.month == 1 or self.date_at(values[0]) == d else d.strftime("%b"))
             else:
                 out.append(d.strftime("%d/%m"))
         return out
-
-    def _visible_span(self) -> float:
-        vb = self.linkedView()
-        if vb is None:
-            return float(len(self._dates))
-        (x0, x1), _ = vb.viewRange()
-        return x1 - x0
 
 
 class BarTimeAxis(pg.AxisItem):
     """x = bar index into ``starts`` (epoch seconds of each bar, Vietnam time on the labels).
 
     Intraday bars over weeks or months: nights, weekends and the lunch break leave no gaps, as on
-    a trader's terminal. Ticks fall on month, week, day or hour starts, whichever fits the zoom.
+    a trader's terminal. Major ticks fall on month, week, day, hour or round-minute starts (the
+    finest that fits the zoom); the next finer level fills the room between them, so five days
+    read their hours too. A bar is labelled with its first market minute: a 4-hour bar binned
+    from midnight reads 09:00, not 08:00, and one that starts in the lunch break reads 13:00.
     """
 
     _MIN_LABEL_PX = 70
-    _LEVELS = ("month", "week", "day", "hour", "bar")
+    _MINOR_LABEL_PX = 55  # a finer label needs this much room from its neighbours
+    _LEVELS = ("month", "week", "day", "hour", "30 min", "15 min", "5 min", "bar")
 
     def __init__(self, orientation: str = "bottom", **kwargs) -> None:
         super().__init__(orientation=orientation, **kwargs)
         self._local = np.zeros(0, dtype="datetime64[s]")
         self._keys: list[np.ndarray] = []
         self._level = "bar"
+        self._minor_level = "bar"
+        self._minor_spacing = -1.0
 
-    def set_starts(self, epoch_s: np.ndarray) -> None:
-        local = (np.asarray(epoch_s, dtype=np.int64) - VIETNAM_UTC_OFFSET_S).astype("datetime64[s]")
+    def set_starts(self, epoch_s: np.ndarray, bucket_s: float = 60.0, opens_at: int = 9 * 3600) -> None:
+        """``opens_at``: seconds into the Vietnam day when continuous trading opens (09:00 on HOSE)."""
+        local_s = np.asarray(epoch_s, dtype=np.int64) - VIETNAM_UTC_OFFSET_S
+        sod = np.mod(local_s, _DAY_S)
+        end = sod + int(bucket_s)
+        local_s = np.where((sod < opens_at) & (end > opens_at), local_s - sod + opens_at, local_s)
+        in_lunch = (sod >= _LUNCH_START_S) & (sod < _LUNCH_END_S) & (end > _LUNCH_END_S)
+        local_s = np.where(in_lunch, local_s - sod + _LUNCH_END_S, local_s)
+        local = local_s.astype("datetime64[s]")
         self._local = local
+        minutes = local.astype("datetime64[m]").astype(np.int64)
         self._keys = [
             local.astype("datetime64[M]").astype(np.int64),
             (local.astype("datetime64[D]").astype(np.int64) + 3) // 7,  # Monday-based weeks
             local.astype("datetime64[D]").astype(np.int64),
             local.astype("datetime64[h]").astype(np.int64),
+            minutes // 30,
+            minutes // 15,
+            minutes // 5,
         ]
         self.picture = None
         self.update()
@@ -145,26 +253,29 @@ class BarTimeAxis(pg.AxisItem):
         hi = min(n - 1, int(np.ceil(maxVal)))
         if hi < lo:
             return []
-        max_ticks = max(2, int(size / self._MIN_LABEL_PX))
+        room = _index_room(minVal, maxVal, size, self._MIN_LABEL_PX)
+        max_ticks = max(1, int((hi - lo + 1) / room))
         candidates = []
         for keys in self._keys:
             window = keys[lo : hi + 1]
             candidates.append(np.flatnonzero(np.diff(window)) + 1 + lo)
         candidates.append(np.arange(lo, hi + 1))
-        major, level = None, self._LEVELS[0]
-        for name, starts in zip(self._LEVELS, candidates):
-            if len(starts) <= max_ticks:
-                major, level = starts, name
-                continue
-            if major is None:
-                step = int(np.ceil(len(starts) / max_ticks))
-                major, level = starts[::step], name
-            break
-        self._level = level
-        return [(float(hi - lo + 1), [float(i) for i in major])]
+        minor_room = _index_room(minVal, maxVal, size, self._MINOR_LABEL_PX)
+        chosen, major, finer, minor = pick_ticks(candidates, max_ticks, minor_room)
+        self._level, self._minor_level = self._LEVELS[chosen], self._LEVELS[finer]
+        if chosen > self._LEVELS.index("day") and lo == 0 and (not len(major) or major[0] != 0):
+            # the first bar of the data names its day, even when no day starts in view
+            major = np.r_[0, major[major >= minor_room]].astype(np.int64)
+        levels = [(float(hi - lo + 1), [float(i) for i in major])]
+        self._minor_spacing = -1.0
+        if len(minor):
+            self._minor_spacing = float(hi - lo + 1) / 2.0
+            levels.append((self._minor_spacing, [float(i) for i in minor if i not in major]))
+        return levels
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
         out: list[str] = []
+        level = self._minor_level if spacing == self._minor_spacing else self._level
         day_keys = self._keys[2] if self._keys else np.zeros(0, dtype=np.int64)
         for v in values:
             t = self.local_time_at(v)
@@ -173,9 +284,9 @@ class BarTimeAxis(pg.AxisItem):
                 continue
             i = int(round(v))
             new_day = i == 0 or day_keys[i] != day_keys[i - 1]
-            if self._level == "month":
+            if level == "month":
                 out.append(t.strftime("%b %Y") if t.month == 1 else t.strftime("%b"))
-            elif self._level in ("week", "day") or new_day:
+            elif level in ("week", "day") or new_day:
                 out.append(t.strftime("%d/%m"))
             else:
                 out.append(t.strftime("%H:%M"))

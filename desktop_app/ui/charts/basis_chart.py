@@ -11,8 +11,9 @@ import pyqtgraph as pg
 
 from desktop_app.domain import BasisPoint, StoredAlert
 from desktop_app.ui import board_format
+from desktop_app.ui.charts.axes import epoch_of_market_x, market_x
 from desktop_app.ui.charts.panel import (
-    ChartPanel, Crosshair, alert_markers, break_gaps, float_column, sample_at,
+    ChartPanel, break_gaps, replace_markers, float_column, sample_at,
 )
 
 
@@ -58,11 +59,12 @@ class BasisChart(ChartPanel):
             line.setDownsampling(auto=True, method="peak")
         self.markers: pg.ScatterPlotItem | None = None
         self.columns = BasisColumns.from_points([])
-        self.crosshair = Crosshair(self.basis_plot, self._readout, linked=[self.level_plot])
+        self.crosshair = self.track_crosshair(self.basis_plot, self._readout, linked=[self.level_plot])
 
     def set_columns(self, cols: BasisColumns) -> None:
+        self.reset_crosshair()
         self.columns = cols
-        ts, futures, spot, basis = break_gaps(cols.ts, cols.futures, cols.spot, cols.basis)
+        ts, futures, spot, basis = break_gaps(market_x(cols.ts), cols.futures, cols.spot, cols.basis)
         self.futures_line.setData(ts, futures)
         self.spot_line.setData(ts, spot)
         self.basis_line.setData(ts, basis)
@@ -72,30 +74,23 @@ class BasisChart(ChartPanel):
         self.loaded.emit()
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
-        if self.markers is not None:
-            self.basis_plot.removeItem(self.markers)
-            self.markers = None
         cols = self.columns
-        if not alerts or not len(cols):
-            return
         xs, ys, tips = [], [], []
-        for alert in alerts:
+        for alert in alerts if len(cols) else ():
             t = alert.created_at.timestamp()
             i = max(0, sample_at(cols.ts, t))
-            xs.append(t)
+            xs.append(market_x(t))
             ys.append(float(cols.basis[i]))
             tips.append(f"{board_format.vietnam_time(alert.created_at)} {alert.message or alert.alert_type}")
-        self.markers = alert_markers(xs, ys, tips)
-        self.basis_plot.addItem(self.markers)
+        self.markers = replace_markers(self.basis_plot, self.markers, xs, ys, tips)
 
-    def _readout(self, x: float, y: float) -> None:
+    def _readout(self, x: float, y: float) -> str:
         cols = self.columns
-        i = sample_at(cols.ts, x)
+        i = sample_at(cols.ts, epoch_of_market_x(x))
         if i < 0 or not len(cols):
-            self.readout_label.setText("")
-            return
+            return ""
         when = datetime.fromtimestamp(cols.ts[i], timezone.utc)
-        self.readout_label.setText(
+        return (
             f"{board_format.vietnam_time(when)}  futures {board_format.points(cols.futures[i])}"
             f"  VN30 {board_format.points(cols.spot[i])}  basis {board_format.signed_points(cols.basis[i])}"
         )

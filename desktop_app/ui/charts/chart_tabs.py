@@ -8,7 +8,8 @@ Live prints for today's symbol are buffered and appended by a timer (coalesced, 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Callable, Protocol
 
 from PySide6.QtCore import QDate, QTimer, Signal
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade
+from desktop_app.market_clock import Market, trading_open
+from desktop_app.market_rules import futures_limits, hose_limits
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.charts.basis_chart import BasisChart
 from desktop_app.processing.live_stats import SymbolStats
@@ -52,8 +55,24 @@ def vietnam_today() -> date:
     return datetime.now(VIETNAM_TZ).date()
 
 
+def is_futures(symbol: str) -> bool:
+    return symbol.startswith("VN30F")
+
+
+def day_levels(symbol: str, ref: Decimal | float | None) -> tuple[float | None, float | None, float | None]:
+    """(reference, ceiling, floor) of a day from its reference price (the previous close)."""
+    if ref is None:
+        return None, None, None
+    if is_futures(symbol):
+        floor, ceiling = futures_limits(Decimal(str(ref)))
+        return float(ref), float(ceiling), float(floor)
+    floor_i, ceiling_i = hose_limits(int(ref))
+    return float(ref), float(ceiling_i), float(floor_i)
+
+
 class ChartTabs(QWidget):
     symbolChanged = Signal(str)
+    backfill_requested = Signal()  # the daily chart's empty state asks for Data → Backfill
 
     def __init__(self, on_error: Callable[[str, BaseException], None] | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -82,6 +101,7 @@ class ChartTabs(QWidget):
         top.addWidget(self.range_combo)
         self.tabs = QTabWidget()
         self.daily = DailyChart()
+        self.daily.backfill_requested.connect(self.backfill_requested)
         self.intraday = IntradayChart()  # one day, every print
         self.intraday_bars = IntradayBarsChart()  # longer spans, SQL-aggregated bars
         self.intraday_stack = QStackedWidget()
@@ -134,12 +154,17 @@ class ChartTabs(QWidget):
         if day is None and s.last_update is not None:
             day = s.last_update.astimezone(VIETNAM_TZ).date()
         self.daily.set_live_bar(LiveDailyBar.from_stats(s, day) if day is not None else None)
+        if day == self.day and self._intraday_ready and s.ref_price is not None:
+            # the exchange's own figures for the day on screen win over the previous close
+            self.intraday.set_levels(*(None if v is None else float(v) for v in (s.ref_price, s.ceiling, s.floor)))
 
     def show_symbol(self, symbol: str) -> None:
         if symbol == self.symbol:
             return
         self.symbol = symbol
         self.daily.set_live_bar(None)  # the old symbol's running bar; the new one after its load
+        for chart in (self.daily, self.intraday, self.intraday_bars, self.foreign, self.basis):
+            chart.reset_crosshair()  # what the crosshair read belongs to the old symbol
         self.symbol_label.setText(f"<b>{symbol}</b>")
         self.symbolChanged.emit(symbol)
         self.reload(basis=False)
@@ -196,7 +221,7 @@ class ChartTabs(QWidget):
         assert self.source is not None
         self.daily.set_status("Loading…")
         series = await self.source.daily(symbol)
-        self.daily.set_series(series)
+        self.daily.set_series(series, symbol)
         self.refresh_live_bar()
         if series.dates:
             start, end = day_bounds(series.dates[0], series.dates[-1])
@@ -206,11 +231,15 @@ class ChartTabs(QWidget):
         assert self.source is not None
         self.intraday.set_status("Loading…")
         cols = await self.source.trades_day(symbol, day)
+        before = await self.source.daily(symbol, day - timedelta(days=20), day - timedelta(days=1))
         self.intraday.set_columns(cols)
+        # the day's reference is the previous session's close (the live stats refine it for today)
+        self.intraday.set_levels(*day_levels(symbol, before.close[-1] if len(before.close) else None))
         if len(cols):  # prints buffered while the query ran may already be in it
             last = float(cols.ts[-1])
             self._live_buffer = [t for t in self._live_buffer if t.timestamp.timestamp() > last]
         self._intraday_ready = True
+        self.refresh_live_bar()
         start, end = day_bounds(day, day)
         self.intraday.set_alerts(await self.source.alerts(symbol, start, end))
 
@@ -219,8 +248,9 @@ class ChartTabs(QWidget):
         self.intraday_bars.set_status("Loading…")
         first = span.start(day)
         cols = await self.source.bars(symbol, first, day, span.bucket)
+        market = Market.DERIVATIVES if is_futures(symbol) else Market.HOSE
         self.intraday_bars.set_columns(
-            cols, f"{span.bucket_label()}, {first:%d/%m/%Y} – {day:%d/%m/%Y}"
+            cols, f"{span.bucket_label()}, {first:%d/%m/%Y} – {day:%d/%m/%Y}", trading_open(market)
         )
 
     async def _load_foreign(self, symbol: str, day: date) -> None:

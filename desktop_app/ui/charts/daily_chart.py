@@ -2,6 +2,8 @@
 
 While today's bar is not yet in ``daily_ohlc`` the live feed's running OHLC is drawn after the last
 stored day as a lighter, translucent candle (``LiveDailyBar``); it is display only, never stored.
+With no stored history at all, a banner over the chart offers the backfill
+(``backfill_requested``), and a lone live candle sits inside a few weeks' width, not at the edge.
 """
 
 from __future__ import annotations
@@ -12,16 +14,22 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from desktop_app.domain import VIETNAM_TZ, DailyBar, StoredAlert
 from desktop_app.processing.live_stats import SymbolStats
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import TradingDayAxis
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers
+from desktop_app.ui.charts.panel import ChartPanel
+from desktop_app.ui.charts.price_volume import PriceVolumePlots
 
 DEFAULT_VISIBLE_BARS = 250  # about one trading year on first paint; zoom out for the rest
+MIN_VISIBLE_BARS = 30  # a short history (or today's live bar alone) still reads as candles
+RIGHT_MARGIN_BARS = 2
+LONE_BAR_SPAN = 15  # bars' width of the view around today's live candle when nothing is stored  # room right of the latest candle, so it is not cut by the edge
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,25 +90,16 @@ class LiveDailyBar:
 
 
 class DailyChart(ChartPanel):
+    backfill_requested = Signal()  # the empty state's button: open Data → Backfill
+
     def __init__(self, parent=None) -> None:
         super().__init__("Daily", parent)
         self.axis = TradingDayAxis()
-        self.price_plot: pg.PlotItem = self.layout_widget.addPlot(
-            row=0, col=0, axisItems={"bottom": self.axis}
-        )
         self.volume_axis = TradingDayAxis()
-        self.volume_plot: pg.PlotItem = self.layout_widget.addPlot(
-            row=1, col=0, axisItems={"bottom": self.volume_axis}
-        )
-        self.layout_widget.ci.layout.setRowStretchFactor(0, 3)
-        self.layout_widget.ci.layout.setRowStretchFactor(1, 1)
-        self.volume_plot.setXLink(self.price_plot)
-        self.price_plot.getAxis("bottom").setStyle(showValues=False)
-        self.price_plot.setLabel("left", "Price (thousand VND)")
-        self.volume_plot.setLabel("left", "Volume", units="sh")
-        for plot in (self.price_plot, self.volume_plot):
-            plot.setMouseEnabled(x=True, y=False)
-            plot.vb.setAutoVisible(y=True)
+        self.panes = PriceVolumePlots(self, self.axis, self.volume_axis, "Volume", self._readout)
+        self.price_plot = self.panes.price_plot
+        self.volume_plot = self.panes.volume_plot
+        self.crosshair = self.panes.crosshair
         self.candles = CandlestickItem()
         self.price_plot.addItem(self.candles)
         self.volume_bars = StackedBarItem([board_format.UP_COLOR, board_format.DOWN_COLOR], 0.7)
@@ -116,11 +115,24 @@ class DailyChart(ChartPanel):
         self._pending_live: LiveDailyBar | None = None  # last offered by the feed
         self.markers: pg.ScatterPlotItem | None = None
         self.series = DailySeries([], *(np.zeros(0) for _ in range(5)))
-        self.crosshair = Crosshair(self.price_plot, self._readout, linked=[self.volume_plot])
+        self.empty_state = QFrame()
+        self.empty_state.setStyleSheet("QFrame { background: #1c2430; border-radius: 4px; }"
+                                       " QLabel { color: #e0e4e8; }")
+        self.empty_message = QLabel("No daily history is stored for this symbol.")
+        self.backfill_button = QPushButton("Backfill daily history…")
+        self.backfill_button.setToolTip("Data → Backfill: fetch past daily OHLC into the database")
+        self.backfill_button.clicked.connect(self.backfill_requested)
+        row = QHBoxLayout(self.empty_state)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.empty_message, 1)
+        row.addWidget(self.backfill_button)
+        self.empty_state.setVisible(False)
+        self.body.insertWidget(2, self.empty_state)
 
     # ------------------------------------------------------------------ data
-    def set_series(self, series: DailySeries) -> None:
+    def set_series(self, series: DailySeries, symbol: str = "") -> None:
         """Show ``series``; prices are plotted in thousands of VND like the board."""
+        self.reset_crosshair()
         self.series = series
         n = len(series.dates)
         x = np.arange(n, dtype=np.float64)
@@ -131,16 +143,24 @@ class DailyChart(ChartPanel):
         up = series.close >= series.open
         self.volume_bars.set_data(x, [np.where(up, series.volume, 0.0), np.where(up, 0.0, series.volume)])
         if n:
-            first = max(0, n - DEFAULT_VISIBLE_BARS)
-            self.price_plot.setXRange(first - 0.5, n - 0.5, padding=0.01)
+            self._show_last_bars(n)
             self.set_status(f"{n:,} trading days, {series.dates[0]:%d/%m/%Y} – {series.dates[-1]:%d/%m/%Y}")
         else:
-            self.set_status("No daily bars stored for this symbol — use Data → Backfill daily OHLC…")
+            self.set_status("No daily bars stored")
+        self.empty_message.setText(f"No daily history is stored for {symbol or 'this symbol'}.")
+        self.empty_state.setVisible(n == 0)
+        self.panes.set_last(float(series.close[-1]) / 1000.0 if n else None)
         self.live_bar = None  # re-placed after the new series (or dropped: its day is stored)
         self.live_candle.setVisible(False)
         self.live_volume.setVisible(False)
         self._show_live(self._pending_live)
         self.loaded.emit()
+
+    def _show_last_bars(self, n: int) -> None:
+        """The latest year (at most), at least a few weeks wide, with a margin right of the last."""
+        width = min(max(n, MIN_VISIBLE_BARS), DEFAULT_VISIBLE_BARS)
+        right = n - 0.5 + RIGHT_MARGIN_BARS
+        self.price_plot.setXRange(right - width - RIGHT_MARGIN_BARS, right, padding=0)
 
     def set_live_bar(self, bar: LiveDailyBar | None) -> None:
         """Offer today's running bar; drawn only while the stored series does not hold its day."""
@@ -166,8 +186,8 @@ class DailyChart(ChartPanel):
         was_shown = self.live_candle.isVisible()
         x = np.array([float(len(dates))])
         (x0, x1), _ = self.price_plot.vb.viewRange()
-        if not dates:
-            self.price_plot.setXRange(-DEFAULT_VISIBLE_BARS + 0.5, 1.5, padding=0)
+        if not dates:  # today alone: a readable candle in the middle, not a sliver at an edge
+            self.price_plot.setXRange(-LONE_BAR_SPAN / 2, LONE_BAR_SPAN / 2, padding=0)
         elif not was_shown and x1 >= len(dates) - 1:  # following the latest day: keep today in view
             self.price_plot.setXRange(x0 + 1, x1 + 1, padding=0)
         self.live_candle.set_data(OhlcArrays(x, *(np.array([v / 1000.0]) for v in
@@ -182,11 +202,6 @@ class DailyChart(ChartPanel):
             self.volume_axis.set_dates([*dates, bar.day])
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
-        if self.markers is not None:
-            self.price_plot.removeItem(self.markers)
-            self.markers = None
-        if not alerts or not self.series.dates:
-            return
         index = {d: i for i, d in enumerate(self.series.dates)}
         xs, ys, tips = [], [], []
         for alert in alerts:
@@ -197,9 +212,8 @@ class DailyChart(ChartPanel):
             xs.append(float(i))
             ys.append(float(self.series.high[i]) / 1000.0)
             tips.append(f"{board_format.vietnam_time(alert.created_at, True)} {alert.message or alert.alert_type}")
-        if xs:
-            self.markers = alert_markers(xs, ys, tips)
-            self.price_plot.addItem(self.markers)
+        self.panes.set_markers(xs, ys, tips)
+        self.markers = self.panes.markers
 
     def index_of(self, day: date) -> int | None:
         """Bar index of ``day`` or the nearest later trading day (for 'open chart at alert')."""
@@ -211,21 +225,19 @@ class DailyChart(ChartPanel):
         if i is not None:
             self.price_plot.setXRange(i - span / 2, i + span / 2, padding=0)
 
-    def _readout(self, x: float, y: float) -> None:
+    def _readout(self, x: float, y: float) -> str:
         i = int(round(x))
         s = self.series
         live = self.live_bar
         if live is not None and i == len(s.dates):
-            self.readout_label.setText(
+            return (
                 f"{live.day:%d/%m/%Y} (live)  O {board_format.price_thousands(live.open)}"
                 f"  H {board_format.price_thousands(live.high)}  L {board_format.price_thousands(live.low)}"
                 f"  C {board_format.price_thousands(live.close)}  V {board_format.volume(live.volume)}"
             )
-            return
         if not 0 <= i < len(s.dates):
-            self.readout_label.setText("")
-            return
-        self.readout_label.setText(
+            return ""
+        return (
             f"{s.dates[i]:%d/%m/%Y}  O {board_format.price_thousands(s.open[i])}"
             f"  H {board_format.price_thousands(s.high[i])}  L {board_format.price_thousands(s.low[i])}"
             f"  C {board_format.price_thousands(s.close[i])}  V {board_format.volume(s.volume[i])}"

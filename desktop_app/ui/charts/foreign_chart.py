@@ -11,7 +11,8 @@ import pyqtgraph as pg
 
 from desktop_app.domain import ForeignInvestorData
 from desktop_app.ui import board_format
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, break_gaps, float_column, sample_at
+from desktop_app.ui.charts.axes import epoch_of_market_x, market_x
+from desktop_app.ui.charts.panel import ChartPanel, break_gaps, float_column, sample_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +58,13 @@ class ForeignChart(ChartPanel):
             line.setClipToView(True)
             line.setDownsampling(auto=True, method="peak")
         self.columns = ForeignColumns.from_snapshots([])
-        self.crosshair = Crosshair(self.flow_plot, self._readout, linked=[self.speed_plot])
+        self.crosshair = self.track_crosshair(self.flow_plot, self._readout, linked=[self.speed_plot])
 
     def set_columns(self, cols: ForeignColumns) -> None:
+        self.reset_crosshair()
         self.columns = cols
         ts, buy, sell, net, buy_speed, sell_speed = break_gaps(
-            cols.ts, cols.buy, cols.sell, cols.net, cols.buy_speed, cols.sell_speed)
+            market_x(cols.ts), cols.buy, cols.sell, cols.net, cols.buy_speed, cols.sell_speed)
         self.buy_line.setData(ts, buy)
         self.sell_line.setData(ts, sell)
         self.net_line.setData(ts, net)
@@ -72,14 +74,13 @@ class ForeignChart(ChartPanel):
         self.set_status(f"{len(cols):,} snapshots" if len(cols) else "No foreign flow stored for this day")
         self.loaded.emit()
 
-    def _readout(self, x: float, y: float) -> None:
+    def _readout(self, x: float, y: float) -> str:
         cols = self.columns
-        i = sample_at(cols.ts, x)
+        i = sample_at(cols.ts, epoch_of_market_x(x))
         if i < 0 or not len(cols):
-            self.readout_label.setText("")
-            return
+            return ""
         when = datetime.fromtimestamp(cols.ts[i], timezone.utc)
-        self.readout_label.setText(
+        return (
             f"{board_format.vietnam_time(when)}  buy {board_format.volume(cols.buy[i])}"
             f"  sell {board_format.volume(cols.sell[i])}  net {board_format.signed_volume(cols.net[i])}"
             f"  speed {board_format.volume(cols.buy_speed[i])}/{board_format.volume(cols.sell_speed[i])} per min"

@@ -1,26 +1,27 @@
-"""Intraday bars over several days (5 days to a year): close line + volume by trade type.
+"""Intraday bars over several days (5 days to a year): candles + volume by trade type.
 
 Long spans are drawn from SQL-aggregated bars, not prints. x is the bar index (``BarTimeAxis``
-labels it in Vietnam time), so nights, weekends and the lunch break leave no empty stretches; the
-volume under each bar is stacked active buy / active sell / neutral / auction like the one-day
-chart. The crosshair reads the bar's OHLC and its volume split.
+labels it in Vietnam market time), so nights, weekends and the lunch break leave no empty
+stretches; the volume under each bar is stacked active buy / active sell / neutral / auction like
+the one-day chart. The crosshair reads the bar's OHLC and its volume split.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
 
+from desktop_app.market_clock import trading_open
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import BarTimeAxis
-from desktop_app.ui.charts.intraday_chart import TYPE_COLORS, TYPE_LABELS
-from desktop_app.ui.charts.items import StackedBarItem
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair
+from desktop_app.ui.charts.intraday_chart import (
+    LEGEND_LABELS, PUT_THROUGH_NOTE, TYPE_COLORS, TYPE_LABELS, volume_key_tooltip, volume_split,
+)
+from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
+from desktop_app.ui.charts.panel import ChartPanel
+from desktop_app.ui.charts.price_volume import PriceVolumePlots
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,62 +50,53 @@ class IntradayBarsChart(ChartPanel):
         super().__init__("Intraday", parent)
         self.axis = BarTimeAxis()
         self.volume_axis = BarTimeAxis()
-        self.price_plot: pg.PlotItem = self.layout_widget.addPlot(row=0, col=0, axisItems={"bottom": self.axis})
-        self.volume_plot: pg.PlotItem = self.layout_widget.addPlot(
-            row=1, col=0, axisItems={"bottom": self.volume_axis}
-        )
-        self.layout_widget.ci.layout.setRowStretchFactor(0, 3)
-        self.layout_widget.ci.layout.setRowStretchFactor(1, 1)
-        self.volume_plot.setXLink(self.price_plot)
-        self.price_plot.getAxis("bottom").setStyle(showValues=False)
-        self.price_plot.setLabel("left", "Price (thousand VND)")
-        self.volume_plot.setLabel("left", "Volume / bar", units="sh")
-        for plot in (self.price_plot, self.volume_plot):
-            plot.setMouseEnabled(x=True, y=False)
-            plot.vb.setAutoVisible(y=True)
-        self.price_line = pg.PlotDataItem(pen=pg.mkPen("#e8e8e8", width=1))
-        self.price_line.setClipToView(True)
-        self.price_line.setDownsampling(auto=True, method="peak")
-        self.price_plot.addItem(self.price_line)
+        self.panes = PriceVolumePlots(self, self.axis, self.volume_axis, "Volume / bar", self._readout)
+        self.price_plot = self.panes.price_plot
+        self.volume_plot = self.panes.volume_plot
+        self.crosshair = self.panes.crosshair
+        self.candles = CandlestickItem()
+        self.price_plot.addItem(self.candles)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), 0.8)
         self.volume_plot.addItem(self.volume_bars)
-        legend = QLabel(" ".join(
-            f"<span style='color:{c.name()}'>■</span> {label}" for label, c in zip(TYPE_LABELS, TYPE_COLORS)
-        ))
-        legend.setTextFormat(Qt.TextFormat.RichText)
-        legend.setStyleSheet("color: #a0a4a8;")
-        self.controls.addWidget(legend)
+        self.add_legend([(label, c.name()) for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
+                        tooltip=volume_key_tooltip())
+        self.status_label.hint = PUT_THROUGH_NOTE
         self.columns = BarColumns.empty()
-        self.crosshair = Crosshair(self.price_plot, self._readout, linked=[self.volume_plot])
 
-    def set_columns(self, cols: BarColumns, label: str = "") -> None:
+    def set_columns(self, cols: BarColumns, label: str = "", opens_at: time = trading_open()) -> None:
+        """``opens_at``: when continuous trading opens for the symbol (a bar binned from an earlier
+        hour is labelled from there)."""
+        self.reset_crosshair()
         self.columns = cols
         x = np.arange(len(cols), dtype=np.float64)
-        self.axis.set_starts(cols.start)
-        self.volume_axis.set_starts(cols.start)
-        self.price_line.setData(x, cols.close / 1000.0)
+        bucket_s = cols.bucket.total_seconds()
+        opens_s = opens_at.hour * 3600 + opens_at.minute * 60
+        self.axis.set_starts(cols.start, bucket_s, opens_s)
+        self.volume_axis.set_starts(cols.start, bucket_s, opens_s)
+        self.candles.set_data(OhlcArrays(x, cols.open / 1000.0, cols.high / 1000.0, cols.low / 1000.0,
+                                         cols.close / 1000.0))
         self.volume_bars.set_data(x, list(cols.by_type))
         self.reset_zoom()
-        minutes = int(cols.bucket.total_seconds() // 60)
+        minutes = int(bucket_s // 60)
         per = f"{minutes} min" if minutes < 60 or minutes % 60 else f"{minutes // 60} h"
         self.volume_plot.setLabel("left", f"Volume / {per}", units="sh")
         if len(cols):
-            self.set_status(f"{len(cols):,} bars{', ' + label if label else ''}")
+            noun = "bar" if len(cols) == 1 else "bars"
+            self.set_status(f"{len(cols):,} {noun}{' · ' + label if label else ''}")
         else:
             self.set_status("No trades stored in this range")
+        self.panes.set_last(float(cols.close[-1]) / 1000.0 if len(cols) else None)
         self.loaded.emit()
 
-    def _readout(self, x: float, y: float) -> None:
+    def _readout(self, x: float, y: float) -> str:
         cols = self.columns
         i = int(round(x))
         if not 0 <= i < len(cols):
-            self.readout_label.setText("")
-            return
+            return ""
         t = self.axis.local_time_at(i)
         b = cols.by_type[:, i]
         p = board_format.price_thousands
-        v = board_format.volume
-        self.readout_label.setText(
+        return (
             f"{t:%d/%m/%Y %H:%M}  O {p(cols.open[i])}  H {p(cols.high[i])}  L {p(cols.low[i])}"
-            f"  C {p(cols.close[i])}  buy {v(b[0])} sell {v(b[1])} neutral {v(b[2])} auction {v(b[3])}"
+            f"  C {p(cols.close[i])}  {volume_split(b)}"
         )

@@ -1,28 +1,34 @@
-"""Intraday price and per-minute volume by trade type, for one Vietnam trading day.
+"""Intraday candles (1, 5, 15 or 30 minutes) or the tick line, and volume by trade type, for one
+Vietnam trading day.
 
-The price line is every matched print of the day (pyqtgraph clips to the view and downsamples, so
-50k prints stay cheap), broken over gaps such as the lunch break; volume is stacked per minute by
-classification (active buy, active sell, neutral, auction). Put-through deals are negotiated
-off the order book at any price inside the band, so, as on a Vietnamese board, they are left out
-of the price line and the volume bars and only counted in the status line. For today the chart keeps growing from the pipeline's live
-``ClassifiedTrade`` values, appended in coalesced batches by the owner (``append_trades``).
+x is market time (``market_x``): the 11:30-13:00 lunch break is cut out, so the morning and the
+afternoon sessions meet at a dotted seam. Candles and the volume under them are binned from the
+matched prints in numpy (open = first, close = last print of the bin); the tick line is every
+matched print as a step line (the last price holds until the next print), so a one-tick bounce
+draws as steps, not as diagonal hatching. The day's reference, ceiling and floor are dashed
+lines, the last price a tag at the right edge. Put-through deals are negotiated off the order book
+at any price inside the band, so, as on a Vietnamese board, they are left out of the price and
+the volume and only counted in the status line (the legend's tooltip says so). For today the
+chart keeps growing from the pipeline's live prints, appended in coalesced batches (``append``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QComboBox
 
 from desktop_app.domain import ClassifiedTrade, StoredAlert, TradeType
 from desktop_app.ui import board_format
-from desktop_app.ui.charts.axes import VietnamTimeAxis
-from desktop_app.ui.charts.items import StackedBarItem
-from desktop_app.ui.charts.panel import ChartPanel, Crosshair, alert_markers, break_gaps, sample_at
+from desktop_app.ui.charts.axes import MarketTimeAxis, epoch_of_market_x, market_x
+from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
+from desktop_app.ui.charts.panel import ChartPanel, break_gaps, sample_at
+from desktop_app.ui.charts.price_volume import PriceVolumePlots
 
 # stack order and colours of the volume bars; index = type code
 TYPE_CODES: dict[TradeType, int] = {
@@ -35,6 +41,7 @@ TYPE_CODES: dict[TradeType, int] = {
 }
 PUT_THROUGH_CODE = 4
 TYPE_LABELS = ("Active buy", "Active sell", "Neutral", "Auction (ATO/ATC)")  # stacks drawn
+LEGEND_LABELS = ("Buy", "Sell", "Neutral", "ATO/ATC")  # the same, short enough for the header
 TYPE_COLORS = (
     board_format.UP_COLOR,
     board_format.DOWN_COLOR,
@@ -42,6 +49,12 @@ TYPE_COLORS = (
     board_format.AUCTION_COLOR,
 )
 MINUTE = 60.0
+# what the chart header offers: the bin in seconds, 0 for the tick line
+INTERVALS: tuple[tuple[str, int], ...] = (("1 min", 60), ("5 min", 300), ("15 min", 900),
+                                          ("30 min", 1800), ("Tick", 0))
+DEFAULT_INTERVAL_S = 60
+PUT_THROUGH_NOTE = ("Put-through deals are negotiated off the order book, not matched: they are "
+                    "counted in the status line but not drawn in the price or the volume.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,135 +104,231 @@ class TradeColumns:
         return merged
 
 
-@dataclass(frozen=True, slots=True)
-class MinuteVolumes:
-    """Volume per minute (epoch seconds of the minute start) split by type code."""
+def volume_key_tooltip() -> str:
+    return ("Volume by trade type: " + ", ".join(TYPE_LABELS) + ". " + PUT_THROUGH_NOTE)
 
-    minute: np.ndarray
-    by_type: np.ndarray  # shape (len(TYPE_LABELS), len(minute))
+
+def volume_split(by_type: np.ndarray) -> str:
+    """'buy 1,200 sell 800' and the neutral / auction parts when there are any (read-outs stay short)."""
+    v = board_format.volume
+    text = f"buy {v(by_type[0])} sell {v(by_type[1])}"
+    for name, amount in (("neutral", by_type[2]), ("auction", by_type[3])):
+        if amount:
+            text += f" {name} {v(amount)}"
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Candles:
+    """Matched prints binned by ``bucket_s`` (bins start at whole multiples in Vietnam time):
+    epoch second of each bin's start, OHLC in VND, volume split by type code."""
+
+    start: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    by_type: np.ndarray  # shape (len(TYPE_LABELS), len(start))
+    bucket_s: float = MINUTE
+
+    def __len__(self) -> int:
+        return int(self.start.shape[0])
 
     @classmethod
-    def from_columns(cls, cols: TradeColumns) -> "MinuteVolumes":
-        """Order-book prints only (put-through excluded)."""
+    def from_columns(cls, cols: TradeColumns, bucket_s: float = MINUTE) -> "Candles":
+        """Order-book prints only (put-through excluded); ``cols`` in time order."""
         cols = cols.matched()
         if not len(cols):
-            return cls(np.zeros(0), np.zeros((len(TYPE_LABELS), 0)))
-        minutes = np.floor(cols.ts / MINUTE) * MINUTE
-        uniq, inverse = np.unique(minutes, return_inverse=True)
-        by_type = np.zeros((len(TYPE_LABELS), len(uniq)))
-        np.add.at(by_type, (cols.type_code.astype(np.int64), inverse), cols.volume)
-        return cls(uniq, by_type)
+            z = np.zeros(0)
+            return cls(z, z, z, z, z, np.zeros((len(TYPE_LABELS), 0)), bucket_s)
+        bins = np.floor(cols.ts / bucket_s) * bucket_s  # UTC+7 is whole hours: bins align in Vietnam time
+        start, first = np.unique(bins, return_index=True)
+        last = np.r_[first[1:], len(bins)] - 1
+        by_type = np.zeros((len(TYPE_LABELS), len(start)))
+        np.add.at(by_type, (cols.type_code.astype(np.int64), np.searchsorted(start, bins)), cols.volume)
+        return cls(
+            start=start, open=cols.price[first], close=cols.price[last],
+            high=np.maximum.reduceat(cols.price, first), low=np.minimum.reduceat(cols.price, first),
+            by_type=by_type, bucket_s=bucket_s,
+        )
+
+    def index_at(self, epoch_s: float) -> int:
+        """The bin holding ``epoch_s``, else the last one before it (-1: none)."""
+        return sample_at(self.start, epoch_s)
 
 
 class IntradayChart(ChartPanel):
     def __init__(self, parent=None) -> None:
         super().__init__("Intraday", parent)
-        self.price_plot: pg.PlotItem = self.layout_widget.addPlot(
-            row=0, col=0, axisItems={"bottom": VietnamTimeAxis()}
-        )
-        self.volume_plot: pg.PlotItem = self.layout_widget.addPlot(
-            row=1, col=0, axisItems={"bottom": VietnamTimeAxis()}
-        )
-        self.layout_widget.ci.layout.setRowStretchFactor(0, 3)
-        self.layout_widget.ci.layout.setRowStretchFactor(1, 1)
-        self.volume_plot.setXLink(self.price_plot)
-        self.price_plot.getAxis("bottom").setStyle(showValues=False)
-        self.price_plot.setLabel("left", "Price (thousand VND)")
-        self.volume_plot.setLabel("left", "Volume / min", units="sh")
-        for plot in (self.price_plot, self.volume_plot):
-            plot.setMouseEnabled(x=True, y=False)
-            plot.vb.setAutoVisible(y=True)
-        self.price_line = pg.PlotDataItem(pen=pg.mkPen("#e8e8e8", width=1), connect="finite")
+        self.axis = MarketTimeAxis()
+        self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(), "Volume / min", self._readout)
+        self.price_plot = self.panes.price_plot
+        self.volume_plot = self.panes.volume_plot
+        self.crosshair = self.panes.crosshair
+        self.interval_combo = QComboBox()
+        self.interval_combo.setToolTip("Candle interval, or every print as a step line (Tick)")
+        for label, _seconds in INTERVALS:
+            self.interval_combo.addItem(label)
+        self.interval_s = DEFAULT_INTERVAL_S
+        self.interval_combo.setCurrentIndex([s for _l, s in INTERVALS].index(DEFAULT_INTERVAL_S))
+        self.interval_combo.currentIndexChanged.connect(self._interval_chosen)
+        self.controls.addWidget(self.interval_combo)
+        self.candles = CandlestickItem()
+        self.price_plot.addItem(self.candles)
+        self.price_line = pg.PlotDataItem(pen=pg.mkPen("#e8e8e8", width=1), connect="finite", stepMode="left")
         self.price_line.setClipToView(True)
         self.price_line.setDownsampling(auto=True, method="peak")
+        self.price_line.setVisible(False)
         self.price_plot.addItem(self.price_line)
-        self.ref_line = pg.InfiniteLine(angle=0, movable=False,
-                                        pen=pg.mkPen(board_format.REFERENCE_COLOR, width=1))
-        self.ref_line.setVisible(False)
-        self.price_plot.addItem(self.ref_line, ignoreBounds=True)
+        self.ref_line = self.panes.levels["ref"]
+        self.seams = [pg.InfiniteLine(angle=90, movable=False,
+                                      pen=pg.mkPen("#606870", width=1, style=Qt.PenStyle.DotLine))
+                      for _ in range(2)]
+        for plot, seam in zip((self.price_plot, self.volume_plot), self.seams):
+            seam.setVisible(False)
+            seam.setToolTip("Lunch break 11:30–13:00 (left out)")
+            plot.addItem(seam, ignoreBounds=True)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), MINUTE * 0.8)
         self.volume_plot.addItem(self.volume_bars)
-        legend = QLabel(" ".join(
-            f"<span style='color:{c.name()}'>■</span> {label}" for label, c in zip(TYPE_LABELS, TYPE_COLORS)
-        ))
-        legend.setTextFormat(Qt.TextFormat.RichText)
-        legend.setStyleSheet("color: #a0a4a8;")
-        self.controls.addWidget(legend)
+        self.add_legend([(label, c.name()) for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
+                        tooltip=volume_key_tooltip())
+        self.status_label.hint = PUT_THROUGH_NOTE
         self.markers: pg.ScatterPlotItem | None = None
         self.columns = TradeColumns.empty()
-        self.minutes = MinuteVolumes.from_columns(self.columns)
-        self.crosshair = Crosshair(self.price_plot, self._readout, linked=[self.volume_plot])
+        self._matched = self.columns  # order-book prints only, and their market-time x (cached)
+        self._matched_x = np.zeros(0)
+        self.bars = Candles.from_columns(self.columns, self.interval_s)
+        self._levels: tuple[float | None, float | None, float | None] = (None, None, None)
 
     # ------------------------------------------------------------------ data
     def set_columns(self, cols: TradeColumns, ref_price: float | None = None) -> None:
+        self.reset_crosshair()
         self.columns = cols
+        self._matched = cols.matched()
+        self._matched_x = market_x(self._matched.ts)
         self._redraw()
-        if ref_price is not None:
-            self.ref_line.setPos(ref_price / 1000.0)
-            self.ref_line.setVisible(True)
-        else:
-            self.ref_line.setVisible(False)
+        self.set_levels(ref_price, None, None)
         self.reset_zoom()
         self.set_status(self._describe() if len(cols) else "No trades stored for this day")
         self.loaded.emit()
 
     def append(self, cols: TradeColumns) -> None:
-        """Live prints for the day on screen (already filtered to this symbol)."""
+        """Live prints for the day on screen (already filtered to this symbol). Prints after the
+        last one (the usual case) extend the cached columns; a late one re-sorts them."""
         if not len(cols):
             return
+        in_order = not len(self.columns) or cols.ts[0] >= self.columns.ts[-1]
         self.columns = self.columns.concat(cols)
+        new = cols.matched()
+        if in_order:
+            self._matched = self._matched.concat(new)
+            self._matched_x = np.concatenate([self._matched_x, market_x(new.ts)])
+        else:
+            self._matched = self.columns.matched()
+            self._matched_x = market_x(self._matched.ts)
         self._redraw()
         self.set_status(self._describe() + " (live)")
 
+    def set_levels(self, ref: float | None, ceiling: float | None, floor: float | None) -> None:
+        """The day's reference, ceiling and floor in VND (None: unknown, not drawn)."""
+        self._levels = (ref, ceiling, floor)
+        self.panes.set_levels(*(None if v is None else v / 1000.0 for v in self._levels))
+        self._tag_last()
+
+    def set_interval(self, seconds: int) -> None:
+        """Candles of ``seconds`` (one of ``INTERVALS``), or 0 for the tick line."""
+        index = [s for _label, s in INTERVALS].index(seconds)
+        self.interval_combo.setCurrentIndex(index)  # -> _interval_chosen
+
+    def _interval_chosen(self, index: int) -> None:
+        self.interval_s = INTERVALS[index][1]
+        self.reset_crosshair()
+        self._redraw()
+
     def _redraw(self) -> None:
-        matched = self.columns.matched()
-        self.price_line.setData(*break_gaps(matched.ts, matched.price / 1000.0))
-        self.minutes = MinuteVolumes.from_columns(matched)
-        self.volume_bars.set_data(self.minutes.minute + MINUTE / 2, list(self.minutes.by_type))
+        matched, x = self._matched, self._matched_x
+        tick = self.interval_s == 0
+        self.price_line.setData(*break_gaps(x, matched.price / 1000.0))
+        self.price_line.setVisible(tick)
+        self.bars = Candles.from_columns(matched, self.interval_s or MINUTE)
+        bx = market_x(self.bars.start)
+        self.candles.set_data(OhlcArrays(bx + self.bars.bucket_s / 2, self.bars.open / 1000.0,
+                                         self.bars.high / 1000.0, self.bars.low / 1000.0,
+                                         self.bars.close / 1000.0))
+        self.candles.setVisible(not tick)
+        self.volume_bars.set_data(bx + self.bars.bucket_s / 2, list(self.bars.by_type),
+                                  bar_width=self.bars.bucket_s * 0.8)
+        label = f"Volume / {int(self.bars.bucket_s // 60)} min"
+        if self.volume_plot.getAxis("left").labelText != label:
+            self.volume_plot.setLabel("left", label, units="sh")
+        self._place_seam(matched.ts)
+        self._tag_last()
+
+    def _place_seam(self, ts: np.ndarray) -> None:
+        """A dotted line where the morning meets the afternoon (both sessions on screen)."""
+        if not len(ts):
+            for seam in self.seams:
+                seam.setVisible(False)
+            return
+        first = float(ts[0])
+        day_start = first - np.mod(first + 7 * 3600, 86400)
+        seam_x = market_x(day_start + 13 * 3600)  # 13:00 sits at the 11:30 seam
+        both = bool(ts[0] < day_start + 11.5 * 3600 and ts[-1] >= day_start + 13 * 3600)
+        for seam in self.seams:
+            if seam.value() != seam_x:
+                seam.setPos(seam_x)
+            if seam.isVisible() != both:
+                seam.setVisible(both)
+
+    def _tag_last(self) -> None:
+        matched = self._matched
+        ref = self._levels[0]
+        self.panes.set_last(float(matched.price[-1]) / 1000.0 if len(matched) else None,
+                            None if ref is None else ref / 1000.0)
 
     def _describe(self) -> str:
         pt = self.columns.type_code == PUT_THROUGH_CODE
-        text = f"{int((~pt).sum()):,} prints"
+        n = int((~pt).sum())
+        text = f"{n:,} print" if n == 1 else f"{n:,} prints"
         if pt.any():
-            text += f", put-through {board_format.volume(self.columns.volume[pt].sum())} sh (not drawn)"
+            text += f" · put-through {board_format.volume(self.columns.volume[pt].sum())} sh"
         return text
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
-        if self.markers is not None:
-            self.price_plot.removeItem(self.markers)
-            self.markers = None
-        cols = self.columns.matched()
-        if not alerts or not len(cols):
-            return
+        cols = self._matched
         xs, ys, tips = [], [], []
-        for alert in alerts:
+        for alert in alerts if len(cols) else ():
             t = alert.created_at.timestamp()
             i = max(0, sample_at(cols.ts, t))
-            xs.append(t)
+            xs.append(market_x(t))
             ys.append(float(cols.price[i]) / 1000.0)
             tips.append(f"{board_format.vietnam_time(alert.created_at)} {alert.message or alert.alert_type}")
-        self.markers = alert_markers(xs, ys, tips)
-        self.price_plot.addItem(self.markers)
+        self.panes.set_markers(xs, ys, tips)
+        self.markers = self.panes.markers
 
     def show_time(self, epoch_s: float, span_s: float = 1800.0) -> None:
-        self.price_plot.setXRange(epoch_s - span_s / 2, epoch_s + span_s / 2, padding=0)
+        x = market_x(epoch_s)
+        self.price_plot.setXRange(x - span_s / 2, x + span_s / 2, padding=0)
 
-    def _readout(self, x: float, y: float) -> None:
-        cols = self.columns.matched()
-        if not len(cols):
-            return
-        i = sample_at(cols.ts, x)
+    def _readout(self, x: float, y: float) -> str:
+        t = epoch_of_market_x(x)
+        p, v = board_format.price_thousands, board_format.volume
+        if self.interval_s:
+            i = self.bars.index_at(t)
+            if i < 0:
+                return ""
+            b, when = self.bars.by_type[:, i], datetime.fromtimestamp(self.bars.start[i], timezone.utc)
+            return (f"{board_format.vietnam_time(when)[:5]}  O {p(self.bars.open[i])}  H {p(self.bars.high[i])}"
+                    f"  L {p(self.bars.low[i])}  C {p(self.bars.close[i])}  {volume_split(b)}")
+        cols = self._matched
+        i = sample_at(cols.ts, t)
         if i < 0:
-            self.readout_label.setText("")
-            return
-        m = int(np.searchsorted(self.minutes.minute, np.floor(x / MINUTE) * MINUTE))
-        vols = ""
-        if m < len(self.minutes.minute) and self.minutes.minute[m] == np.floor(x / MINUTE) * MINUTE:
-            b = self.minutes.by_type[:, m]
-            vols = f"  min vol buy {board_format.volume(b[0])} sell {board_format.volume(b[1])}"
-        from datetime import datetime, timezone
-
+            return ""
         when = datetime.fromtimestamp(cols.ts[i], timezone.utc)
-        self.readout_label.setText(
-            f"{board_format.vietnam_time(when)}  last {board_format.price_thousands(cols.price[i])}{vols}"
-        )
+        text = f"{board_format.vietnam_time(when)}  last {p(cols.price[i])}  vol {v(cols.volume[i])}"
+        m = self.bars.index_at(t)
+        if m >= 0 and t < self.bars.start[m] + self.bars.bucket_s:
+            b = self.bars.by_type[:, m]
+            text += f"  min vol buy {v(b[0])} sell {v(b[1])}"
+        return text
+
