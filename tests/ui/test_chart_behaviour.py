@@ -22,9 +22,10 @@ from desktop_app.ui.charts.daily_chart import LONE_BAR_SPAN, MIN_VISIBLE_BARS, D
 from desktop_app.ui.charts.intraday_bars_chart import BarColumns, IntradayBarsChart
 from desktop_app.ui.charts.intraday_chart import TYPE_CODES, IntradayChart, TradeColumns
 from desktop_app.ui.charts.panel import ChartPanel, scene_point
+from desktop_app.services.history import HistoryService
 from desktop_app.ui.history_source import HistorySource
 from desktop_app.domain import TradeType
-from tests.ui import seed
+from tests.support import known_history as seed
 from tests.ui.conftest import open_pool
 
 DATE_LABEL = re.compile(r"^(\d\d/\d\d(/\d{4})?|[A-Z][a-z]{2}( \d{4})?|\d{4})$")
@@ -77,7 +78,7 @@ def show(tabs: ChartTabs, chart: ChartPanel) -> None:
 async def seeded_tabs(pool, tabs: ChartTabs) -> None:  # type: ignore[no-untyped-def]
     await seed.seed_all(pool)
     await seed.seed_days(pool, seed.earlier_weekdays(6))
-    tabs.set_source(HistorySource(pool))
+    tabs.set_source(HistorySource(HistoryService(pool)))
     tabs.set_day(seed.DAY)
     tabs.show_symbol(seed.SYMBOL)
     await tabs.wait_loaded()
