@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         data_menu = self.menuBar().addMenu("&Data")
         self.backfill_action = QAction("&Backfill daily OHLC…", self)
         self.backfill_action.triggered.connect(self.open_backfill)
+        self.charts.backfill_requested.connect(self.open_backfill)  # the daily chart's empty state
         self.backfill_action.setEnabled(False)
         data_menu.addAction(self.backfill_action)
         reload_action = QAction("&Reload charts", self)

@@ -86,6 +86,12 @@ def test_replay_fills_the_board_and_close_flushes_everything(qrun, qtbot, databa
         values = [proxy.data(proxy.index(r, COLUMN_INDEX["pct"]), proxy.sortRole()) for r in range(proxy.rowCount())]
         assert values == sorted(values, reverse=True)
 
+        # no daily history stored yet: the daily chart's empty state offers the backfill, which opens
+        window.charts.daily.backfill_button.click()
+        dialogs = [d for d in window._dialogs if type(d).__name__ == "BackfillDialog"]
+        assert len(dialogs) == 1 and dialogs[0].isVisible()
+        dialogs[0].close()
+
         trades_processed = pipeline.processor.counters.trades
         window.close()  # first close: refused, shutdown runs, then the window really closes
         await controller.closed.wait()
