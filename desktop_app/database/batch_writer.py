@@ -45,9 +45,9 @@ import logging
 import time
 import uuid
 from collections import deque
-from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Awaitable, Callable, Sequence
 
 import asyncpg
@@ -642,7 +642,8 @@ class BatchWriter:
                 await self._quarantine(batch, exc)
             return
         self._mark_up()
-        self._committed(written, claimed, {table: len(rows) for table, rows in pending.rows.items()})
+        encoded = {table: sum(f.result()[1] for f in fs) for table, fs in futures.items()}
+        self._committed(written, claimed, encoded)
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._flushes += 1
         self._last_flush_rows = sum(written.values())
