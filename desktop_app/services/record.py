@@ -25,6 +25,7 @@ import orjson
 from desktop_app.config import Settings
 from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.feeds.spec import FeedSpec
+from desktop_app.services.alert_delivery import AlertDeliveryService, configured_channels
 from desktop_app.services.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -114,12 +115,15 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
               file=sys.stderr)
 
     pipeline = Pipeline(settings, feed, provider)
+    # alert push (Telegram/webhook): reads committed alerts, never in the ingest path
+    delivery = AlertDeliveryService(settings.delivery, provider, configured_channels(settings))
     try:
         try:
             await pipeline.start()
         except BaseException:
             await pipeline.stop()
             raise
+        await delivery.start()
         waiters = [asyncio.ensure_future(pipeline.wait_finished()), asyncio.ensure_future(stop_requested.wait())]
         try:
             await asyncio.wait(waiters, timeout=duration_s, return_when=asyncio.FIRST_COMPLETED)
@@ -127,7 +131,9 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
             for w in waiters:
                 w.cancel()
         await pipeline.stop()
+        await delivery.stop()  # bounded: settings.delivery.exit_wait_s; the rest stays pending
         result = summary(pipeline, started)
+        result.update(delivery.summary())
         print(orjson.dumps(result).decode(), flush=True)
     finally:
         for sig in installed:

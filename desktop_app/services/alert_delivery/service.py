@@ -43,6 +43,7 @@ import asyncpg
 
 from desktop_app.config import DeliverySettings, Settings
 from desktop_app.database.repositories import alert_delivery_repository as outbox
+from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.services.alert_delivery.channels import (
     Channel,
     OutgoingAlert,
@@ -57,7 +58,8 @@ log = logging.getLogger(__name__)
 PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
 CLAIM_SLACK = 1_000  # ids below the highest claimed one that are looked at again (late commits)
 COUNTS_EVERY_S = 5.0  # pending/failed figures for the status bar and metrics
-_DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
+_DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError,
+                    DatabaseConfigurationError)
 
 
 class ChannelState(str, enum.Enum):
@@ -118,6 +120,7 @@ class _Lane:
         self.name = channel.name
         self.wake = asyncio.Event()
         self.idle = asyncio.Event()  # set while the lane found nothing open after the last claim
+        self.registered = asyncio.Event()  # its alert_channels row exists: claims may start
         self.state = ChannelState.STARTING
         self.reason: str | None = None
         self.pushed = 0
@@ -179,16 +182,21 @@ class AlertDeliveryService:
         """Claim what the writer committed last, send for at most ``wait_s``, then stop."""
         wait_s = self._settings.exit_wait_s if wait_s is None else wait_s
         deadline = time.monotonic() + wait_s
-        if self._ready.is_set():
+
+        async def within_deadline(awaitable: Awaitable[Any]) -> None:
             with contextlib.suppress(asyncio.TimeoutError, *_DATABASE_ERRORS):
-                await asyncio.wait_for(self._claim_all(), max(0.0, deadline - time.monotonic()))
-            for lane in self._running_lanes():
+                await asyncio.wait_for(awaitable, max(0.0, deadline - time.monotonic()))
+
+        await within_deadline(self._ready.wait())
+        if self._ready.is_set():
+            await within_deadline(asyncio.gather(*(lane.registered.wait() for lane in self._running_lanes())))
+            await within_deadline(self._claim_all())
+            lanes = self._running_lanes()
+            for lane in lanes:
                 lane.idle.clear()
                 lane.wake.set()
-            waits = [lane.idle.wait() for lane in self._running_lanes()]
-            if waits:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(asyncio.gather(*waits), max(0.0, deadline - time.monotonic()))
+            if lanes:
+                await within_deadline(asyncio.gather(*(lane.idle.wait() for lane in lanes)))
         tasks = [t for t in (self._task, *(lane.task for lane in self._lanes.values())) if t is not None]
         for task in tasks:
             task.cancel()
@@ -297,6 +305,7 @@ class AlertDeliveryService:
                     if record.last_error:
                         log.info("%s: trying again after last run's failure: %s", lane.name, record.last_error)
                     self._set_state(lane, ChannelState.OK, None)
+                    lane.registered.set()
                     self.nudge()
                 if not await self._drain_lane(lane):
                     return  # stopped for good
