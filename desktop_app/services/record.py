@@ -26,6 +26,7 @@ from desktop_app.config import Settings
 from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.services.alert_delivery import AlertDeliveryService, configured_channels
+from desktop_app.services.price_alert_rules import load_rules_for_recording
 from desktop_app.services.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
     pipeline = Pipeline(settings, feed, provider)
     # alert push (Telegram/webhook): reads committed alerts, never in the ingest path
     delivery = AlertDeliveryService(settings.delivery, provider, configured_channels(settings))
+    await load_rules_for_recording(provider, pipeline.processor.price_alerts)
     try:
         try:
             await pipeline.start()

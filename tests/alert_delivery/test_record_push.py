@@ -48,6 +48,14 @@ async def stored_alert_ids(database_url: str) -> list[int]:
         await conn.close()
 
 
+async def add_price_rule(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("INSERT INTO price_alert_rules (symbol, kind, threshold) VALUES ('FPT', 'price_above', 1)")
+    finally:
+        await conn.close()
+
+
 def split_sample(tmp_path: Path) -> tuple[Path, Path]:
     lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
     half = 1200  # the sample's alerts fire on both sides of this line
@@ -68,6 +76,7 @@ async def test_replayed_day_delivers_every_alert_once_through_429_500_and_a_rest
         code1, first, output1 = await record(morning, env)
         push.fail_next("telegram", 500)
         push.fail_next("webhook", 429, retry_after=0)
+        await add_price_rule(database_url)  # the user's own alert: stored, reviewed and pushed alike
         code2, second, output2 = await record(afternoon, env)
     ids = await stored_alert_ids(database_url)
     assert code1 == code2 == 0, output1 + output2
@@ -75,6 +84,7 @@ async def test_replayed_day_delivers_every_alert_once_through_429_500_and_a_rest
     assert first["written"]["alerts"] + second["written"]["alerts"] == len(ids)
     assert sorted(h["alert_id"] for h in push.hooks) == ids  # every stored alert, once
     assert len(push.messages) == len(ids)
+    assert [h["symbol"] for h in push.hooks if h["alert_type"] == "price_above"] == ["FPT"]
     assert len({m["text"] for m in push.messages}) == len(ids)
     assert first["pushed"]["telegram"] + second["pushed"]["telegram"] == len(ids)
     assert second["push_pending"] == {"telegram": 0, "webhook": 0}
