@@ -26,6 +26,7 @@ from desktop_app.config import Settings
 from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.services.alert_delivery import AlertDeliveryService, configured_channels
+from desktop_app.services.metrics import start_metrics_server
 from desktop_app.services.price_alert_rules import load_rules_for_recording
 from desktop_app.services.pipeline import Pipeline
 
@@ -96,7 +97,8 @@ def summary(pipeline: Pipeline, started: float) -> dict[str, Any]:
     }
 
 
-async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | None) -> int:
+async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | None,
+                     metrics_address: tuple[str, int] | None = None) -> int:
     started = time.monotonic()
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
@@ -119,6 +121,8 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
     # alert push (Telegram/webhook): reads committed alerts, never in the ingest path
     delivery = AlertDeliveryService(settings.delivery, provider, configured_channels(settings))
     await load_rules_for_recording(provider, pipeline.processor.price_alerts)
+    metrics = None if metrics_address is None else await start_metrics_server(
+        metrics_address[1], host=metrics_address[0], database=provider, pipeline=pipeline, delivery=delivery)
     try:
         try:
             await pipeline.start()
@@ -140,6 +144,8 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+        if metrics is not None:
+            await metrics.stop()
         await provider.close()
 
     problems = []
