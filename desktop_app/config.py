@@ -87,7 +87,7 @@ class DeliverySettings:
 
     routes: dict[str, AlertRoute] = field(default_factory=dict)  # channel -> route; absent = all
     telegram_chat_id: str | None = None
-    webhook_url: str | None = None
+    webhook_url: str | None = field(default=None, repr=False)  # its path may be a secret
     retry_base_s: float = 1.0  # first backoff after a 5xx / network error; doubles per attempt
     retry_max_s: float = 60.0
     poll_s: float = 1.0  # how often newly committed alerts are looked for

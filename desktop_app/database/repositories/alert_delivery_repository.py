@@ -5,7 +5,9 @@ routing leaves the alert out) for committed alerts only — it reads the ``alert
 alert still in the writer's queue or journal is simply picked up by a later claim. The sender
 then moves it ``pending -> sending`` (committed BEFORE the network call) and ``sending -> sent``
 (committed after the answer). A row still ``sending`` at start-up was in flight when the process
-died: it is the only one per channel that may have reached the receiver without being marked.
+died: it is the only one per channel that may have reached the receiver without being marked;
+``recover_open_deliveries`` puts it back to ``pending``. Only ``pending`` rows can be taken, so
+two processes on one database never send the same row at once.
 
 Which alerts a channel gets: those with an id above its ``floor_alert_id``, the newest alert id
 stored when the channel was first registered. A channel configured today does not replay the
@@ -70,12 +72,13 @@ async def newest_alert_id(executor: Executor) -> int:
     return await executor.fetchval("SELECT coalesce(max(id), 0) FROM alerts")
 
 
-async def mark_open_deliveries_delayed(executor: Executor, channels: Sequence[str]) -> int:
-    """Rows left open by an earlier run are delivered late: flag them (returns how many)."""
+async def recover_open_deliveries(executor: Executor, channel: str) -> int:
+    """At start: rows an earlier run left open are delivered late, so flag them delayed; a row
+    left ``sending`` (in flight when that run died) goes back to ``pending`` to be sent again."""
     result = await executor.execute(
-        "UPDATE alert_deliveries SET delayed = true WHERE channel = ANY($1::text[]) "
-        "AND status = ANY($2::text[]) AND NOT delayed",
-        list(channels), list(OPEN_STATUSES),
+        "UPDATE alert_deliveries SET delayed = true, status = 'pending' "
+        "WHERE channel = $1 AND status = ANY($2::text[])",
+        channel, list(OPEN_STATUSES),
     )
     return int(result.split()[-1])
 
@@ -119,14 +122,14 @@ async def claim_new_alerts(
 
 
 async def open_deliveries(executor: Executor, channel: str, limit: int = 100) -> list[QueuedDelivery]:
-    """The channel's open deliveries, oldest alert first (the order they are sent in)."""
+    """The channel's pending deliveries, oldest alert first (the order they are sent in)."""
     rows = await executor.fetch(
         """SELECT d.alert_id, d.channel, d.status, d.attempts, d.delayed,
                   a.symbol, a.alert_type, a.severity, a.message, a.created_at
            FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
-           WHERE d.channel = $1 AND d.status = ANY($2::text[])
-           ORDER BY d.alert_id LIMIT $3""",
-        channel, list(OPEN_STATUSES), limit,
+           WHERE d.channel = $1 AND d.status = 'pending'
+           ORDER BY d.alert_id LIMIT $2""",
+        channel, limit,
     )
     return [
         QueuedDelivery(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], in_vietnam_time(r[9]))
@@ -135,11 +138,11 @@ async def open_deliveries(executor: Executor, channel: str, limit: int = 100) ->
 
 
 async def mark_sending(executor: Executor, alert_id: int, channel: str) -> bool:
-    """pending/sending -> sending with one more attempt; False if the row is no longer open."""
+    """pending -> sending with one more attempt; False if someone else took the row meanwhile."""
     result = await executor.execute(
         "UPDATE alert_deliveries SET status = 'sending', attempts = attempts + 1 "
-        "WHERE alert_id = $1 AND channel = $2 AND status = ANY($3::text[])",
-        alert_id, channel, list(OPEN_STATUSES),
+        "WHERE alert_id = $1 AND channel = $2 AND status = 'pending'",
+        alert_id, channel,
     )
     return result.endswith(" 1")
 

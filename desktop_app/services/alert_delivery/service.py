@@ -210,6 +210,11 @@ class AlertDeliveryService:
         with contextlib.suppress(asyncio.TimeoutError, *_DATABASE_ERRORS):
             await asyncio.wait_for(self._refresh_counts(), 2.0)
         for lane in self._lanes.values():
+            if lane.pending:
+                why = f" ({lane.reason})" if lane.reason else ""
+                log.warning("%s: %d alerts not pushed yet%s; they go out at the next start",
+                            lane.name, lane.pending, why)
+        for lane in self._lanes.values():
             with contextlib.suppress(Exception):
                 await lane.channel.aclose()
 
@@ -228,7 +233,6 @@ class AlertDeliveryService:
             try:
                 pool = await self._pool()
                 self._start_max_id = await outbox.newest_alert_id(pool)
-                await outbox.mark_open_deliveries_delayed(pool, list(self._lanes))
                 break
             except Exception as exc:  # noqa: BLE001 - any start-up failure (database down): retry
                 log.warning("alert delivery waits for the database: %s", exc)
@@ -301,7 +305,11 @@ class AlertDeliveryService:
                 if lane.state is ChannelState.STARTING:
                     pool = await self._pool()
                     record = await outbox.register_channel(pool, lane.name)
+                    recovered = await outbox.recover_open_deliveries(pool, lane.name)
                     await outbox.clear_channel_error(pool, lane.name)
+                    if recovered:
+                        log.info("%s: %d alerts from an earlier run are delivered now (delayed)",
+                                 lane.name, recovered)
                     if record.last_error:
                         log.info("%s: trying again after last run's failure: %s", lane.name, record.last_error)
                     self._set_state(lane, ChannelState.OK, None)
