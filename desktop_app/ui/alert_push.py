@@ -14,17 +14,24 @@ from typing import Any
 
 import keyring
 import keyring.errors
-from PySide6.QtCore import QPoint, Qt
+from dataclasses import replace
+
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
     QWidget,
 )
+
+from desktop_app.config import PUSH_CHANNELS, AlertRoute, DeliverySettings, Settings, save_settings
+from desktop_app.errors import ConfigurationError
 
 from desktop_app.services.alert_delivery import ChannelState, ChannelStatus, TelegramChannel
 from desktop_app.ui.credentials import CredentialStore
@@ -36,6 +43,7 @@ log = logging.getLogger(__name__)
 TOKEN_SERVICE = "stock-tracker-telegram"
 TOKEN_KEY = "bot_token"
 SNOOZE_MINUTES = 30
+SEVERITIES = ("info", "warning", "critical")
 
 
 def keyring_token() -> str | None:
@@ -56,33 +64,95 @@ def save_keyring_token(token: str) -> str:
         keyring.set_password(TOKEN_SERVICE, TOKEN_KEY, token)
     except keyring.errors.KeyringError as exc:
         return f"not saved (keyring error: {type(exc).__name__})"
-    return "saved in the system keyring; used from the next start"
+    return "saved in the system keyring (used from the next start)"
 
 
-class TelegramTokenDialog(QDialog):
-    """Enter the bot token (masked); it goes to the keyring, never to settings.json."""
+class PushSettingsDialog(QDialog):
+    """Alerts -> Push settings: each channel's state (and why it stopped), the Telegram token
+    (to the keyring only), chat id, webhook, quiet hours and routing; saved to settings.json."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    saved = Signal(object)  # the new Settings
+
+    def __init__(self, settings: Settings, statuses: list[ChannelStatus], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Telegram bot token")
+        self.setWindowTitle("Alert push settings")
+        self._settings = settings
+        d = settings.delivery
+        self.status_label = QLabel(describe(statuses) or "Push: no channel running")
+        self.status_label.setWordWrap(True)
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("from the environment" if settings.telegram_bot_token else "kept in the OS keyring")
+        self.chat_id = QLineEdit(d.telegram_chat_id or "")
+        self.webhook = QLineEdit(d.webhook_url or "")
+        self.quiet_start = QLineEdit(d.quiet_start or "")
+        self.quiet_start.setPlaceholderText("HH:MM")
+        self.quiet_end = QLineEdit(d.quiet_end or "")
+        self.quiet_end.setPlaceholderText("HH:MM")
+        self.routes: dict[str, tuple[QLineEdit, dict[str, QCheckBox]]] = {}
         self.result_label = QLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
+        self.result_label.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        form.addRow("Bot token", self.token)
-        form.addRow(QLabel("The chat id is set in settings.json (delivery.telegram_chat_id) or "
-                           "STOCK_TRACKER_TELEGRAM_CHAT_ID."))
+        form.addRow(self.status_label)
+        form.addRow("Telegram bot token", self.token)
+        form.addRow("Telegram chat id", self.chat_id)
+        form.addRow("Webhook URL", self.webhook)
+        quiet = QHBoxLayout()
+        quiet.addWidget(self.quiet_start)
+        quiet.addWidget(QLabel("to"))
+        quiet.addWidget(self.quiet_end)
+        form.addRow("Desktop quiet hours", quiet)
+        for channel in PUSH_CHANNELS:
+            route = d.route(channel)
+            types = QLineEdit(", ".join(route.alert_types))
+            types.setPlaceholderText("all alert types (or e.g. ceiling_hit, price_above)")
+            boxes = {}
+            row = QHBoxLayout()
+            row.addWidget(types, 1)
+            for severity in SEVERITIES:
+                box = QCheckBox(severity)
+                box.setChecked(not route.severities or severity in route.severities)
+                boxes[severity] = box
+                row.addWidget(box)
+            self.routes[channel] = (types, boxes)
+            form.addRow(f"{channel.capitalize()} gets", row)
         form.addRow(self.result_label)
         form.addRow(buttons)
 
+    def delivery_settings(self) -> DeliverySettings:
+        routes = {}
+        for channel, (types, boxes) in self.routes.items():
+            chosen = tuple(s for s, box in boxes.items() if box.isChecked())
+            alert_types = tuple(t.strip() for t in types.text().split(",") if t.strip())
+            route = AlertRoute(alert_types, () if len(chosen) == len(SEVERITIES) else chosen)
+            if route != AlertRoute():
+                routes[channel] = route
+        return replace(
+            self._settings.delivery, routes=routes, telegram_chat_id=self.chat_id.text().strip() or None,
+            webhook_url=self.webhook.text().strip() or None,
+            quiet_start=self.quiet_start.text().strip() or None, quiet_end=self.quiet_end.text().strip() or None,
+        )
+
     def _save(self) -> None:
+        try:
+            settings = replace(self._settings, delivery=self.delivery_settings())
+            settings.validate()
+            save_settings(settings)
+        except (ConfigurationError, OSError) as exc:
+            self.result_label.setText(f"Not saved: {exc}")
+            return
+        notes = ["Saved; channel changes apply at the next start."]
         token = self.token.text().strip()
         if token:
-            self.result_label.setText(save_keyring_token(token))
+            notes.append(f"Bot token {save_keyring_token(token)}.")
             self.token.clear()
+        self.result_label.setText(" ".join(notes))
+        self._settings = settings
+        self.saved.emit(settings)
+        self.accept()
 
 
 def describe(statuses: list[ChannelStatus]) -> str:
@@ -136,9 +206,9 @@ class AlertPushUi:
         resume = QAction("Resume desktop alerts", self.window)
         resume.triggered.connect(self.desktop.resume)
         menu.addAction(resume)
-        token = QAction("&Telegram bot token…", self.window)
-        token.triggered.connect(self.open_token_dialog)
-        menu.addAction(token)
+        push = QAction("&Push settings (Telegram, webhook, quiet hours)…", self.window)
+        push.triggered.connect(self.open_push_settings)
+        menu.addAction(push)
         self.menu = menu
 
     def show_rules(self) -> PriceRulesView:
@@ -154,11 +224,18 @@ class AlertPushUi:
         self.show_rules()
         return self.rules_view.new_rule(symbol)
 
-    def open_token_dialog(self) -> TelegramTokenDialog:
-        dialog = TelegramTokenDialog(self.window)
+    def open_push_settings(self) -> PushSettingsDialog:
+        dialog = PushSettingsDialog(self.window.settings, self.delivery.statuses(), self.window)
+        dialog.saved.connect(self._push_settings_saved)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.open()
         return dialog
+
+    def _push_settings_saved(self, settings: Settings) -> None:
+        """Routing and quiet hours apply now; new channels (token, chat, webhook) at the next start."""
+        self.window.settings = settings
+        self.delivery.update_settings(settings.delivery)
+        self.desktop.settings = settings.delivery
 
     def _board_menu(self, pos: QPoint) -> None:
         watchlist = self.window.watchlist

@@ -159,6 +159,10 @@ class AlertDeliveryService:
         if self._ready.is_set():
             self._spawn_lane(lane)
 
+    def update_settings(self, settings: DeliverySettings) -> None:
+        """New routing / pacing from the Settings (routes apply to alerts claimed from now on)."""
+        self._settings = settings
+
     def add_status_listener(self, listener: StatusListener) -> None:
         self._listeners.append(listener)
 
