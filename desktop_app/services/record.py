@@ -25,7 +25,7 @@ import orjson
 from desktop_app.config import Settings
 from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.feeds.spec import FeedSpec
-from desktop_app.services.alert_delivery import AlertDeliveryService, configured_channels
+from desktop_app.services.alert_delivery import AlertDeliveryService, configured_channels, opened_pool_of
 from desktop_app.services.metrics import start_metrics_server
 from desktop_app.services.price_alert_rules import load_rules_for_recording
 from desktop_app.services.pipeline import Pipeline
@@ -119,10 +119,11 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
 
     pipeline = Pipeline(settings, feed, provider)
     # alert push (Telegram/webhook): reads committed alerts, never in the ingest path
-    delivery = AlertDeliveryService(settings.delivery, provider, configured_channels(settings))
-    await load_rules_for_recording(provider, pipeline.processor.price_alerts)
+    delivery = AlertDeliveryService(settings.delivery, opened_pool_of(provider), configured_channels(settings))
+    await load_rules_for_recording(opened_pool_of(provider), pipeline.processor.price_alerts)
     metrics = None if metrics_address is None else await start_metrics_server(
-        metrics_address[1], host=metrics_address[0], database=provider, pipeline=pipeline, delivery=delivery)
+        metrics_address[1], host=metrics_address[0], database=opened_pool_of(provider), pipeline=pipeline,
+        delivery=delivery)
     try:
         try:
             await pipeline.start()

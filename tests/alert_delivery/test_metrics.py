@@ -38,6 +38,8 @@ async def test_recorder_metrics_and_health_follow_the_pipeline(db, tmp_path: Pat
             before = await client.get("/healthz")
             assert before.status_code == 503 and before.json()["feed_live"] is False  # not started
             await pipeline.start()
+            while pipeline.counters.messages == 0:  # the replay has begun
+                await asyncio.sleep(0.02)
             health = await client.get("/healthz")
             assert health.status_code == 200 and health.json() == {"status": "ok", "database": True,
                                                                    "feed_live": True}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 
-from PySide6.QtCore import Qt
 
 from desktop_app.domain import PriceRuleKind
 from desktop_app.processing.processor import MarketDataProcessor

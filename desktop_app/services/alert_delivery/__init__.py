@@ -18,10 +18,11 @@ from desktop_app.services.alert_delivery.service import (
     ChannelState,
     ChannelStatus,
     configured_channels,
+    opened_pool_of,
 )
 
 __all__ = [
     "AlertDeliveryService", "Channel", "ChannelState", "ChannelStatus", "DeliveryError", "OutgoingAlert",
     "PermanentDeliveryError", "RetryableDeliveryError", "TelegramChannel", "WebhookChannel",
-    "configured_channels",
+    "configured_channels", "opened_pool_of",
 ]

@@ -100,6 +100,22 @@ def _as_pool_provider(database: Any) -> PoolProvider:
     raise TypeError("AlertDeliveryService needs a Database, an asyncpg.Pool or an async pool provider")
 
 
+def opened_pool_of(provider: Any) -> PoolProvider:
+    """The pool of a reconnecting provider (``record``'s) once IT has opened the database.
+
+    WHY: the writer's provider opens (and migrates) the database on demand; a second caller
+    opening it concurrently would race it. Delivery and health checks only follow.
+    """
+
+    async def opened() -> asyncpg.Pool:
+        database = getattr(provider, "database", None)
+        if database is None:
+            raise DatabaseConfigurationError("the database is not reachable yet")
+        return database.pool
+
+    return opened
+
+
 def configured_channels(settings: Settings) -> list[Channel]:
     """The network channels the settings configure (Telegram needs token and chat id)."""
     delivery = settings.delivery
@@ -278,6 +294,8 @@ class AlertDeliveryService:
                 lane.wake.set()
 
     async def _refresh_counts(self) -> None:
+        if not self._lanes:
+            return
         pool = await self._pool()
         counts = await outbox.status_counts(pool, list(self._lanes))
         self._last_counts = time.monotonic()
