@@ -135,3 +135,38 @@ async def test_the_history_api_answers_healthz(database_url: str) -> None:
     finally:
         await handle.stop()
     assert answer.status_code == 200 and answer.json() == {"status": "ok", "database": True}
+
+
+def test_a_bad_metrics_port_is_refused_in_one_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from desktop_app.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["record", "--feed", "demo", "--metrics-port", "nine"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == "stock-tracker: argument --metrics-port: port must be an integer, got 'nine'\n"
+
+
+async def test_push_figures_per_channel_are_exported(pool) -> None:
+    from desktop_app.config import DeliverySettings
+    from desktop_app.services.alert_delivery import AlertDeliveryService, ChannelState, WebhookChannel
+    from desktop_app.services.metrics import RecorderCollector
+    from prometheus_client import CollectorRegistry, generate_latest
+    from tests.push_server.server import LocalPushServer
+
+    async with LocalPushServer() as push:
+        push.down = True
+        service = AlertDeliveryService(DeliverySettings(retry_base_s=0.01, poll_s=0.05), pool,
+                                       [WebhookChannel(push.webhook_url)])
+        await service.start()
+        await push.wait_until(lambda: service.status("webhook").state is ChannelState.OK)
+        await pool.execute("INSERT INTO alerts (symbol, alert_type, message, severity, created_at) "
+                           "VALUES ('FPT', 'block_trade', 'big', 'info', now())")
+        await push.wait_until(lambda: service.status("webhook").state is ChannelState.RETRYING)
+        await service.stop(wait_s=0.1)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(RecorderCollector(None, service))
+    values = samples(generate_latest(registry).decode())
+    assert values[("stock_tracker_push_pending", (("channel", "webhook"),))] == 1
+    assert values[("stock_tracker_push_failed", (("channel", "webhook"),))] == 0

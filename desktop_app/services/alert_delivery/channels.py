@@ -128,6 +128,10 @@ def _network_error(name: str, exc: httpx.HTTPError, *secrets: str | None) -> Ret
     return RetryableDeliveryError(_one_line(f"{name}: {kind}{': ' + detail if detail else ''}"))
 
 
+def _bad_url(name: str) -> PermanentDeliveryError:
+    return PermanentDeliveryError(f"{name}: the configured URL is not valid")
+
+
 def _status_error(name: str, response: httpx.Response, description: str,
                   retry_after: float | None) -> DeliveryError:
     status = response.status_code
@@ -161,6 +165,8 @@ class TelegramChannel:
             response = await self._client.post(self._url, json=payload)
         except httpx.HTTPError as exc:
             raise _network_error("Telegram", exc, self._token) from None
+        except httpx.InvalidURL:  # its text would quote the URL, token included
+            raise _bad_url("Telegram") from None
         body = _json_body(response)
         if response.status_code == 200 and body is not None and body.get("ok") is True:
             return
@@ -212,6 +218,8 @@ class WebhookChannel:
             response = await self._client.post(self._url, json=self.payload(alert), headers=headers)
         except httpx.HTTPError as exc:
             raise _network_error("webhook", exc, self._url) from None
+        except httpx.InvalidURL:
+            raise _bad_url("webhook") from None
         if 200 <= response.status_code < 300:
             return
         raise _status_error("webhook", response, _one_line(redact(response.text, self._url))[:80],
