@@ -115,3 +115,24 @@ async def test_with_channels_down_all_day_everything_goes_out_at_the_next_start(
     assert sorted(h["alert_id"] for h in push.hooks) == ids
     assert all(h["delayed"] for h in push.hooks)
     assert all("(delayed)" in m["text"] for m in push.messages)
+
+
+async def test_a_channel_that_never_answers_does_not_hold_record_up(database_url: str, tmp_path: Path) -> None:
+    empty = tmp_path / "nothing.jsonl"
+    empty.write_text("", encoding="utf-8")
+    home = tmp_path / "home"
+    async with LocalPushServer() as push:
+        push.hang = True
+        code1, day, _ = await record(SAMPLE, push_env(database_url, home, push, exit_wait_s=0.5))
+        ids = await stored_alert_ids(database_url)
+        assert code1 == 0 and day["written"]["alerts"] == len(ids) == day["alerts"]
+        assert day["push_pending"] == {"telegram": len(ids), "webhook": len(ids)}
+        # the receiver wakes up and still processes the request that was in flight at exit
+        push.release()
+        code2, next_start, _ = await record(empty, push_env(database_url, home, push, exit_wait_s=60))
+    assert code2 == 0 and next_start["push_pending"] == {"telegram": 0, "webhook": 0}
+    hooked = sorted(h["alert_id"] for h in push.hooks)
+    assert set(hooked) == set(ids)
+    assert len(hooked) <= len(ids) + 1  # at most the one in-flight alert twice, with one key
+    assert len({h["_key"] for h in push.hooks}) == len(ids)
+    assert len(ids) <= len(push.messages) <= len(ids) + 1

@@ -17,7 +17,8 @@ Usage::
 
 Records: ``messages`` (accepted Telegram messages: dicts with chat_id, text), ``hooks`` (accepted
 webhook bodies, each with its ``Idempotency-Key`` under ``_key``), ``answers`` (every request:
-(target, status)). ``down`` = True makes every request answer 503 (a channel down all day).
+(target, status)). ``down`` = True makes every request answer 503 (a channel down all day);
+``hang`` = True makes every request wait for ``release()`` (a channel that never answers).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class LocalPushServer:
         self.hooks: list[dict[str, Any]] = []
         self.answers: list[tuple[str, int]] = []
         self.down = False
+        self.hang = False
+        self._released = asyncio.Event()
         self._faults: dict[str, deque[tuple[int, int]]] = {"telegram": deque(), "webhook": deque()}
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task | None = None
@@ -90,8 +93,18 @@ class LocalPushServer:
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         return self
 
+    def release(self) -> None:
+        """Let hanging requests go on (they are then served normally)."""
+        self.hang = False
+        self._released.set()
+
+    async def _maybe_hang(self) -> None:
+        if self.hang:
+            await self._released.wait()
+
     async def __aexit__(self, *exc_info: object) -> None:
         assert self._server is not None and self._task is not None
+        self.release()
         self._server.should_exit = True
         await asyncio.gather(self._task, return_exceptions=True)
 
@@ -113,6 +126,7 @@ class LocalPushServer:
             body = await request.json()
         else:
             body = dict(await request.form())
+        await self._maybe_hang()
         fault = self._fault("telegram")
         if request.path_params["token"] != self.token:
             status, answer = 401, telegram_error(401)
@@ -134,6 +148,7 @@ class LocalPushServer:
 
     async def _hook(self, request: Request) -> JSONResponse:
         body = await request.json()
+        await self._maybe_hang()
         fault = self._fault("webhook")
         if fault is not None:
             self.answers.append(("webhook", fault[0]))
