@@ -95,6 +95,15 @@ class _ExplicitSpeed(argparse.Action):
                  values: object, option_string: str | None = None) -> None:
         setattr(namespace, self.dest, values)
         namespace.speed_given = True
+def _metrics_address(text: str) -> tuple[str, int]:
+    """``P`` (127.0.0.1:P) or ``HOST:P`` (e.g. ``0.0.0.0:9108`` for a remote Prometheus)."""
+    host, sep, port = text.rpartition(":")
+    return (host.strip("[]") if sep and host else "127.0.0.1"), _port(port)
+
+
+def _add_metrics_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metrics-port", type=_metrics_address, metavar="[HOST:]P",
+                   help="serve Prometheus /metrics and /healthz on this port (host default 127.0.0.1)")
 
 
 def _add_feed_args(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -117,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_feed_args(record, required=True)
     record.add_argument("--duration", type=_positive_seconds, metavar="S",
                         help="stop after S seconds (wall clock)")
+    _add_metrics_arg(record)
 
     backfill = sub.add_parser("backfill", help="import daily OHLC from SSI into daily_ohlc")
     backfill.add_argument("--symbols", type=_symbols, required=True, metavar="VN30|SYM,SYM")
@@ -129,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     api = sub.add_parser("serve-api", help="serve the read-only history REST API")
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=_port, default=8765)
+    _add_metrics_arg(api)
 
     bench = sub.add_parser("bench", help="performance benchmarks")
     bench.add_argument("suite", choices=("ingest", "query", "process", "ui"))
@@ -180,7 +191,7 @@ def cmd_record(settings: Settings, args: argparse.Namespace) -> int:
     feed = _feed_spec(args)
     from desktop_app.services.record import run_record
 
-    return asyncio.run(run_record(settings, feed, duration_s=args.duration))
+    return asyncio.run(run_record(settings, feed, duration_s=args.duration, metrics_address=args.metrics_port))
 
 
 def cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
@@ -207,9 +218,9 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve_api(settings: Settings, args: argparse.Namespace) -> int:
-    from desktop_app.api.history import serve
+    from desktop_app.api.server import serve_until_stopped
 
-    return asyncio.run(serve(settings, host=args.host, port=args.port))
+    return asyncio.run(serve_until_stopped(settings, args.host, args.port, metrics_address=args.metrics_port))
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:

@@ -33,6 +33,12 @@ ENV_SSI_CONSUMER_ID = "SSI_CONSUMER_ID"
 ENV_SSI_CONSUMER_SECRET = "SSI_CONSUMER_SECRET"
 ENV_SSI_DATA_URL = "SSI_DATA_URL"
 ENV_SSI_STREAM_URL = "SSI_STREAM_URL"
+ENV_TELEGRAM_BOT_TOKEN = "STOCK_TRACKER_TELEGRAM_BOT_TOKEN"
+ENV_TELEGRAM_CHAT_ID = "STOCK_TRACKER_TELEGRAM_CHAT_ID"
+ENV_TELEGRAM_API_URL = "STOCK_TRACKER_TELEGRAM_API_URL"
+ENV_WEBHOOK_URL = "STOCK_TRACKER_WEBHOOK_URL"
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+PUSH_CHANNELS = ("telegram", "webhook", "desktop")
 
 FEEDS = ("demo", "ssi", "replay")
 
@@ -80,6 +86,86 @@ class AlertThresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertRoute:
+    """Which alerts one channel gets: empty tuples mean every type / every severity."""
+
+    alert_types: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """Alert push: routing per channel, retry pacing, the desktop's quiet hours and sounds.
+
+    The Telegram token is not here (never in settings.json): it comes from the environment or,
+    in the GUI, the OS keyring.
+    """
+
+    routes: dict[str, AlertRoute] = field(default_factory=dict)  # channel -> route; absent = all
+    telegram_chat_id: str | None = None
+    webhook_url: str | None = field(default=None, repr=False)  # its path may be a secret
+    retry_base_s: float = 1.0  # first backoff after a 5xx / network error; doubles per attempt
+    retry_max_s: float = 60.0
+    poll_s: float = 1.0  # how often newly committed alerts are looked for
+    exit_wait_s: float = 5.0  # at exit: bounded wait that sends what it can
+    http_timeout_s: float = 10.0
+    quiet_start: str | None = None  # "22:00" (Vietnam time): no desktop pop-up or sound from here
+    quiet_end: str | None = None  # "07:00"
+    notify_severities: tuple[str, ...] = ("info", "warning", "critical")  # desktop pop-up
+    sound_severities: tuple[str, ...] = ("warning", "critical")  # desktop sound
+
+    def route(self, channel: str) -> AlertRoute:
+        return self.routes.get(channel, AlertRoute())
+
+    def validate(self) -> None:
+        for name in ("retry_base_s", "retry_max_s", "poll_s", "exit_wait_s", "http_timeout_s"):
+            if not float(getattr(self, name)) >= 0:
+                raise ConfigurationError(f"alert delivery: {name} must not be negative")
+        if float(self.poll_s) <= 0 or float(self.http_timeout_s) <= 0:
+            raise ConfigurationError("alert delivery: poll_s and http_timeout_s must be positive")
+        for channel in self.routes:
+            if channel not in PUSH_CHANNELS:
+                raise ConfigurationError(f"alert delivery: unknown channel {channel!r} in routes")
+        if self.webhook_url is not None:
+            parts = urlsplit(self.webhook_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigurationError("the alert webhook must be an http(s) URL")
+        for name in ("quiet_start", "quiet_end"):
+            value = getattr(self, name)
+            if value is not None:
+                parse_clock(value, name)
+
+    @classmethod
+    def from_saved(cls, base: "DeliverySettings", saved: Mapping[str, Any]) -> "DeliverySettings":
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in saved.items():
+            if key not in known:
+                log.warning("ignoring unknown saved delivery setting %r", key)
+            elif key == "routes" and isinstance(value, Mapping):
+                values[key] = {
+                    ch: AlertRoute(tuple(r.get("alert_types", ())), tuple(r.get("severities", ())))
+                    for ch, r in value.items() if isinstance(r, Mapping)
+                }
+            elif key in ("notify_severities", "sound_severities") and isinstance(value, list):
+                values[key] = tuple(value)
+            else:
+                values[key] = value
+        return replace(base, **values)
+
+
+def parse_clock(text: str, name: str = "time") -> tuple[int, int]:
+    """``"HH:MM"`` -> (hour, minute); ConfigurationError otherwise."""
+    try:
+        hour, minute = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise ConfigurationError(f"{name} must be HH:MM, got {text!r}") from None
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ConfigurationError(f"{name} must be HH:MM, got {text!r}")
+    return hour, minute
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     home: Path
     database_url: str | None = None  # None -> embedded PostgreSQL under home
@@ -94,6 +180,9 @@ class Settings:
     rest_pace_s: float = 1.0  # minimum gap between SSI REST calls
     alerts: AlertThresholds = field(default_factory=AlertThresholds)
     big_trade_min_value: int = 1_000_000_000  # VND: a print worth this much is a big print (order flow)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    telegram_bot_token: str | None = field(default=None, repr=False)  # env or keyring, never saved
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
 
     # ------------------------------------------------------------------ derived paths
     @property
@@ -115,6 +204,10 @@ class Settings:
     @property
     def uses_embedded_database(self) -> bool:
         return self.database_url is None
+
+    @property
+    def has_telegram(self) -> bool:
+        return bool(self.telegram_bot_token and self.delivery.telegram_chat_id)
 
     @property
     def has_ssi_credentials(self) -> bool:
@@ -141,13 +234,25 @@ class Settings:
             overrides["ssi_data_url"] = env[ENV_SSI_DATA_URL]
         if env.get(ENV_SSI_STREAM_URL):
             overrides["ssi_stream_url"] = env[ENV_SSI_STREAM_URL]
+        if env.get(ENV_TELEGRAM_BOT_TOKEN):
+            overrides["telegram_bot_token"] = env[ENV_TELEGRAM_BOT_TOKEN]
+        if env.get(ENV_TELEGRAM_API_URL):
+            overrides["telegram_api_url"] = env[ENV_TELEGRAM_API_URL]
+        delivery_env: dict[str, Any] = {}
+        if env.get(ENV_TELEGRAM_CHAT_ID):
+            delivery_env["telegram_chat_id"] = env[ENV_TELEGRAM_CHAT_ID]
+        if env.get(ENV_WEBHOOK_URL):
+            delivery_env["webhook_url"] = env[ENV_WEBHOOK_URL]
+        if delivery_env:
+            overrides["delivery"] = replace(settings.delivery, **delivery_env)
         settings = replace(settings, **overrides)
         settings.validate()
         return settings
 
     def with_saved(self, saved: Mapping[str, Any]) -> "Settings":
         """Apply the saved-settings mapping (unknown keys are ignored with a log line)."""
-        known = {f.name for f in fields(self)} - {"home", "ssi_consumer_secret", "ssi_consumer_id"}
+        known = {f.name for f in fields(self)} - {"home", "ssi_consumer_secret", "ssi_consumer_id",
+                                                   "telegram_bot_token"}
         values: dict[str, Any] = {}
         for key, value in saved.items():
             if key == "alerts" and isinstance(value, Mapping):
@@ -155,6 +260,8 @@ class Settings:
                 values["alerts"] = replace(
                     self.alerts, **{k: v for k, v in value.items() if k in alert_fields}
                 )
+            elif key == "delivery" and isinstance(value, Mapping):
+                values["delivery"] = DeliverySettings.from_saved(self.delivery, value)
             elif key in known:
                 values[key] = value
             else:
@@ -164,7 +271,7 @@ class Settings:
     def validate(self) -> None:
         if self.database_url is not None:
             validate_database_url(self.database_url)
-        for name in ("ssi_data_url", "ssi_stream_url"):
+        for name in ("ssi_data_url", "ssi_stream_url", "telegram_api_url"):
             url = getattr(self, name)
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -182,11 +289,12 @@ class Settings:
         if float(self.rest_pace_s) < 0:
             raise ConfigurationError("REST pacing must not be negative")
         self.alerts.validate()
+        self.delivery.validate()
 
     def saved_form(self) -> dict[str, Any]:
         """What ``settings.json`` holds: everything but the home and the credentials."""
         data = asdict(self)
-        for key in ("home", "ssi_consumer_id", "ssi_consumer_secret"):
+        for key in ("home", "ssi_consumer_id", "ssi_consumer_secret", "telegram_bot_token"):
             data.pop(key)
         return data
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from desktop_app.market_clock import VIETNAM_TZ  # re-exported: defined once, in market_clock
+from desktop_app.market_clock import VIETNAM_TZ  # noqa: F401  (re-exported: defined once, in market_clock)
 
 
 class TradeType(str, enum.Enum):
@@ -65,6 +65,12 @@ class AlertType(str, enum.Enum):
     BASIS_FLIP = "basis_flip"
     BASIS_EXTREME = "basis_extreme"
     ACTIVE_IMBALANCE = "active_imbalance"
+    # the user's own price alerts (processing/price_alerts.py)
+    PRICE_ABOVE = "price_above"
+    PRICE_BELOW = "price_below"
+    PRICE_CHANGE = "price_change"
+    VOLUME_SPIKE = "volume_spike"
+    BIG_PRINT = "big_print"
 
 
 class Severity(str, enum.Enum):
@@ -290,3 +296,25 @@ class StoredAlert:
     created_at: datetime
     acknowledged_at: datetime | None
     note: str | None
+
+
+class PriceRuleKind(str, enum.Enum):
+    """What a user price alert watches; the value is what ``price_alert_rules.kind`` stores."""
+
+    PRICE_ABOVE = "price_above"  # threshold: a price; fires when a print is at or above it
+    PRICE_BELOW = "price_below"  # threshold: a price; fires when a print is at or below it
+    CHANGE_PCT = "change_pct"  # threshold: signed % from the reference (-3 = down 3 % or more)
+    VOLUME_SPIKE = "volume_spike"  # threshold: k; a minute's volume >= k x the day's average minute
+    BIG_PRINT = "big_print"  # threshold: VND; one print worth at least that much
+
+
+@dataclass(frozen=True, slots=True)
+class PriceAlertRule:
+    """A user's price alert on one symbol (a row of ``price_alert_rules``)."""
+
+    id: int
+    symbol: str
+    kind: PriceRuleKind
+    threshold: Decimal
+    enabled: bool = True
+    note: str | None = None

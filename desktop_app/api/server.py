@@ -113,6 +113,7 @@ def _config(app: object, host: str, port: int, *, access_log: bool) -> uvicorn.C
 async def start_server(dsn: str, host: str = "127.0.0.1", port: int = 8765) -> ApiServerHandle:
     """Serve the API on the running loop until ``stop()``; returns once it accepts connections."""
     from desktop_app.api.history import create_app
+    from desktop_app.services.metrics import add_health_route
 
     sock = bind_socket(host, port)
     try:
@@ -121,7 +122,9 @@ async def start_server(dsn: str, host: str = "127.0.0.1", port: int = 8765) -> A
         sock.close()
         raise
     actual_port = sock.getsockname()[1]
-    server = _EmbeddedServer(_config(create_app(pool), host, actual_port, access_log=False))
+    app = create_app(pool)
+    add_health_route(app, pool)
+    server = _EmbeddedServer(_config(app, host, actual_port, access_log=False))
     task = asyncio.create_task(server.serve(sockets=[sock]), name="history-api")
     while not server.started and not task.done():
         await asyncio.sleep(0.01)
@@ -155,10 +158,12 @@ def _stop_on_signals(server: uvicorn.Server) -> Iterator[None]:
             loop.remove_signal_handler(sig)
 
 
-async def serve_until_stopped(settings: "Settings", host: str, port: int) -> int:
+async def serve_until_stopped(settings: "Settings", host: str, port: int,
+                              metrics_address: tuple[str, int] | None = None) -> int:
     """The ``serve-api`` command: open the database, serve until SIGINT/SIGTERM, clean up."""
     from desktop_app.api.history import create_app
     from desktop_app.database.connection import Database
+    from desktop_app.services.metrics import add_health_route, start_metrics_server
 
     sock = bind_socket(host, port)
     try:
@@ -168,14 +173,21 @@ async def serve_until_stopped(settings: "Settings", host: str, port: int) -> int
             try:
                 actual_port = sock.getsockname()[1]
                 app = create_app(pool, big_trade_min_value=Decimal(settings.big_trade_min_value))
+                add_health_route(app, pool)
                 server = _EmbeddedServer(_config(app, host, actual_port, access_log=True))
+                metrics = None if metrics_address is None else await start_metrics_server(
+                    metrics_address[1], host=metrics_address[0], database=pool)
                 with _stop_on_signals(server):
                     print(
                         f"stock-tracker: history API on http://{host}:{actual_port}/api/history "
                         f"(OpenAPI: /openapi.json, docs: /docs); Ctrl+C to stop",
                         file=sys.stderr, flush=True,
                     )
-                    await server.serve(sockets=[sock])
+                    try:
+                        await server.serve(sockets=[sock])
+                    finally:
+                        if metrics is not None:
+                            await metrics.stop()
             finally:
                 await pool.close()
         finally:

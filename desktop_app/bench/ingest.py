@@ -27,7 +27,6 @@ import gc
 import random
 import sys
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path

@@ -11,16 +11,20 @@ batch writer records each batch id in the same transaction as the batch's COPYs)
 ``trade_minute_bars`` (per-minute aggregate of ``trades`` kept by the batch writer in the same
 transaction, so long-range intraday charts need not scan every print; see ``minute_bar_aggregate``),
 ``ingest_coverage`` and the unique ``alerts_symbol_type_time_key`` (exactly once per source across
-restarts and re-imports; see ``ingest_coverage``).
+restarts and re-imports; see ``ingest_coverage``), ``alert_channels`` / ``alert_deliveries`` (the push outbox: one delivery row per stored alert and
+configured channel, see ``services/alert_delivery``) and ``price_alert_rules`` (the user's own
+price alerts).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -177,6 +181,54 @@ trade_minute_bars = Table(
                             "neutral_volume", "auction_volume"],
     ),
 )
+
+# Push outbox. A channel ("telegram", "webhook", "desktop") is registered the first time it is
+# configured; only alerts with an id above its ``floor_alert_id`` (the newest alert stored at that
+# moment) get deliveries, so a newly configured channel never replays years of history.
+alert_channels = Table(
+    "alert_channels",
+    metadata,
+    Column("channel", String(20), nullable=False),
+    Column("floor_alert_id", Integer, nullable=False),
+    Column("configured_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_error", Text, nullable=True),  # one line, never a secret: why the channel stopped
+    Column("last_error_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("channel", name="alert_channels_pkey"),
+)
+
+# status: pending -> sending -> sent | failed; skipped = routed away from this channel.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE",
+                                           name="alert_deliveries_alert_id_fkey"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("status", String(10), nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("delayed", Boolean, nullable=False, server_default=text("false")),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("alert_id", "channel", name="alert_deliveries_pkey"),
+)
+Index("idx_alert_deliveries_channel_status", alert_deliveries.c.channel, alert_deliveries.c.status,
+      alert_deliveries.c.alert_id)
+
+# kind: price_above | price_below (threshold = price), change_pct (threshold = signed % from the
+# reference), volume_spike (threshold = k x the day's average minute), big_print (threshold = VND).
+price_alert_rules = Table(
+    "price_alert_rules",
+    metadata,
+    Column("id", Integer, autoincrement=True),
+    Column("symbol", String(10), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("threshold", Numeric(20, 4), nullable=False),
+    Column("enabled", Boolean, nullable=False, server_default=text("true")),
+    Column("note", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("id", name="price_alert_rules_pkey"),
+)
+Index("idx_price_alert_rules_symbol", price_alert_rules.c.symbol)
 
 # ----------------------------------------------------------------------------- COPY column lists
 # The order the batch writer sends columns in (``copy_to_table(..., columns=...)``). Columns left

@@ -44,6 +44,7 @@ from desktop_app.processing.basis import BasisTracker
 from desktop_app.processing.classifier import TradeClassifier
 from desktop_app.processing.foreign import ForeignFlowTracker
 from desktop_app.processing.live_stats import LiveStats
+from desktop_app.processing.price_alerts import PriceAlertEvaluator
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class MarketDataProcessor:
             default_rules(thresholds, window) if rules is None else rules, thresholds.cooldown_s
         )
         self._stats = LiveStats()
+        self.price_alerts = PriceAlertEvaluator()  # the user's rules: set_rules() from the rule service
         self._counters = ProcessorCounters()
         self._date: date | None = None
         self._total_volumes: dict[str, int] = {}
@@ -174,6 +176,7 @@ class MarketDataProcessor:
         self._foreign.reset()
         self._basis.reset()
         self._alerts.reset()
+        self.price_alerts.reset()
         self._total_volumes.clear()
         self._quote_times.clear()
         self._index_times.clear()
@@ -212,6 +215,9 @@ class MarketDataProcessor:
         alerts = self._alerts.on_trade(trade, classified)
         if alerts:
             self._emit_alerts(alerts)
+        user_alerts = self.price_alerts.on_trade(trade)
+        if user_alerts:
+            self._emit_alerts(user_alerts)
         if trade.exchange == "DERIVATIVES" and session is not _PUT_THROUGH:
             self._on_futures_print(trade)
 

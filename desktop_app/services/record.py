@@ -27,6 +27,9 @@ import orjson
 from desktop_app.config import Settings
 from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.feeds.spec import FeedSpec
+from desktop_app.services.alert_delivery import AlertDeliveryService, configured_channels, opened_pool_of
+from desktop_app.services.metrics import start_metrics_server
+from desktop_app.services.price_alert_rules import load_rules_for_recording
 from desktop_app.services.pipeline import Pipeline
 from desktop_app.speedups import tune_gc_for_streaming
 
@@ -99,7 +102,8 @@ def summary(pipeline: Pipeline, started: float) -> dict[str, Any]:
     }
 
 
-async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | None) -> int:
+async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | None,
+                     metrics_address: tuple[str, int] | None = None) -> int:
     started = time.monotonic()
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
@@ -119,6 +123,12 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
               file=sys.stderr)
 
     pipeline = Pipeline(settings, feed, provider)
+    # alert push (Telegram/webhook): reads committed alerts, never in the ingest path
+    delivery = AlertDeliveryService(settings.delivery, opened_pool_of(provider), configured_channels(settings))
+    await load_rules_for_recording(opened_pool_of(provider), pipeline.processor.price_alerts)
+    metrics = None if metrics_address is None else await start_metrics_server(
+        metrics_address[1], host=metrics_address[0], database=opened_pool_of(provider), pipeline=pipeline,
+        delivery=delivery)
     try:
         try:
             await pipeline.start()
@@ -126,6 +136,7 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
             await pipeline.stop()
             raise
         tune_gc_for_streaming()  # an entry point: the process is ours (see speedups)
+        await delivery.start()
         waiters = [asyncio.ensure_future(pipeline.wait_finished()), asyncio.ensure_future(stop_requested.wait())]
         try:
             await asyncio.wait(waiters, timeout=duration_s, return_when=asyncio.FIRST_COMPLETED)
@@ -133,11 +144,15 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
             for w in waiters:
                 w.cancel()
         await pipeline.stop()
+        await delivery.stop()  # bounded: settings.delivery.exit_wait_s; the rest stays pending
         result = summary(pipeline, started)
+        result.update(delivery.summary())
         print(orjson.dumps(result).decode(), flush=True)
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+        if metrics is not None:
+            await metrics.stop()
         await provider.close()
 
     problems = []

@@ -26,6 +26,7 @@ from desktop_app.config import Settings
 from desktop_app.errors import ConfigurationError
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.speedups import tune_gc_for_streaming
+from desktop_app.ui.alert_push import attach_alert_push
 from desktop_app.ui.app_runtime import AppRuntime, FeedUnavailableError
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
@@ -70,6 +71,7 @@ class GuiController:
             self.started.set()
             return
         w.attach_pipeline(pipeline)
+        attach_alert_push(w, self.runtime.delivery, self.runtime.price_rules)  # tray, rules, push status
         w.startup_finished()
         self.started.set()
 

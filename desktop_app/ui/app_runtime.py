@@ -33,6 +33,8 @@ class AppRuntime:
         self.feed_source = feed_source
         self.database: Any = None
         self.pipeline: Any = None
+        self.delivery: Any = None  # AlertDeliveryService (push), started with the pipeline
+        self.price_rules: Any = None  # PriceAlertRuleService
         self.stopped = False
 
     async def open_database(self, progress: Progress) -> Any:
@@ -84,6 +86,9 @@ class AppRuntime:
         except MissingCredentialsError as exc:
             raise FeedUnavailableError(str(exc)) from None
         self.pipeline = pipeline
+        from desktop_app.services.alert_delivery.startup import start_alert_services
+
+        self.delivery, self.price_rules = await start_alert_services(settings, self.database, pipeline.processor)
         return pipeline
 
     async def stop(self, progress: Progress | None = None) -> None:
@@ -98,6 +103,12 @@ class AppRuntime:
                 await self.pipeline.stop()
             except Exception:
                 log.exception("stopping the pipeline failed")
+        if self.delivery is not None:  # after the last flush: its alerts get a bounded chance
+            say("Sending the last alerts…")
+            try:
+                await self.delivery.stop()
+            except Exception:
+                log.exception("stopping alert delivery failed")
         if self.database is not None:
             say("Closing the database…")
             try:

@@ -8,7 +8,7 @@ with the aggregate's semantics. The SQL is spelled out here, not imported, so th
 doing what it did when the app code moves on.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02 11:20:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 
 
 revision: str = '0005'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
