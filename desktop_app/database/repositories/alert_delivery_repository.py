@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Sequence
 
 from desktop_app.database.repositories import Executor
-from desktop_app.database.repositories.query_bounds import in_vietnam_time
+from desktop_app.market_clock import to_vietnam
 
 PENDING = "pending"
 SENDING = "sending"
@@ -132,7 +132,7 @@ async def open_deliveries(executor: Executor, channel: str, limit: int = 100) ->
         channel, limit,
     )
     return [
-        QueuedDelivery(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], in_vietnam_time(r[9]))
+        QueuedDelivery(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], to_vietnam(r[9]))
         for r in rows
     ]
 
