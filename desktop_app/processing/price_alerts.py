@@ -146,7 +146,7 @@ class PriceAlertEvaluator:
                     continue
             if message is not None and entry.armed[rule.id]:
                 entry.armed[rule.id] = False
-                fired.append(self._alert(trade, _ALERT_TYPES[kind], message))
+                fired.append(self._alert(trade, USER_RULE_ALERT_TYPES[kind], message))
         return fired
 
     # ------------------------------------------------------------------ rule conditions
@@ -181,7 +181,7 @@ class PriceAlertEvaluator:
                      severity=Severity.WARNING, timestamp=trade.timestamp)
 
 
-_ALERT_TYPES = {
+USER_RULE_ALERT_TYPES: dict[PriceRuleKind, AlertType] = {  # the alert each kind of user rule fires
     PriceRuleKind.PRICE_ABOVE: AlertType.PRICE_ABOVE,
     PriceRuleKind.PRICE_BELOW: AlertType.PRICE_BELOW,
     PriceRuleKind.CHANGE_PCT: AlertType.PRICE_CHANGE,

@@ -58,7 +58,7 @@ async def add_price_rule(database_url: str) -> None:
 
 def split_sample(tmp_path: Path) -> tuple[Path, Path]:
     lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
-    half = 1200  # the sample's alerts fire on both sides of this line
+    half = 1100  # the sample's alerts fire on both sides of this line (lines 1036, 1139, 1170)
     first, second = tmp_path / "morning.jsonl", tmp_path / "afternoon.jsonl"
     first.write_text("".join(lines[:half]), encoding="utf-8")
     second.write_text("".join(lines[half:]), encoding="utf-8")
