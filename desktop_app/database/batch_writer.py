@@ -576,13 +576,34 @@ class BatchWriter:
         tables = []
         for table, futures in pending.slices.items():
             tables.append(self._payload(table, await asyncio.gather(*futures)))
-        return JournalBatch(pending.batch_id, pending.created_at, tuple(tables), self._coverage_of(pending))
+        coverage = self._coverage_of(pending)
+        if coverage is not None:  # the journal keeps identities row-aligned with its COPY streams
+            encoded = {t.table: t.rows for t in tables}
+            coverage = BatchCoverage(coverage.origin, coverage.claims, {
+                table: self._aligned(table, pending.rows[table], rows, encoded.get(table, 0))
+                for table, rows in coverage.rows.items()})
+        return JournalBatch(pending.batch_id, pending.created_at, tuple(tables), coverage)
 
     def _coverage_of(self, pending: _Pending) -> BatchCoverage | None:
         """What the batch claims, and its rows' identities (None when nothing in it is tracked)."""
         if self._coverage is None or not pending.claims:
             return None
         return BatchCoverage(self._coverage.origin, tuple(pending.claims), pending.identities)
+
+    def _aligned(self, table: str, values: Sequence[Any], per_row: list, encoded_rows: int) -> list:
+        """``per_row`` (one item per queued value) without the items of values the encoder set
+        aside, so that it matches the COPY stream row for row (a rare case: values are re-tried)."""
+        if len(per_row) == encoded_rows:
+            return per_row
+        layout = self._layouts[table]
+        kept = []
+        for value, item in zip(values, per_row):
+            try:
+                layout.encode_objects([value], header=False, trailer=False)
+            except CopyEncodingError:
+                continue
+            kept.append(item)
+        return kept
 
     def _payload(self, table: str, parts: Sequence[EncodedSlice]) -> TablePayload:
         layout = self._layouts[table]
@@ -621,6 +642,8 @@ class BatchWriter:
                         keep = claimed.keep.get(table) if claimed is not None else None
                         if keep is not None or table == "alerts":
                             payload = self._payload(table, await asyncio.gather(*table_futures))
+                            if keep is not None:
+                                keep = self._aligned(table, pending.rows[table], keep, payload.rows)
                             written[table] = await self._store(conn, payload.table, payload.columns,
                                                                payload.data, payload.rows, keep)
                             continue

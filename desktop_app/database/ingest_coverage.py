@@ -6,10 +6,9 @@ origin, every stored row has an identity inside its *key* (stream = table, symbo
 
 * trades: the print's TotalVol, cumulative for the day and strictly increasing per print — the
   exchange's own numbering, the same whichever connection or recording delivered the print;
-* foreign_snapshots: foreign buy + sell volume, cumulative for the day (the processor emits a
-  snapshot only when they grew);
-* basis_history: the capture instant in microseconds times 16, plus the value's ordinal among the
-  run's values of the same key at that same instant (ties are real: two prints in one second).
+* foreign_snapshots and basis_history: the capture instant in microseconds times 16, plus the
+  value's ordinal among the run's values of the same key at that same instant (ties are real:
+  two prints in one second give two basis points).
 
 *Coverage* is the set of identities stored, kept as disjoint closed intervals per key in
 ``ingest_coverage`` and updated in the transaction of the batch that stores the rows. A row
@@ -200,7 +199,7 @@ class CoverageTracker:
         self.origin = origin
         self._keys: dict[Key, _KeyState] = {}
         self._active: list[tuple[Key, _KeyState]] = []  # keys with claims since take_batch
-        self._instants: dict[Key, tuple[int, int]] = {}  # basis: (last instant, ordinal)
+        self._instants: dict[Key, tuple[int, int]] = {}  # time-keyed streams: (last instant, ordinal)
         self._last_moment: datetime | None = None
         self._last_day: date | None = None
 
@@ -218,11 +217,8 @@ class CoverageTracker:
             if ident <= 0:
                 return None
             key = (table, value.symbol, day)
-        elif table == "foreign_snapshots":
-            ident = value.buy_volume + value.sell_volume
-            key = (table, value.symbol, day)
-        elif table == "basis_history":
-            key = (table, value.futures_symbol, day)
+        elif table == "foreign_snapshots" or table == "basis_history":
+            key = (table, value.symbol if table == "foreign_snapshots" else value.futures_symbol, day)
             instant = _epoch_us(moment)
             last = self._instants.get(key)
             ordinal = last[1] + 1 if last is not None and last[0] == instant else 0

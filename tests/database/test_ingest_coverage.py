@@ -142,3 +142,20 @@ async def test_the_demo_and_the_market_are_kept_apart(pool, tmp_path: Path) -> N
     market = await run_writer(pool, tmp_path / "j", prints(range(50)), origin=MARKET)
     assert market.metrics().rows_written["trades"] == 50  # the demo's prints are not the market's
     assert await volume_copies(pool) == {v: 2 for v in range(1, 51)}
+
+
+async def test_an_unencodable_print_does_not_shift_which_rows_are_left_out(pool, tmp_path: Path) -> None:
+    await run_writer(pool, tmp_path / "j", prints(range(10)))
+    bad = prints([15])[0]
+    bad = ClassifiedTrade(bad.symbol, bad.price, 2**40, bad.value, bad.trade_type, None, None, bad.timestamp,
+                          bad.total_volume)  # no INTEGER holds this volume
+    values = prints(range(0, 15)) + [bad] + prints(range(16, 20))
+    # the first batch of this run mixes stored and new prints: the transaction cuts stored ones out
+    writer = BatchWriter(pool, Journal(tmp_path / "j", 1 << 30), flush_interval_s=60, origin=MARKET)
+    await writer.start()
+    for value in values:
+        writer.enqueue(value)
+    metrics = await writer.stop()
+    assert metrics.unencodable == 1 and metrics.quarantined == 0
+    assert metrics.skipped_stored["trades"] == 10
+    assert await volume_copies(pool) == {v: 1 for v in [*range(1, 16), *range(17, 21)]}
