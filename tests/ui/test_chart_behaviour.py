@@ -4,6 +4,7 @@ lunch break is cut out, and every axis reads dates or times."""
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -39,10 +40,16 @@ def window(qtbot):  # type: ignore[no-untyped-def]
     tabs = ChartTabs()
     main.setCentralWidget(tabs)
     main.resize(1366, 768)
-    qtbot.addWidget(main)
     main.show()
     qtbot.waitExposed(main)
-    return main
+    yield main
+    # delete it here, all at once, rather than whenever a later test's garbage collection reaches
+    # its reference cycles in the middle of Qt's event processing
+    main.close()
+    main.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    del main, tabs
+    gc.collect()
 
 
 def columns(rows: list[tuple[float, int, int, TradeType]]) -> TradeColumns:

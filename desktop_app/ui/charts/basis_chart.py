@@ -13,7 +13,7 @@ from desktop_app.domain import BasisPoint, StoredAlert
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import epoch_of_market_x, market_x
 from desktop_app.ui.charts.panel import (
-    ChartPanel, break_gaps, replace_markers, float_column, sample_at,
+    ChartLine, ChartPanel, break_gaps, replace_markers, float_column, sample_at,
 )
 
 
@@ -47,7 +47,7 @@ class BasisChart(ChartPanel):
         self.basis_plot.setLabel("left", "Basis (points)")
         self.futures_line = self.level_plot.plot(name="Futures", pen=pg.mkPen("#f0a030", width=1.5))
         self.spot_line = self.level_plot.plot(name="VN30", pen=pg.mkPen("#50a0f0", width=1.5))
-        self.zero_line = pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#a0a0a0", width=1))
+        self.zero_line = ChartLine(angle=0, pos=0, pen=pg.mkPen("#a0a0a0", width=1))
         self.basis_plot.addItem(self.zero_line)
         self.basis_line = self.basis_plot.plot(
             name="Basis", pen=pg.mkPen("#e8e8e8", width=1.5),

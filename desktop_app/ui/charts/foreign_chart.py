@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from desktop_app.domain import ForeignInvestorData
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import epoch_of_market_x, market_x
-from desktop_app.ui.charts.panel import ChartPanel, break_gaps, float_column, sample_at
+from desktop_app.ui.charts.panel import ChartLine, ChartPanel, break_gaps, float_column, sample_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ class ForeignChart(ChartPanel):
         self.flow_plot, self.speed_plot = self.add_stacked_time_plots()
         self.flow_plot.setLabel("left", "Cumulative", units="sh")
         self.speed_plot.setLabel("left", "Speed", units="sh/min")
-        self.flow_plot.addItem(pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#606060")), ignoreBounds=True)
+        self.flow_plot.addItem(ChartLine(angle=0, pos=0, pen=pg.mkPen("#606060")), ignoreBounds=True)
         self.buy_line = self.flow_plot.plot(name="Foreign buy", pen=pg.mkPen(board_format.UP_COLOR, width=1.5))
         self.sell_line = self.flow_plot.plot(name="Foreign sell", pen=pg.mkPen(board_format.DOWN_COLOR, width=1.5))
         self.net_line = self.flow_plot.plot(name="Net", pen=pg.mkPen(board_format.REFERENCE_COLOR, width=2))

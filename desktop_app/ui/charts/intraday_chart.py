@@ -27,7 +27,7 @@ from desktop_app.domain import ClassifiedTrade, StoredAlert, TradeType
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import MarketTimeAxis, epoch_of_market_x, market_x
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
-from desktop_app.ui.charts.panel import ChartPanel, break_gaps, sample_at
+from desktop_app.ui.charts.panel import ChartLine, ChartPanel, break_gaps, sample_at
 from desktop_app.ui.charts.price_volume import PriceVolumePlots
 
 # stack order and colours of the volume bars; index = type code
@@ -181,7 +181,7 @@ class IntradayChart(ChartPanel):
         self.price_line.setVisible(False)
         self.price_plot.addItem(self.price_line)
         self.ref_line = self.panes.levels["ref"]
-        self.seams = [pg.InfiniteLine(angle=90, movable=False,
+        self.seams = [ChartLine(angle=90, movable=False,
                                       pen=pg.mkPen("#606870", width=1, style=Qt.PenStyle.DotLine))
                       for _ in range(2)]
         for plot, seam in zip((self.price_plot, self.volume_plot), self.seams):

@@ -15,7 +15,7 @@ from typing import Callable, Sequence, TypeVar
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
@@ -30,6 +30,20 @@ pg.setConfigOptions(antialias=False, background="#101418", foreground="#c8ccd0")
 ALERT_BRUSH = pg.mkBrush(255, 200, 40, 220)
 
 Row = TypeVar("Row")
+
+
+class ChartLine(pg.InfiniteLine):
+    """pyqtgraph's ``InfiniteLine`` that survives its view being torn down: while a closing chart
+    deletes its scene, the stock line asks a view box that is already gone for its size, and the
+    exception inside Qt's virtual call takes the process down."""
+
+    def _computeBoundingRect(self) -> QRectF:  # noqa: N802 (pyqtgraph API)
+        try:
+            return super()._computeBoundingRect()
+        except (AttributeError, RuntimeError):  # the view box went away mid-call: nothing to draw
+            if self.getViewBox() is not None:
+                raise  # not the teardown case: a real error
+            return QRectF()
 
 
 class ElidedLabel(QLabel):
@@ -74,14 +88,14 @@ class Crosshair(QObject):
         super().__init__()
         self.plot = plot
         pen = pg.mkPen("#808890", width=1, style=Qt.PenStyle.DashLine)
-        self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pen)
-        self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pen)
+        self.vline = ChartLine(angle=90, movable=False, pen=pen)
+        self.hline = ChartLine(angle=0, movable=False, pen=pen)
         plot.addItem(self.vline, ignoreBounds=True)
         plot.addItem(self.hline, ignoreBounds=True)
         self._linked = list(linked or [])
         self._linked_lines = []
         for other in self._linked:
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pen)
+            line = ChartLine(angle=90, movable=False, pen=pen)
             other.addItem(line, ignoreBounds=True)
             self._linked_lines.append(line)
         self._on_move = on_move
@@ -93,7 +107,8 @@ class Crosshair(QObject):
             views[0].installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if event.type() == QEvent.Type.Leave:
+        # a hidden or closing view has nothing to clear (and its scene may be going away)
+        if event.type() == QEvent.Type.Leave and watched.isVisible():
             self.clear()
         return False
 
@@ -127,7 +142,8 @@ class Crosshair(QObject):
 
     def _set_lines_visible(self, visible: bool) -> None:
         for line in (self.vline, self.hline, *self._linked_lines):
-            line.setVisible(visible)
+            if line.isVisible() != visible:  # no geometry change (and no repaint) when nothing changes
+                line.setVisible(visible)
 
 
 class ChartPanel(QWidget):

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from desktop_app.ui import board_format
-from desktop_app.ui.charts.panel import ChartPanel, replace_markers
+from desktop_app.ui.charts.panel import ChartLine, ChartPanel, replace_markers
 
 PRICE_LABEL = "Price (thousand VND)"
 _LEVEL_COLORS = {
@@ -45,13 +45,13 @@ class PriceVolumePlots:
         self.markers: pg.ScatterPlotItem | None = None
         self.levels: dict[str, pg.InfiniteLine] = {}
         for name, color in _LEVEL_COLORS.items():
-            line = pg.InfiniteLine(angle=0, movable=False,
+            line = ChartLine(angle=0, movable=False,
                                    pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
             line.setVisible(False)
             line.setZValue(-5)
             self.price_plot.addItem(line, ignoreBounds=True)
             self.levels[name] = line
-        self.last_tag = pg.InfiniteLine(
+        self.last_tag = ChartLine(
             angle=0, movable=False, pen=pg.mkPen("#c8ccd0", width=1, style=Qt.PenStyle.DotLine),
             label="{value:,.2f}",
             labelOpts={"position": 1.0, "anchors": [(1, 0.5), (1, 0.5)], "color": "#101418",
