@@ -116,7 +116,10 @@ def _big_trade_min_value(request: Request) -> Decimal:
 
 
 _Day = Query(None, alias="date", pattern=DAY_PATTERN, description="a trading day YYYY-MM-DD (default: today)")
-_Interval = Query(1, description=f"bar length in minutes: one of {', '.join(map(str, FLOW_INTERVALS))}")
+_Interval = Query(
+    1, description=f"bar length in minutes: one of {', '.join(map(str, FLOW_INTERVALS))}",
+    json_schema_extra={"enum": list(FLOW_INTERVALS)},
+)
 
 
 def _page(rows: Sequence[T], page: Page, convert: Callable[[T], R]) -> dict[str, Any]:
@@ -262,7 +265,7 @@ async def basket_flow_history(
     """Active buy/sell value summed over a basket per bar, with the running value delta."""
     the_day = parse_trading_day("date", day)
     minutes = parse_interval("interval", interval, FLOW_INTERVALS)
-    bars = await history.basket_flow(parse_symbols("symbols", symbols), the_day, minutes)
+    bars = await history.basket_flow(parse_symbols(symbols), the_day, minutes)
     return {"items": [BasketFlowBarOut.of(b) for b in bars]}
 
 

@@ -115,7 +115,7 @@ def parse_interval(name: str, minutes: int, allowed: tuple[int, ...]) -> int:
     return minutes
 
 
-def parse_symbols(name: str, text: str | None) -> tuple[str, ...] | None:
+def parse_symbols(text: str | None) -> tuple[str, ...] | None:
     """``A,B,...`` as upper-case symbols without repeats, in the given order (None when absent)."""
     if text is None:
         return None

@@ -8,12 +8,15 @@ repository reach the UI.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Sequence
 
 import numpy as np
 
 from desktop_app.domain import StoredAlert
+from desktop_app.order_flow import BigTrade, FlowBar, VolumeProfile
 from desktop_app.market_clock import vn_today
 from desktop_app.services.history import TRADE_TYPE_CODES, HistoryService
 from desktop_app.ui.charts.basis_chart import BasisColumns
@@ -29,6 +32,28 @@ _TYPE_LUT = np.full(len(TRADE_TYPE_CODES) + 1, TYPE_CODES[next(iter(TYPE_CODES))
 for _t, _code in TRADE_TYPE_CODES.items():
     _TYPE_LUT[_code] = TYPE_CODES.get(_t, 2)
 _TYPE_LUT[-1] = 2
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class OrderFlowColumns:
+    """A symbol-day's order flow as the chart items draw it (``ui/charts/order_flow_items.py``):
+    1-minute bars at x = epoch seconds, the profile and the big prints."""
+
+    start: np.ndarray  # float64 epoch seconds of each bar's start
+    cvd: np.ndarray  # float64
+    vwap: np.ndarray  # float64, NaN where none
+    profile: VolumeProfile
+    big_trades: tuple[BigTrade, ...]
+
+    @classmethod
+    def of(cls, bars: Sequence[FlowBar], profile: VolumeProfile, big: Sequence[BigTrade]) -> "OrderFlowColumns":
+        """From the history service's values or the live book's (the same types)."""
+        return cls(
+            start=np.array([b.time.timestamp() for b in bars], dtype=np.float64),
+            cvd=np.array([b.cvd for b in bars], dtype=np.float64),
+            vwap=np.array([np.nan if b.vwap is None else float(b.vwap) for b in bars], dtype=np.float64),
+            profile=profile, big_trades=tuple(big),
+        )
 
 
 def _dates(days: np.ndarray) -> list[date]:
@@ -102,3 +127,10 @@ class HistorySource:
 
     async def alerts(self, symbol: str, start: datetime, end: datetime) -> Sequence[StoredAlert]:
         return await self.history.alerts_between(symbol, start, end)
+
+    async def order_flow_day(self, symbol: str, day: date, big_trade_min_value: Decimal) -> OrderFlowColumns:
+        """A stored day's order flow for the chart panes (today's comes from the live book)."""
+        bars = await self.history.flow(symbol, day, 1)
+        profile = await self.history.volume_profile(symbol, day)
+        big = await self.history.big_trades(symbol, day, big_trade_min_value)
+        return OrderFlowColumns.of(bars, profile, big)

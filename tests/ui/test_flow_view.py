@@ -32,8 +32,8 @@ def _trade(symbol: str, price: str, volume: int, kind: str, ts) -> ClassifiedTra
     return ClassifiedTrade(symbol, p, volume, p * volume, TradeType(kind), None, None, ts)
 
 
-def _live_book() -> OrderFlowBook:
-    book = OrderFlowBook()
+def _live_book(big_trade_min_value: Decimal = Decimal(1_000_000_000)) -> OrderFlowBook:
+    book = OrderFlowBook(big_trade_min_value)
     book.add_all(_trade(*t) for t in TRADES + EXTRA if t[4].date() == DAY)
     return book
 
@@ -115,3 +115,26 @@ def test_the_view_follows_the_live_books_day_until_another_is_picked(qtbot) -> N
     assert not view.is_live
     view.refresh_live()
     assert view.day == date(2024, 3, 4)  # the user's pick stays
+
+
+def test_chart_columns_of_a_stored_day_equal_the_live_books(qrun, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.history_source import HistorySource, OrderFlowColumns
+
+    live = _live_book(Decimal(10_000_000)).symbol("HPG")
+    assert live is not None
+    want = OrderFlowColumns.of(live.bars(), live.profile(), live.big_trades())
+
+    async def scenario() -> OrderFlowColumns:
+        db = await open_pool(database_url)
+        try:
+            await insert_day(db.pool)
+            return await HistorySource(HistoryService(db.pool)).order_flow_day("HPG", DAY, Decimal(10_000_000))
+        finally:
+            await db.close()
+
+    got = qrun(scenario())
+    assert got.start.tolist() == want.start.tolist() and got.start[0] == at(9, 15).timestamp()
+    assert got.cvd.tolist() == want.cvd.tolist() == [-100, 0, 0, 500, 110, 40110, 40110]
+    assert got.vwap.tolist() == want.vwap.tolist() and got.vwap[-1] == 25152.04
+    assert got.profile == want.profile and got.profile.poc == Decimal(25200)
+    assert got.big_trades == want.big_trades and len(got.big_trades) == 4
