@@ -54,14 +54,14 @@ def _plain(value: Decimal) -> str:
 
 @dataclass(slots=True)
 class _MinuteVolume:
-    minute: datetime | None = None
+    minute: int | None = None  # minute of the (Vietnam) day: the evaluator is reset every day
     volume: int = 0
     earlier_volume: int = 0
     earlier_minutes: int = 0
 
     def add(self, moment: datetime, volume: int) -> bool:
         """Add a print; True when it opened a new minute."""
-        minute = moment.replace(second=0, microsecond=0)
+        minute = moment.hour * 60 + moment.minute  # not datetime.replace: ~30x dearer per print
         opened = minute != self.minute
         if opened:
             if self.minute is not None and self.volume:
@@ -126,54 +126,68 @@ class PriceAlertEvaluator:
             return []
         fired: list[Alert] = []
         new_minute = entry.minutes.add(trade.timestamp, trade.volume) if entry.minutes is not None else False
+        armed = entry.armed
         for rule in entry.rules:
             kind = rule.kind
             if kind is PriceRuleKind.BIG_PRINT:
-                value = trade.price * trade.volume
-                if value >= rule.threshold:
-                    fired.append(self._alert(trade, AlertType.BIG_PRINT,
-                                             f"{trade.symbol} print of {trade.volume:,} @ {_plain(trade.price)} "
-                                             f"= {_plain(value)} VND ≥ {_plain(rule.threshold)} (your alert)"))
+                if trade.price * trade.volume >= rule.threshold:
+                    fired.append(self._alert(trade, AlertType.BIG_PRINT, self._message(trade, rule, entry)))
                 continue
             if kind is PriceRuleKind.VOLUME_SPIKE:
                 if new_minute:
-                    entry.armed[rule.id] = True
-                message = self._volume_spike(trade, rule, entry.minutes)  # type: ignore[arg-type]
+                    armed[rule.id] = True
+                holds = self._volume_spike(rule, entry.minutes)  # type: ignore[arg-type]
             else:
-                holds, message = self._condition(trade, rule)
+                holds = self._holds(trade, rule)
                 if not holds:
-                    entry.armed[rule.id] = True
-                    continue
-            if message is not None and entry.armed[rule.id]:
-                entry.armed[rule.id] = False
-                fired.append(self._alert(trade, USER_RULE_ALERT_TYPES[kind], message))
+                    armed[rule.id] = True
+            if holds and armed[rule.id]:
+                armed[rule.id] = False
+                fired.append(self._alert(trade, USER_RULE_ALERT_TYPES[kind], self._message(trade, rule, entry)))
         return fired
 
     # ------------------------------------------------------------------ rule conditions
     @staticmethod
-    def _condition(trade: Trade, rule: PriceAlertRule) -> tuple[bool, str]:
-        price, level, symbol = trade.price, rule.threshold, trade.symbol
-        if rule.kind is PriceRuleKind.PRICE_ABOVE:
-            return price >= level, f"{symbol} at {_plain(price)} ≥ {_plain(level)} (your alert)"
-        if rule.kind is PriceRuleKind.PRICE_BELOW:
-            return price <= level, f"{symbol} at {_plain(price)} ≤ {_plain(level)} (your alert)"
+    def _holds(trade: Trade, rule: PriceAlertRule) -> bool:
+        kind, price, level = rule.kind, trade.price, rule.threshold
+        if kind is PriceRuleKind.PRICE_ABOVE:
+            return price >= level
+        if kind is PriceRuleKind.PRICE_BELOW:
+            return price <= level
         ref = trade.ref_price
         if not ref:
-            return False, ""
-        change = (price - ref) / ref * _HUNDRED
-        holds = change >= level if level > 0 else change <= level
-        return holds, (f"{symbol} at {_plain(price)}: {change:+.2f} % from the reference {_plain(ref)} "
-                       f"(your alert: {_plain(level)} %)")
+            return False
+        scaled = (price - ref) * _HUNDRED  # change % x ref, compared without a Decimal division
+        return scaled >= level * ref if level > 0 else scaled <= level * ref
 
     @staticmethod
-    def _volume_spike(trade: Trade, rule: PriceAlertRule, minutes: _MinuteVolume) -> str | None:
+    def _volume_spike(rule: PriceAlertRule, minutes: _MinuteVolume) -> bool:
         average = minutes.average()
-        if average is None or average <= 0 or minutes.volume < rule.threshold * average:
-            return None
-        ratio = Decimal(minutes.volume) / average
-        clock = minutes.minute.strftime("%H:%M") if minutes.minute else ""
-        return (f"{trade.symbol} volume spike: {minutes.volume:,} shares in the {clock} minute, "
-                f"{ratio:.1f}x the day's average minute (your alert: {_plain(rule.threshold)}x)")
+        return average is not None and average > 0 and minutes.volume >= rule.threshold * average
+
+    @staticmethod
+    def _message(trade: Trade, rule: PriceAlertRule, entry: _SymbolRules) -> str:
+        """What the alert says (built only when it fires: formatting Decimals is not free)."""
+        price, level, symbol, kind = trade.price, rule.threshold, trade.symbol, rule.kind
+        if kind is PriceRuleKind.PRICE_ABOVE:
+            return f"{symbol} at {_plain(price)} ≥ {_plain(level)} (your alert)"
+        if kind is PriceRuleKind.PRICE_BELOW:
+            return f"{symbol} at {_plain(price)} ≤ {_plain(level)} (your alert)"
+        if kind is PriceRuleKind.CHANGE_PCT:
+            ref = trade.ref_price or price
+            change = (price - ref) / ref * _HUNDRED
+            return (f"{symbol} at {_plain(price)}: {change:+.2f} % from the reference {_plain(ref)} "
+                    f"(your alert: {_plain(level)} %)")
+        if kind is PriceRuleKind.BIG_PRINT:
+            return (f"{symbol} print of {trade.volume:,} @ {_plain(price)} = {_plain(price * trade.volume)} VND "
+                    f"≥ {_plain(level)} (your alert)")
+        minutes = entry.minutes
+        assert minutes is not None
+        average = minutes.average() or Decimal(1)
+        clock = f"{minutes.minute // 60:02d}:{minutes.minute % 60:02d}" if minutes.minute is not None else ""
+        return (f"{symbol} volume spike: {minutes.volume:,} shares in the {clock} minute, "
+                f"{Decimal(minutes.volume) / average:.1f}x the day's average minute "
+                f"(your alert: {_plain(level)}x)")
 
     @staticmethod
     def _alert(trade: Trade, alert_type: AlertType, message: str) -> Alert:

@@ -6,6 +6,9 @@ once, in order, and one that was pending when the app closed pops up at the next
 delayed. During quiet hours (Vietnam time, may span midnight) or a snooze, the alert is still
 delivered — it stays in the Live list and the review table — but silently: no pop-up, no sound.
 
+Alerts delivered late (they fired while the app was closed, e.g. recorded headless) do not pop
+up one by one: the first one shows a single "missed alerts" notice, the rest stay silent.
+
 Sounds: the platform's alert beep, once for a warning and twice for a critical alert (info is
 silent by default); which severities pop up or sound is in Settings (``DeliverySettings``).
 """
@@ -54,7 +57,7 @@ class Shown:
     text: str
     popped_up: bool
     beeps: int
-    silenced: str | None  # "quiet hours" / "snoozed" when nothing was shown
+    silenced: str | None  # "quiet hours" / "snoozed" / "delayed" when nothing was shown
 
 
 class DesktopChannel:
@@ -69,6 +72,7 @@ class DesktopChannel:
         self._clock = clock
         self.snoozed_until: datetime | None = None
         self.shown: list[Shown] = []
+        self._told_missed = False
 
     @classmethod
     def with_tray(cls, settings: DeliverySettings, icon: QIcon, parent=None) -> "DesktopChannel":  # type: ignore[no-untyped-def]
@@ -96,6 +100,12 @@ class DesktopChannel:
     async def send(self, alert: OutgoingAlert) -> None:
         title, _, body = alert.text().partition("\n")
         silenced = self.silenced_by()
+        if alert.delayed and silenced is None:
+            if not self._told_missed and self._tray is not None:
+                self._tray.showMessage("Missed alerts", "Alerts that fired while the app was closed are in "
+                                       "the Alerts list", _ICONS["info"], NOTIFICATION_MS)
+            self._told_missed = True
+            silenced = "delayed"
         severity = alert.severity
         pop_up = silenced is None and severity in self.settings.notify_severities
         beeps = BEEPS.get(severity, 1) if silenced is None and severity in self.settings.sound_severities else 0

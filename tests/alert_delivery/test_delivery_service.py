@@ -277,3 +277,18 @@ async def test_the_token_never_reaches_a_log_or_a_status(pool, caplog, tmp_path:
         assert secret not in log_file.read_text(encoding="utf-8")
         assert secret not in repr(bad.status("telegram"))
         assert secret not in repr(telegram(push))
+
+
+async def test_a_webhook_that_refuses_stops_without_naming_its_url(pool) -> None:
+    async with LocalPushServer() as push:
+        hook = WebhookChannel(f"{push.url}/not-here-SECRET-path", timeout_s=5)
+        service = AlertDeliveryService(FAST, pool, [hook])
+        await service.start()
+        await push.wait_until(lambda: service.status("webhook").state is ChannelState.OK)
+        await store_alerts(pool, 2)
+        await push.wait_until(lambda: service.status("webhook").state is ChannelState.STOPPED)
+        await service.stop(wait_s=1)
+    reason = service.status("webhook").reason or ""
+    assert reason.startswith("webhook: HTTP 404") and "SECRET" not in reason
+    assert "SECRET" not in repr(hook)
+    assert sorted(s for s, _ in (await statuses(pool, "webhook")).values()) == ["failed", "pending"]

@@ -3,6 +3,7 @@ and delivered once through the same outbox as Telegram."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -55,11 +56,12 @@ def test_severity_decides_pop_up_and_sound_and_quiet_hours_or_snooze_silence_bot
         await channel.send(alert(5, "warning"))
         now[0] = vn(10) + timedelta(minutes=31)
         await channel.send(alert(6, "warning"))
+        await channel.send(replace(alert(7, "critical"), delayed=True))  # fired while the app was closed
 
     qrun(scenario())
     seen = [(s.alert_id, s.popped_up, s.beeps, s.silenced) for s in channel.shown]
     assert seen == [(1, True, 0, None), (2, True, 1, None), (3, True, 2, None), (4, False, 0, "quiet hours"),
-                    (5, False, 0, "snoozed"), (6, True, 1, None)]
+                    (5, False, 0, "snoozed"), (6, True, 1, None), (7, False, 0, "delayed")]
     assert channel.shown[0].title == "FPT · ceiling hit · 10:15:00"
     assert len(beeps) == 4
 
