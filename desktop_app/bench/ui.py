@@ -16,7 +16,6 @@ offscreen platform when no display is set.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import math
@@ -31,9 +30,10 @@ from typing import AsyncIterator
 
 from desktop_app.config import Settings
 from desktop_app.domain import ClassifiedTrade, DailyBar, TradeType
-from desktop_app.market_clock import at_vietnam_time, vn_today
 from desktop_app.feeds.base import FeedState, FeedStateHolder
 from desktop_app.feeds.spec import FeedSpec
+from desktop_app.market_clock import at_vietnam_time, vn_today
+from desktop_app.speedups import tune_gc_for_streaming
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ async def _bench(settings: Settings, window, app) -> dict[str, float]:  # type: 
         window.startup_finished()
         window.charts.set_day(day)
         window.watchlist.select_symbol("FPT") or window.charts.show_symbol("FPT")
-        gc.freeze()  # as GuiController does once started
+        tune_gc_for_streaming()  # as run_gui does once the start-up finished
         pipeline.loop_lag.reset()
         started = time.perf_counter()
         trades0 = pipeline.processor.counters.trades

@@ -6,6 +6,7 @@ import logging
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from desktop_app.errors import ConfigurationError
@@ -19,7 +20,7 @@ from desktop_app.feeds.ssi_rest import (
     jwt_lifetime_s,
     retry_after_seconds,
 )
-from tests.support.fake_clock import ShiftedClock
+from tests.support.fake_clock import AsyncioWithClock, ManualClock
 from tests.support.ssi_server import INVALID_CREDENTIALS_MESSAGE, LocalSsiServer, sample_daily_rows
 
 START, END = date(2023, 1, 1), date(2023, 12, 31)
@@ -106,7 +107,7 @@ async def test_unknown_symbol_gives_no_bars_and_no_endless_paging(ssi: LocalSsiS
 
 
 async def test_token_is_refreshed_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = ShiftedClock()
+    clock = ManualClock()
     monkeypatch.setattr(ssi_rest, "time", clock)  # the client's clock only; the server's is real
     async with LocalSsiServer(daily_ohlc=ROWS, token_lifetime_s=60.0) as server:
         async with client_for(server, refresh_margin_s=30.0) as client:
@@ -199,12 +200,25 @@ async def test_wrong_credentials_say_so_without_leaking_the_secret(
     assert ssi.data_requests("DailyOhlc") == []
 
 
-async def test_paced_calls_keep_their_distance(ssi: LocalSsiServer) -> None:
-    async with client_for(ssi, pace_s=0.3) as client:
+async def test_paced_calls_keep_their_distance(ssi: LocalSsiServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the client's clock (a manual one: the pause is checked exactly, whatever the load)."""
+    clock = ManualClock()
+    monkeypatch.setattr(ssi_rest, "time", clock)
+    monkeypatch.setattr(ssi_rest, "asyncio", AsyncioWithClock(clock))
+    sent: list[float] = []
+
+    class NotingTransport(httpx.AsyncHTTPTransport):  # the real transport; notes each send
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(clock.monotonic())
+            return await super().handle_async_request(request)
+
+    async with client_for(ssi, pace_s=0.3, transport=NotingTransport()) as client:
         await client.index_components()
+        clock.advance(0.1)  # the caller's own work counts towards the pause
         await client.index_components()
-    token_call, first, second = ssi.requests
-    assert first.at - token_call.at >= 0.28 and second.at - first.at >= 0.28
+    assert [r.path.rsplit("/", 1)[-1] for r in ssi.requests] == ["AccessToken", "IndexComponents", "IndexComponents"]
+    assert [round(b - a, 6) for a, b in zip(sent, sent[1:])] == [0.3, 0.3]
+    assert [round(s, 6) for s in clock.slept] == [0.3, 0.2]
 
 
 async def test_daily_index_and_futures_contracts() -> None:
