@@ -32,10 +32,10 @@ def test_tape_shows_the_symbols_prints_newest_first(qtbot) -> None:
     qtbot.addWidget(view)
     view.show_symbol("HPG", [_print(0), _print(1, symbol="FPT")])
     for i in range(1, 4):
-        view.add(_print(i, price=26_600 + 50 * i, kind=TradeType.SELL if i == 3 else TradeType.BUY))
+        view.add(_print(i, price=26_600 + 100 * i, kind=TradeType.SELL if i == 3 else TradeType.BUY))
     view.add(_print(5, symbol="FPT"))
     qtbot.waitUntil(lambda: view.model.rowCount() == 4)
-    assert _texts(view, 0) == ["10:00:03", "26.75", "100", "2.68", "Sell"]
+    assert _texts(view, 0) == ["10:00:03", "26.90", "100", "2.69", "Sell"]
     assert [_texts(view, r)[0] for r in range(4)] == ["10:00:03", "10:00:02", "10:00:01", "10:00:00"]
     assert view.title.text() == "Time and sales — HPG"
 
