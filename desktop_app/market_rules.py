@@ -90,6 +90,14 @@ def futures_month(day: date, ahead: int = 0) -> tuple[int, int]:
     return year, month
 
 
+def is_futures_symbol(symbol: str) -> bool:
+    """A VN30 futures code: old style ``VN30F2412`` / aliases ``VN30F1M``, or KRX ``41I1G4000``.
+
+    Futures are quoted in index points (tick 0.1), stocks in VND.
+    """
+    return symbol.startswith("VN30F") or symbol.startswith("41I1")
+
+
 def old_style_futures_code(year: int, month: int) -> str:
     """``VN30FYYMM``, the pre-KRX contract code (the demo uses this style)."""
     return f"VN30F{year % 100:02d}{month:02d}"

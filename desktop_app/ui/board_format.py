@@ -124,3 +124,10 @@ def sign_color(value: Number | None) -> QColor | None:
     if v < 0:
         return DOWN_COLOR
     return None
+
+
+def value_millions(value: Number | None) -> str:
+    """Traded value in millions of VND ('triệu'), for single prints: '2.68'."""
+    if value is None:
+        return ""
+    return f"{float(value) / 1e6:,.2f}"
