@@ -11,7 +11,7 @@ import pyqtgraph as pg
 import pytest
 
 from desktop_app.database.repositories import trade_repository
-from desktop_app.ui.charts.axes import TradingDayAxis, VietnamTimeAxis, market_x
+from desktop_app.ui.charts.axes import MarketTimeAxis, TradingDayAxis, market_x
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.charts.daily_chart import DailyChart, DailySeries
 from desktop_app.ui.charts.items import MIN_BAR_PX
@@ -211,14 +211,14 @@ def test_time_axis_reads_vietnam_time_whatever_the_machine_zone(qtbot) -> None: 
     os.environ["TZ"] = "America/New_York"
     time.tzset()
     try:
-        axis = VietnamTimeAxis()
+        axis = MarketTimeAxis()  # the intraday charts' axis (x = market seconds)
         plot = pg.PlotWidget(axisItems={"bottom": axis})
         qtbot.addWidget(plot)
         plot.resize(800, 300)
         plot.show()
-        t = seed.vn(9, 15).timestamp()
+        t = market_x(seed.vn(9, 15).timestamp())
         plot.setXRange(t - 1800, t + 1800, padding=0)
-        qtbot.waitUntil(lambda: hasattr(axis, "fontMetrics"))
+        qtbot.waitExposed(plot)
         values = axis.tickValues(t - 1800, t + 1800, 800)
         spacing = next(level[0] for level in values if t in level[1])
         assert axis.tickStrings([t], 1, spacing)[0] == "09:15"
