@@ -9,7 +9,7 @@ With no stored history at all, a banner over the chart offers the backfill
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from typing import Sequence
 
 import numpy as np
@@ -248,9 +248,3 @@ def _translucent(color: QColor) -> QColor:
     out = QColor(color)
     out.setAlpha(110)
     return out
-
-
-def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, end 24:00) in Vietnam time as aware datetimes."""
-    return (datetime.combine(start, time(0), VIETNAM_TZ),
-            datetime.combine(date.fromordinal(end.toordinal() + 1), time(0), VIETNAM_TZ))
