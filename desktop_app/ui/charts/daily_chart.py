@@ -18,7 +18,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
-from desktop_app.domain import VIETNAM_TZ, DailyBar, StoredAlert
+from desktop_app.market_clock import vn_today
+from desktop_app.domain import DailyBar, StoredAlert
 from desktop_app.processing.live_stats import SymbolStats
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import TradingDayAxis
@@ -205,7 +206,7 @@ class DailyChart(ChartPanel):
         index = {d: i for i, d in enumerate(self.series.dates)}
         xs, ys, tips = [], [], []
         for alert in alerts:
-            day = alert.created_at.astimezone(VIETNAM_TZ).date()
+            day = vn_today(alert.created_at)
             i = index.get(day)
             if i is None:
                 continue
