@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 import time
 from typing import Any
@@ -26,6 +25,7 @@ from desktop_app.config import Settings
 from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.services.pipeline import Pipeline
+from desktop_app.services.stop_signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +98,7 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
     started = time.monotonic()
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
-    installed: list[int] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop_requested.set)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt still ends the run
-            pass
+    restore_signals = stop_on_signals(loop, stop_requested.set)
 
     provider = ReconnectingDatabase(settings)
     try:
@@ -130,8 +124,7 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
         result = summary(pipeline, started)
         print(orjson.dumps(result).decode(), flush=True)
     finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
+        restore_signals()
         await provider.close()
 
     problems = []
