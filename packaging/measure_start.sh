@@ -14,8 +14,8 @@ run() {  # $1 label, $2 home, rest: command prefix
   rm -f "$home/logs/stock-tracker.log"
   STOCK_TRACKER_HOME=$home "$@" "$exe" gui --feed demo --quit-after 3 >/dev/null 2>&1 || echo "$label: exit $?" >&2
   local figure
-  figure=$(grep -o "first painted [0-9.]* s" "$home/logs/stock-tracker.log" | grep -o "[0-9.]*" || echo "?")
-  printf '%-28s %s s\n' "$label" "$figure"
+  figure=$(grep -o "first painted .*" "$home/logs/stock-tracker.log" | sed 's/first painted //' || echo "?")
+  printf '%-28s %s\n' "$label" "$figure"
 }
 
 run "offscreen, fresh data dir" "$work/off" env QT_QPA_PLATFORM=offscreen

@@ -5,7 +5,7 @@
 #   /usr/share/applications/stock-tracker.desktop
 #   /usr/share/icons/hicolor/<n>x<n>/apps/stock-tracker.png   (scaled at build time)
 # `dpkg -r stock-tracker` removes all of it; the users' data dirs (~/.local/share/...) stay.
-# DEB_COMPRESSION: dpkg-deb -Z value (default gzip: readable by every dpkg, quick to build).
+# DEB_COMPRESSION, DEB_LEVEL: dpkg-deb -Z, -z (default gzip 6: readable by every dpkg, quick to build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -x dist/stock-tracker/stock-tracker ] || { echo "build_deb.sh: build the bundle first (packaging/build.sh)" >&2; exit 1; }
@@ -60,5 +60,5 @@ SH
   chmod 0755 "$stage/DEBIAN/$script"
 done
 
-dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-gzip}" --build "$stage" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-gzip}" -z"${DEB_LEVEL:-6}" --build "$stage" "$deb" >/dev/null
 echo "deb: $(pwd)/$deb ($(du -h "$deb" | cut -f1))"
