@@ -165,7 +165,9 @@ def _port_answers(port: int, timeout: float = 1.0) -> bool:
 class EmbeddedPostgres:
     """One handle on the embedded server; each ``start`` must be paired with one ``stop``."""
 
-    def __init__(self, data_dir: Path, *, durable: bool = True, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
+    def __init__(
+        self, data_dir: Path, *, durable: bool = True, lock_timeout_s: float = LOCK_TIMEOUT_S
+    ) -> None:
         """``durable=False`` (tests only) creates the cluster with fsync off: fast, crash-unsafe.
 
         ``lock_timeout_s`` bounds the wait for another process's start or stop.
@@ -209,7 +211,6 @@ class EmbeddedPostgres:
                 return self._info
             with self._file_lock(), self._disk_full_is_clear():
                 self._server_user.make_traversable(self._bin.parent / "bin")
-                self._check_free_space()
                 self._ensure_initialised()
                 self._check_major_version()
                 port = self._ensure_running()
@@ -302,6 +303,7 @@ class EmbeddedPostgres:
 
     # ------------------------------------------------------------------ bad states
     def _check_free_space(self) -> None:
+        """Before initdb or a start: a nearly full disk is named, not met half-way."""
         free = shutil.disk_usage(self.data_dir.parent).free
         if free < MIN_FREE_BYTES:
             raise EmbeddedDatabaseError(self._disk_full_message(free))
@@ -365,6 +367,7 @@ class EmbeddedPostgres:
             raise EmbeddedDatabaseError(
                 f"{self.data_dir} exists but is not a PostgreSQL cluster; move it away and retry"
             )
+        self._check_free_space()
         log.info("creating the embedded PostgreSQL cluster in %s", self.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._server_user.give(self.data_dir)
@@ -441,6 +444,7 @@ class EmbeddedPostgres:
             self._write_conf(port)
         if self._postmaster_pid() is not None and _port_answers(port):
             return port
+        self._check_free_space()
         for attempt in range(2):
             try:
                 self._pg_ctl("start", "-w", "-t", str(START_TIMEOUT_S), "-l", str(self._log_path))
