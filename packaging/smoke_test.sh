@@ -6,6 +6,7 @@
 # from .ci/run); needs apt (for the .deb's Depends), useradd and runuser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/sbin:/sbin"  # useradd, runuser
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -65,10 +66,13 @@ stock-tracker --help >/dev/null
 if ldd /opt/stock-tracker/_internal/PySide6/Qt/plugins/platforms/libqxcb.so | grep "not found"; then
   echo "the .deb's Depends miss a library of the xcb platform plugin" >&2; exit 1
 fi
+dpkg -L stock-tracker >"$work/installed-files"
 dpkg -r stock-tracker >/dev/null
-for path in /opt/stock-tracker /usr/bin/stock-tracker /usr/share/applications/stock-tracker.desktop \
-            /usr/share/icons/hicolor/48x48/apps/stock-tracker.png; do
-  if [ -e "$path" ]; then echo "dpkg -r left $path behind" >&2; exit 1; fi
-done
+if dpkg -s stock-tracker >/dev/null 2>&1; then echo "dpkg still lists stock-tracker after dpkg -r" >&2; exit 1; fi
+while read -r path; do  # every file and link it installed is gone (shared folders like /usr stay)
+  if [ -e "$path" ] && [ ! -d "$path" ] || [ -L "$path" ] || [ -e /opt/stock-tracker ]; then
+    echo "dpkg -r left $path behind" >&2; exit 1
+  fi
+done <"$work/installed-files"
 echo ".deb: ok"
 echo "== packaging and its smoke tests took $(( $(date +%s) - packaging_started )) s =="

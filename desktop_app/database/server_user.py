@@ -10,11 +10,18 @@ no-op: the server runs as the app's own user.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from desktop_app.errors import StockTrackerError
+
 SYSTEM_USER = "stock-tracker-pg"
+
+
+class ServerUserError(StockTrackerError):
+    """Running as root, the system user for PostgreSQL is missing and could not be created."""
 
 
 def running_as_root() -> bool:
@@ -35,13 +42,26 @@ class ServerUser:
             try:
                 entry = pwd.getpwnam(SYSTEM_USER)
             except KeyError:
-                subprocess.run(
-                    ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
-                    check=True, capture_output=True, text=True,
-                )
+                self._create()
                 entry = pwd.getpwnam(SYSTEM_USER)
             self._ids = (entry.pw_uid, entry.pw_gid)
         return self._ids
+
+    @staticmethod
+    def _create() -> None:
+        useradd = shutil.which("useradd") or "/usr/sbin/useradd"  # sbin may be off a root PATH
+        try:
+            subprocess.run(
+                [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+                check=True, capture_output=True, text=True, timeout=60,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            detail = getattr(exc, "stderr", None) or exc
+            raise ServerUserError(
+                f"running as root, the embedded PostgreSQL runs as the system user {SYSTEM_USER}, "
+                f"which could not be created ({str(detail).strip()}); create it with "
+                f"'useradd --system {SYSTEM_USER}' or run the app as an ordinary user"
+            ) from exc
 
     def subprocess_kwargs(self) -> dict[str, Any]:
         """``subprocess.run`` keyword arguments that run a server command as the system user."""

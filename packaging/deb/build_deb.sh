@@ -49,16 +49,8 @@ size_kb=$(du -sk "$stage" | cut -f1)
   echo " market, persisted to an embedded PostgreSQL. Desktop app and headless CLI."
 } >"$stage/DEBIAN/control"
 
-for script in postinst postrm; do  # refresh the desktop menu and icon caches when they exist
-  cat >"$stage/DEBIAN/$script" <<'SH'
-#!/bin/sh
-set -e
-if command -v update-desktop-database >/dev/null 2>&1; then update-desktop-database -q /usr/share/applications || true; fi
-if command -v gtk-update-icon-cache >/dev/null 2>&1; then gtk-update-icon-cache -q -t /usr/share/icons/hicolor || true; fi
-exit 0
-SH
-  chmod 0755 "$stage/DEBIAN/$script"
-done
-
+# No maintainer scripts: the desktop menu and icon caches are refreshed by dpkg triggers
+# (desktop-file-utils, hicolor-icon-theme), and without a postrm `dpkg -r` leaves nothing behind,
+# not even a "config-files" entry.
 dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-gzip}" -z"${DEB_LEVEL:-6}" --build "$stage" "$deb" >/dev/null
 echo "deb: $(pwd)/$deb ($(du -h "$deb" | cut -f1))"
