@@ -61,8 +61,14 @@ echo "window: ok"
 
 echo "== smoke: the .deb =="
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "./$deb"
-[ "$(command -v stock-tracker)" = /usr/bin/stock-tracker ]
-stock-tracker --help >/dev/null
+(  # a user's PATH, not this virtualenv's (which may hold a pip-installed stock-tracker)
+  PATH=/usr/local/bin:/usr/bin:/bin
+  found=$(command -v stock-tracker || true)
+  if [ "$found" != /usr/bin/stock-tracker ] || [ "$(readlink -f "$found")" != /opt/stock-tracker/stock-tracker ]; then
+    echo "stock-tracker on PATH is '$found', not the .deb's /usr/bin/stock-tracker" >&2; exit 1
+  fi
+  stock-tracker --help >/dev/null
+)
 if ldd /opt/stock-tracker/_internal/PySide6/Qt/plugins/platforms/libqxcb.so | grep "not found"; then
   echo "the .deb's Depends miss a library of the xcb platform plugin" >&2; exit 1
 fi
