@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import asyncpg
 import uvicorn
 
 from desktop_app.errors import ConfigurationError
+from desktop_app.services.stop_signals import stop_on_signals
 
 if TYPE_CHECKING:
     from desktop_app.config import Settings
@@ -139,23 +139,14 @@ async def start_server(dsn: str, host: str = "127.0.0.1", port: int = 8765) -> A
 @contextlib.contextmanager
 def _stop_on_signals(server: uvicorn.Server) -> Iterator[None]:
     """SIGINT/SIGTERM end the command normally (exit 0) after a graceful shutdown."""
-    loop = asyncio.get_running_loop()
-    handled = []
-
     def stop() -> None:
         server.should_exit = True
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop)
-            handled.append(sig)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or not supported here
-            pass
+    restore_signals = stop_on_signals(asyncio.get_running_loop(), stop)
     try:
         yield
     finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
+        restore_signals()
 
 
 async def serve_until_stopped(settings: "Settings", host: str, port: int,

@@ -57,6 +57,7 @@ from desktop_app.domain import DailyBar
 from desktop_app.errors import MissingCredentialsError
 from desktop_app.feeds.ssi_rest import SsiApiError, SsiAuthError, SsiRestClient
 from desktop_app.market_clock import vn_today
+from desktop_app.services.stop_signals import stop_on_signals
 
 if TYPE_CHECKING:
     from desktop_app.config import Settings
@@ -522,22 +523,13 @@ class _TerminalProgress:
 async def run_backfill_command(settings: "Settings", symbols: list[str], from_date: date, to_date: date) -> int:
     """``stock-tracker backfill``: 0 all imported; 1 some symbol failed or interrupted; 2 (raised
     ConfigurationError) missing/refused credentials or an unusable database."""
-    import signal
-
     from desktop_app.database.connection import Database
 
     if not settings.has_ssi_credentials:
         raise MissingCredentialsError(CREDENTIALS_HELP)
     request: Sequence[str] | str = BASKET if symbols == [BASKET] else symbols
     cancel = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    handled = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, cancel.set)
-            handled.append(sig)
-        except (NotImplementedError, RuntimeError):  # not the main thread / not supported
-            pass
+    restore_signals = stop_on_signals(asyncio.get_running_loop(), cancel.set)
     display = _TerminalProgress(sys.stderr)
     try:
         database = await Database.open(settings, migrate=True, min_size=1, max_size=2)
@@ -547,8 +539,7 @@ async def run_backfill_command(settings: "Settings", symbols: list[str], from_da
         finally:
             await database.close()
     finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
+        restore_signals()
     display.finish(summary)
     for symbol, reason in summary.failed.items():
         print(f"stock-tracker: backfill of {symbol} failed: {reason}", file=sys.stderr)

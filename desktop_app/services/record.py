@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 import time
 from typing import Any
@@ -31,6 +30,7 @@ from desktop_app.services.alert_delivery import AlertDeliveryService, configured
 from desktop_app.services.metrics import start_metrics_server
 from desktop_app.services.price_alert_rules import load_rules_for_recording
 from desktop_app.services.pipeline import Pipeline
+from desktop_app.services.stop_signals import stop_on_signals
 from desktop_app.speedups import tune_gc_for_streaming
 
 log = logging.getLogger(__name__)
@@ -107,13 +107,7 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
     started = time.monotonic()
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
-    installed: list[int] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop_requested.set)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt still ends the run
-            pass
+    restore_signals = stop_on_signals(loop, stop_requested.set)
 
     provider = ReconnectingDatabase(settings)
     try:
@@ -149,8 +143,7 @@ async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | Non
         result.update(delivery.summary())
         print(orjson.dumps(result).decode(), flush=True)
     finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
+        restore_signals()
         if metrics is not None:
             await metrics.stop()
         await provider.close()
