@@ -168,8 +168,14 @@ class AlertRule(ABC):
 
 
 class CeilingFloorRule(AlertRule):
-    """A continuous-session print at the ceiling or floor: auction prints are excluded because
-    the opening/closing match price says nothing about one-sided pressure during the day."""
+    """A continuous-session print that REACHES the ceiling or floor. Like the other state alerts,
+    it fires when the stock arrives at its limit, not again while it sits there (a stock parked at
+    its ceiling prints there all afternoon), and again only after a print away from the limit.
+    Auction prints are excluded: the opening/closing match price says nothing about one-sided
+    pressure during the day, and they neither enter nor leave the state."""
+
+    def __init__(self) -> None:
+        self._at_limit: dict[str, tuple[object, str]] = {}  # symbol -> (trading day, alert type)
 
     def on_trade(self, trade: Trade, classified: ClassifiedTrade) -> Alert | None:
         if trade.session is not _CONTINUOUS:
@@ -177,11 +183,19 @@ class CeilingFloorRule(AlertRule):
         price = trade.price
         ceiling = trade.ceiling
         if ceiling is not None and price >= ceiling:
-            return self._limit(trade, _CEILING_HIT, "ceiling")
+            return self._reached(trade, _CEILING_HIT, "ceiling")
         floor = trade.floor
         if floor is not None and price <= floor:
-            return self._limit(trade, _FLOOR_HIT, "floor")
+            return self._reached(trade, _FLOOR_HIT, "floor")
+        self._at_limit.pop(trade.symbol, None)  # away from both limits: the state has ended
         return None
+
+    def _reached(self, trade: Trade, alert_type: str, limit: str) -> Alert | None:
+        state = (trade.trading_date, alert_type)
+        if self._at_limit.get(trade.symbol) == state:
+            return None  # still at the same limit on the same day
+        self._at_limit[trade.symbol] = state  # entered, even when the cooldown keeps it quiet
+        return self._limit(trade, alert_type, limit)
 
     def _limit(self, trade: Trade, alert_type: str, limit: str) -> Alert | None:
         if self.cooldown.active(trade.symbol, alert_type, market_seconds(trade.timestamp)):

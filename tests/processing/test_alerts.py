@@ -28,16 +28,18 @@ def fired(alerts: list[Alert], alert_type: str) -> list[str]:
 # --------------------------------------------------------------------------- ceiling / floor
 
 
-def test_ceiling_hit_fires_once_then_cools_down_for_five_market_minutes() -> None:
+def test_ceiling_hit_fires_when_the_limit_is_reached_not_while_it_sits_there() -> None:
     t = Tape(ref="100000", ceiling="107000", floor="93000")
     alerts = alerts_of(
         t.trade(106_900, clock="10:00:00"),
-        t.trade(107_000, clock="10:42:05"),
-        t.trade(107_000, clock="10:43:00"),
-        t.trade(107_000, clock="10:47:04"),  # 4:59 later: still cooling down
-        t.trade(107_000, clock="10:47:05"),  # 5:00 later: fires again
+        t.trade(107_000, clock="10:42:05"),  # reaches the ceiling: fires
+        t.trade(106_900, clock="10:43:00"),  # leaves it
+        t.trade(107_000, clock="10:44:00"),  # back within the 5-minute cooldown: silent
+        t.trade(107_000, clock="10:49:05"),  # parked at the ceiling, cooldown over: still silent
+        t.trade(106_950, clock="10:55:00"),  # leaves again
+        t.trade(107_000, clock="10:56:00"),  # back after the cooldown: fires again
     )
-    assert fired(alerts, "ceiling_hit") == ["10:42:05", "10:47:05"]
+    assert fired(alerts, "ceiling_hit") == ["10:42:05", "10:56:00"]
     first = alerts[0]
     assert first.symbol == "FPT"
     assert first.severity is Severity.WARNING
