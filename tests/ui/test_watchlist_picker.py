@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from desktop_app.config import Settings
 from desktop_app.database.repositories import securities_repository
@@ -147,6 +147,44 @@ def test_search_any_listed_symbol_and_its_chart(qrun, qtbot, database_url: str, 
 
         window.watchlist.select_symbol("HAG")
         assert window.charts.symbol == "HAG"  # a non-VN30 symbol gets its chart like any other
+        await close_window(window, database)
+
+    qrun(scenario())
+
+
+def test_manage_lists_dialog_renames_deletes_and_reorders(qrun, qtbot, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(home=tmp_path, database_url=database_url)
+
+    async def scenario() -> None:
+        database = await open_pool(database_url)
+        await refresh_securities(database.pool, "demo", None)
+        await database.close()
+        window, database = await open_window(qtbot, settings, FeedSpec("demo"), database_url)
+        picker = window.watchlist_picker
+        names = lambda: [picker.combo.itemText(i) for i in range(picker.combo.count())]  # noqa: E731
+        dialog = picker.open_manager()
+        assert dialog.selected().name == "VN30" and not dialog.delete_button.isEnabled()
+
+        # drag VN30's first symbol below the second: the board follows, the order is stored
+        first, second, *rest = default_basket()
+        moved = dialog.symbols.model().moveRow(QModelIndex(), 0, QModelIndex(), 2)
+        assert moved
+        await wait_until(lambda: board(window)[:2] == [second, first])
+        assert (await picker.service.get(picker.current().id)).symbols == (second, first, *rest)
+
+        dialog.name.setText("Temp")
+        dialog.new_button.click()
+        await wait_until(lambda: names() == ["VN30", "Temp"])
+        dialog.lists.setCurrentRow(1)
+        assert dialog.delete_button.isEnabled()
+        dialog.name.setText("Futures")
+        dialog.rename_button.click()
+        await wait_until(lambda: names() == ["VN30", "Futures"])
+        dialog.lists.setCurrentRow(1)
+        dialog.delete_button.click()
+        await wait_until(lambda: names() == ["VN30"])
+        assert picker.combo.currentText() == "VN30"
+        assert window.errors == []
         await close_window(window, database)
 
     qrun(scenario())
