@@ -64,7 +64,7 @@ class SecuritySearchModel(QSortFilterProxyModel):
         self._query = ""
         self._known: set[str] = set()
         self.setSortRole(KEY_ROLE + 1)
-        self.setDynamicSortFilter(True)
+        self.setDynamicSortFilter(False)  # re-filtered once per query
 
     def set_securities(self, securities: Sequence[Security]) -> None:
         self.items.clear()
@@ -83,11 +83,15 @@ class SecuritySearchModel(QSortFilterProxyModel):
     def set_query(self, text: str) -> None:
         self._query = text
         query = fold(text).strip()
-        for row in range(self.items.rowCount()):  # rank: exact symbol, symbol prefix, the rest
-            item = self.items.item(row)
-            symbol = fold(item.data(SYMBOL_ROLE))
-            rank = 0 if symbol == query else 1 if query and symbol.startswith(query) else 2
-            item.setData(f"{rank}{symbol}", KEY_ROLE + 1)
+        self.items.blockSignals(True)  # one re-filter below, not one per row
+        try:
+            for row in range(self.items.rowCount()):  # rank: exact symbol, symbol prefix, the rest
+                item = self.items.item(row)
+                symbol = fold(item.data(SYMBOL_ROLE))
+                rank = 0 if symbol == query else 1 if query and symbol.startswith(query) else 2
+                item.setData(f"{rank}{symbol}", KEY_ROLE + 1)
+        finally:
+            self.items.blockSignals(False)
         self.invalidate()
         self.sort(0)
 
