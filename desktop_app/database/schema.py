@@ -12,8 +12,9 @@ batch writer records each batch id in the same transaction as the batch's COPYs)
 transaction, so long-range intraday charts need not scan every print; see ``minute_bar_aggregate``),
 ``ingest_coverage`` and the unique ``alerts_symbol_type_time_key`` (exactly once per source across
 restarts and re-imports; see ``ingest_coverage``), ``alert_channels`` / ``alert_deliveries`` (the push outbox: one delivery row per stored alert and
-configured channel, see ``services/alert_delivery``) and ``price_alert_rules`` (the user's own
-price alerts).
+configured channel, see ``services/alert_delivery``), ``price_alert_rules`` (the user's own
+price alerts), ``securities`` (the cached symbol list the search box reads) and ``watchlists`` /
+``watchlist_symbols`` (the user's named lists, VN30 the default).
 """
 
 from __future__ import annotations
@@ -229,6 +230,43 @@ price_alert_rules = Table(
     PrimaryKeyConstraint("id", name="price_alert_rules_pkey"),
 )
 Index("idx_price_alert_rules_symbol", price_alert_rules.c.symbol)
+
+# SSI's Securities list (HOSE, HNX, UPCOM, DER), cached for the symbol search and refreshed at most
+# once a day; the demo's own universe sits beside it under source 'demo' and never mixes in.
+securities = Table(
+    "securities",
+    metadata,
+    Column("source", String(10), nullable=False),
+    Column("symbol", String(20), nullable=False),
+    Column("market", String(12), nullable=False),
+    Column("name_vi", Text, nullable=True),
+    Column("name_en", Text, nullable=True),
+    Column("kind", String(10), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("source", "symbol", name="securities_pkey"),
+)
+
+# The user's named watchlists; builtin marks the VN30 default, which cannot be deleted.
+watchlists = Table(
+    "watchlists",
+    metadata,
+    Column("id", Integer, autoincrement=True),
+    Column("name", String(60), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("builtin", Boolean, nullable=False, server_default=text("false")),
+    PrimaryKeyConstraint("id", name="watchlists_pkey"),
+    UniqueConstraint("name", name="watchlists_name_key"),
+)
+
+watchlist_symbols = Table(
+    "watchlist_symbols",
+    metadata,
+    Column("watchlist_id", Integer, ForeignKey("watchlists.id", ondelete="CASCADE",
+                                               name="watchlist_symbols_watchlist_id_fkey"), nullable=False),
+    Column("symbol", String(20), nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("watchlist_id", "symbol", name="watchlist_symbols_pkey"),
+)
 
 # ----------------------------------------------------------------------------- COPY column lists
 # The order the batch writer sends columns in (``copy_to_table(..., columns=...)``). Columns left

@@ -1,4 +1,5 @@
-"""SSI FastConnect Data REST client: access token, DailyOhlc, IndexComponents, DailyIndex.
+"""SSI FastConnect Data REST client: access token, DailyOhlc, IndexComponents, DailyIndex,
+Securities.
 
 Async (httpx) so the backfill dialog and the live feed's token refresh never block the UI loop.
 The client is deliberately conservative because SSI's rate limits are undocumented: calls are
@@ -31,6 +32,7 @@ import httpx
 from desktop_app.domain import DailyBar
 from desktop_app.errors import ConfigurationError, StockTrackerError
 from desktop_app.feeds.reconnect_backoff import jittered_backoff
+from desktop_app.instruments import Security, security_kind
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ DAILY_OHLC_PATH = "api/v2/Market/DailyOhlc"
 DAILY_INDEX_PATH = "api/v2/Market/DailyIndex"
 INDEX_COMPONENTS_PATH = "api/v2/Market/IndexComponents"
 SECURITIES_DETAILS_PATH = "api/v2/Market/SecuritiesDetails"
+SECURITIES_PATH = "api/v2/Market/Securities"
+SECURITIES_MARKETS = ("HOSE", "HNX", "UPCOM", "DER")
 
 SSI_DATE_FORMAT = "%d/%m/%Y"
 DEFAULT_TOKEN_LIFETIME_S = 3600.0  # assumed when the token is not a readable JWT
@@ -485,8 +489,41 @@ class SsiRestClient:
                     symbols.append(str(item["Symbol"]).strip().upper())
         return symbols
 
+    async def securities(self, market: str, *, page_size: int = 1000) -> list[Security]:
+        """Every symbol listed on ``market`` (HOSE, HNX, UPCOM or DER), all pages.
+
+        Rows are ``{"Market", "Symbol", "StockName", "StockEnName"}``; the names may be null and
+        a row without a symbol is skipped (logged), so one bad row never loses the list.
+        """
+        market = market.strip().upper()
+        rows = await self._paged_rows(SECURITIES_PATH, {"market": market}, page_size)
+        out: list[Security] = []
+        for row in rows:
+            security = _security(row, market)
+            if security is None:
+                log.warning("SSI Securities %s: row without a symbol skipped: %r", market, dict(row))
+            else:
+                out.append(security)
+        return out
+
 
 # --------------------------------------------------------------------------- row parsing
+
+
+def _text_or_none(value: Any) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def _security(row: Mapping[str, Any], market: str) -> Security | None:
+    symbol = (_text_or_none(row.get("Symbol")) or "").upper()
+    if not symbol:
+        return None
+    row_market = (_text_or_none(row.get("Market")) or market).upper()
+    name_vi = _text_or_none(row.get("StockName"))
+    name_en = _text_or_none(row.get("StockEnName"))
+    return Security(symbol, row_market, name_vi, name_en,
+                    security_kind(row_market, symbol, name_vi, name_en))
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -6,6 +6,7 @@ No Qt here: the window drives it and shows the step texts it reports.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from typing import Any, Callable
@@ -35,6 +36,7 @@ class AppRuntime:
         self.pipeline: Any = None
         self.delivery: Any = None  # AlertDeliveryService (push), started with the pipeline
         self.price_rules: Any = None  # PriceAlertRuleService
+        self.securities_refresh: asyncio.Task | None = None  # the search list's daily refresh
         self.stopped = False
 
     async def open_database(self, progress: Progress) -> Any:
@@ -79,6 +81,7 @@ class AppRuntime:
                     "(kept in the system keyring) or set SSI_CONSUMER_ID and SSI_CONSUMER_SECRET, "
                     "then restart. History views work meanwhile."
                 )
+        self.start_securities_refresh(settings)
         progress(f"Connecting feed ({self.feed_spec.describe()})…")
         pipeline = Pipeline(settings, self.feed_spec, self.database, feed=self.feed_source)
         try:
@@ -91,12 +94,22 @@ class AppRuntime:
         self.delivery, self.price_rules = await start_alert_services(settings, self.database, pipeline.processor)
         return pipeline
 
+    def start_securities_refresh(self, settings: Settings) -> None:
+        """The search box's securities list, refreshed in the background (never blocks start-up)."""
+        from desktop_app.services.securities import refresh_securities
+
+        self.securities_refresh = asyncio.ensure_future(
+            refresh_securities(self.database.pool, self.feed_spec.kind, settings))
+
     async def stop(self, progress: Progress | None = None) -> None:
         """Stop the pipeline (flushes everything), then close the database. Idempotent."""
         if self.stopped:
             return
         self.stopped = True
         say = progress or (lambda _m: None)
+        if self.securities_refresh is not None and not self.securities_refresh.done():
+            self.securities_refresh.cancel()
+            await asyncio.gather(self.securities_refresh, return_exceptions=True)
         if self.pipeline is not None:
             say("Saving the last trades…")
             try:

@@ -38,13 +38,16 @@ from desktop_app.domain import Alert, ClassifiedTrade
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.processing.order_flow import OrderFlowBook
 from desktop_app.services.history import HistoryService
+from desktop_app.services.securities import SecuritiesCatalog, source_for_feed
+from desktop_app.services.watchlists import WatchlistService
 from desktop_app.ui.alerts_view import AlertsView
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.flow_view import FlowView
 from desktop_app.ui.history_source import HistorySource
 from desktop_app.ui.status_bar import AppStatusBar
-from desktop_app.ui.watchlist import WatchlistView
+from desktop_app.ui.watchlist import WatchlistView, default_basket
+from desktop_app.ui.watchlist_picker import WatchlistPicker
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +163,7 @@ class MainWindow(QMainWindow):
 
         self.size_docks()
         self.window_state = QSettings(str(settings.home / WINDOW_STATE_FILE), QSettings.Format.IniFormat)
+        self.watchlist_picker = WatchlistPicker(self.watchlist, self.window_state, on_error=self.report_error)
         self.restore_layout()
 
     # ------------------------------------------------------------------ layout
@@ -261,6 +265,8 @@ class MainWindow(QMainWindow):
         self.alerts.set_history(history)
         self.flow.set_history(history)
         self.backfill_action.setEnabled(True)
+        self.watchlist_picker.attach(WatchlistService(database.pool, default_basket()),
+                                     SecuritiesCatalog(database.pool, source_for_feed(self.feed_spec.kind)))
         symbol = self.last_symbol() or (self.watchlist.model.symbol_at(0) if self.watchlist.model.rowCount() else None)
         if symbol and not self.watchlist.select_symbol(symbol):
             self.charts.show_symbol(symbol)

@@ -163,6 +163,7 @@ class WatchlistModel(QAbstractTableModel):
         super().__init__(parent)
         self._symbols: list[str] = list(symbols)
         self._row_of = {s: i for i, s in enumerate(self._symbols)}
+        self._fixed = False  # True once a watchlist names the rows: printing symbols add none
         self._stats: dict[str, SymbolStats] = {}
         self._cache: dict[str, tuple[list[str], list[Any], list[Any]]] = {}
         self.version = 0
@@ -239,6 +240,17 @@ class WatchlistModel(QAbstractTableModel):
     def stats_of(self, symbol: str) -> SymbolStats | None:
         return self._stats.get(symbol)
 
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self._symbols)
+
+    def set_symbols(self, symbols: Sequence[str]) -> None:
+        """Show exactly these rows (a watchlist), with the stats already seen for them."""
+        self.beginResetModel()
+        self._symbols = list(dict.fromkeys(symbols))
+        self._row_of = {s: i for i, s in enumerate(self._symbols)}
+        self._fixed = True
+        self.endResetModel()
+
     def apply(self, version: int, changed: Sequence[SymbolStats]) -> None:
         """Take the changed snapshots; one ``dataChanged`` per changed row."""
         self.version = version
@@ -246,7 +258,9 @@ class WatchlistModel(QAbstractTableModel):
         full_rows: set[int] = set()  # rows whose static cells (ceiling/floor/ref) changed too
         new: list[SymbolStats] = []
         for s in changed:
-            if s.exchange == "DERIVATIVES":
+            if s.exchange == "DERIVATIVES" and s.symbol not in self._row_of:
+                self._stats[s.symbol] = s  # kept for a watchlist that adds the contract later
+                self._cache.pop(s.symbol, None)
                 continue
             before = self._stats.get(s.symbol)
             if before is None or (before.ref_price, before.ceiling, before.floor) != (s.ref_price, s.ceiling, s.floor):
@@ -257,7 +271,8 @@ class WatchlistModel(QAbstractTableModel):
             self._cache.pop(s.symbol, None)
             row = self._row_of.get(s.symbol)
             if row is None:
-                new.append(s)
+                if not self._fixed:
+                    new.append(s)
             else:
                 rows.append(row)
         if new:

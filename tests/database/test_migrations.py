@@ -35,7 +35,7 @@ async def _tables(dsn: str) -> set[str]:
 async def test_upgrade_creates_every_table_and_reports_head(empty_database_url: str) -> None:
     assert await current_revision(empty_database_url) is None
     revision = await upgrade_to_head(empty_database_url)
-    assert revision == head_revision() == "0005"
+    assert revision == head_revision() == "0006"
     assert await current_revision(empty_database_url) == revision
     assert APP_TABLES <= await _tables(empty_database_url)
     # a second upgrade is a no-op

@@ -10,6 +10,7 @@ from tests.support.ssi_server.server import (
     RecordedRequest,
     sample_daily_index_rows,
     sample_daily_rows,
+    sample_securities_rows,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "RecordedRequest",
     "sample_daily_index_rows",
     "sample_daily_rows",
+    "sample_securities_rows",
 ]

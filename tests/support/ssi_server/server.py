@@ -17,6 +17,8 @@ Constructor (all keyword): ``consumer_id``, ``consumer_secret`` (the accepted cr
 {index_code: [symbols]} (VN30 defaults to a real 30-member list), ``securities_details``
 {market: [symbols]}, ``max_range_days`` (DailyOhlc/DailyIndex answer an error envelope when a
 request spans more days, like SSI's documented 30-day limit; None = unlimited),
+``securities`` {market: [rows]} (Securities, paginated; rows in the real shape
+``{"Market", "Symbol", "StockName", "StockEnName"}``, see ``sample_securities_rows``),
 ``keepalive_timeout_s`` (advertised in negotiate; ``{}`` keep-alives are sent every third of it),
 ``rejected_channels`` {channel: error} (SwitchChannels answers ``{"I":..,"E":error}``).
 
@@ -132,6 +134,43 @@ def sample_daily_index_rows(index_id: str, start: date, end: date) -> list[dict]
     return rows
 
 
+def sample_securities_rows() -> dict[str, list[dict]]:
+    """Securities rows per market in SSI's shape: SSI's names are upper case without accents,
+    some English names are null, and the list mixes stocks, ETFs, covered warrants, futures."""
+    hose = [
+        {"Market": "HOSE", "Symbol": "AAA", "StockName": "CTCP NHUA&MT XANH AN PHAT",
+         "StockEnName": "An Phat Bioplastics Joint Stock Company"},
+        {"Market": "HOSE", "Symbol": "ACB", "StockName": "NGAN HANG TMCP A CHAU",
+         "StockEnName": "Asia Commercial Joint Stock Bank"},
+        {"Market": "HOSE", "Symbol": "E1VFVN30", "StockName": "QUY ETF DCVFMVN30",
+         "StockEnName": "DCVFMVN30 ETF Fund"},
+        {"Market": "HOSE", "Symbol": "CFPT2401", "StockName": "CW FPT/VND/EU/CASH/6M/01",
+         "StockEnName": None},
+        {"Market": "HOSE", "Symbol": "FPT", "StockName": "CTCP FPT", "StockEnName": "FPT Corporation"},
+        {"Market": "HOSE", "Symbol": "HAG", "StockName": "CTCP HOANG ANH GIA LAI",
+         "StockEnName": "Hoang Anh Gia Lai Joint Stock Company"},
+        {"Market": "HOSE", "Symbol": "VNM", "StockName": "CTCP SUA VIET NAM",
+         "StockEnName": "Vietnam Dairy Products Joint Stock Company"},
+    ]
+    hnx = [
+        {"Market": "HNX", "Symbol": "PVS", "StockName": "TONG CTCP DICH VU KY THUAT DAU KHI VIET NAM",
+         "StockEnName": "PetroVietnam Technical Services Corporation"},
+        {"Market": "HNX", "Symbol": "SHS", "StockName": "CTCP CHUNG KHOAN SAI GON HA NOI",
+         "StockEnName": "Saigon - Hanoi Securities Joint Stock Company"},
+    ]
+    upcom = [
+        {"Market": "UPCOM", "Symbol": "BSR", "StockName": "CTCP LOC HOA DAU BINH SON",
+         "StockEnName": "Binh Son Refining and Petrochemical Joint Stock Company"},
+        {"Market": "UPCOM", "Symbol": "", "StockName": "KHONG CO MA", "StockEnName": None},
+    ]
+    der = [
+        {"Market": "DER", "Symbol": code, "StockName": f"HOP DONG TUONG LAI VN30 {code[-4:]}",
+         "StockEnName": f"VN30 Index Futures {code[-4:]}"}
+        for code in ("VN30F2412", "VN30F2501", "VN30F2503", "VN30F2506")
+    ]
+    return {"HOSE": hose, "HNX": hnx, "UPCOM": upcom, "DER": der}
+
+
 # --------------------------------------------------------------------------- records
 
 
@@ -209,6 +248,7 @@ class LocalSsiServer:
         daily_index: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
         index_components: Mapping[str, Sequence[str]] | None = None,
         securities_details: Mapping[str, Sequence[str]] | None = None,
+        securities: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
         max_range_days: int | None = None,
         keepalive_timeout_s: float | None = 20.0,
         keepalive_interval_s: float | None = None,
@@ -224,6 +264,7 @@ class LocalSsiServer:
             "DER": ["VN30F2412", "VN30F2501", "VN30F2503", "VN30F2506"],
             **(securities_details or {}),
         }
+        self.securities = {k.upper(): list(v) for k, v in (securities or {}).items()}
         self.max_range_days = max_range_days
         self.keepalive_timeout_s = keepalive_timeout_s
         self.keepalive_interval_s = keepalive_interval_s or (
@@ -257,6 +298,7 @@ class LocalSsiServer:
             Route("/api/v2/Market/DailyIndex", self._daily_index, methods=["GET"]),
             Route("/api/v2/Market/IndexComponents", self._index_components, methods=["GET"]),
             Route("/api/v2/Market/SecuritiesDetails", self._securities_details, methods=["GET"]),
+            Route("/api/v2/Market/Securities", self._securities, methods=["GET"]),
         ])
         hub = Starlette(routes=[
             Route("/v2.0/signalr/negotiate", self._negotiate, methods=["GET", "POST"]),
@@ -526,6 +568,22 @@ class LocalSsiServer:
                               "SecType": "FU", "MarketId": market, "Exchange": market,
                               "LotSize": "1"} for s in symbols],
         }], 1)
+
+    async def _securities(self, request: Request) -> Response:
+        record = self._record(request)
+        if (denied := self._guard(request, record, auth=True)) is not None:
+            return denied
+        q = request.query_params
+        try:
+            page_index = int(q.get("pageIndex", "1"))
+            page_size = int(q.get("pageSize", "10"))
+        except ValueError as exc:
+            return self._error(f"Invalid request parameters: {exc}")
+        if page_index < 1 or not 1 <= page_size <= 1000:
+            return self._error("pageIndex must be >= 1 and pageSize between 1 and 1000")
+        rows = self.securities.get(q.get("market", "").upper(), [])
+        first = (page_index - 1) * page_size
+        return self._envelope(rows[first:first + page_size], len(rows))
 
     # ------------------------------------------------------------------ SignalR endpoints
     @staticmethod
