@@ -7,29 +7,11 @@ from datetime import datetime
 
 import asyncpg
 import pytest
-from alembic import command
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
-from desktop_app.database.migrate import alembic_config, sqlalchemy_url
 from desktop_app.domain import VIETNAM_TZ
+from tests.support.migrations import migrate
 
 AT = datetime(2026, 4, 8, 10, 15, tzinfo=VIETNAM_TZ)
-
-
-async def migrate(dsn: str, direction: str, target: str) -> None:
-    engine = create_async_engine(sqlalchemy_url(dsn), poolclass=NullPool)
-    try:
-        async with engine.connect() as conn:
-            def run(sync_conn) -> None:  # type: ignore[no-untyped-def]
-                config = alembic_config()
-                config.attributes["connection"] = sync_conn
-                getattr(command, direction)(config, target)
-
-            await conn.run_sync(run)
-            await conn.commit()
-    finally:
-        await engine.dispose()
 
 
 async def test_0003_keeps_one_copy_of_each_alert_preferring_the_acknowledged_one(empty_database_url: str) -> None:

@@ -8,32 +8,15 @@ from decimal import Decimal
 
 import asyncpg
 import numpy as np
-from alembic import command
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
-from desktop_app.database.migrate import alembic_config, current_revision, sqlalchemy_url, upgrade_to_head
+from desktop_app.database.migrate import current_revision, upgrade_to_head
 from desktop_app.database.repositories import trade_repository
 from desktop_app.market_clock import day_bounds
 from desktop_app.database.schema import TRADE_COPY_COLUMNS
 from desktop_app.domain import VIETNAM_TZ
+from tests.support.migrations import migrate
 
 DAY = date(2025, 6, 2)
-
-
-async def migrate(dsn: str, direction: str, target: str) -> None:
-    engine = create_async_engine(sqlalchemy_url(dsn), poolclass=NullPool)
-    try:
-        async with engine.connect() as conn:
-            def run(sync_conn) -> None:  # type: ignore[no-untyped-def]
-                config = alembic_config()
-                config.attributes["connection"] = sync_conn
-                getattr(command, direction)(config, target)
-
-            await conn.run_sync(run)
-            await conn.commit()
-    finally:
-        await engine.dispose()
 
 
 def seeded_trades() -> list[tuple]:
