@@ -26,6 +26,7 @@ from desktop_app.ui.history_source import HistorySource
 
 INDEX_SYMBOL = "VN30"
 LIVE_MS = 1000
+GAP_RELOAD_S = 120.0  # live values jumped this far past the shown line: reload the stored ones
 
 
 class MarketSource(Protocol):
@@ -106,6 +107,10 @@ class IndexChart(ChartPanel):
         t = when.timestamp()
         if self.stored_ts.size and t <= self.stored_ts[-1]:
             return  # already stored and shown
+        shown_until = self.live_ts[-1] if self.live_ts else (self.stored_ts[-1] if self.stored_ts.size else None)
+        if (shown_until is not None and t - shown_until > GAP_RELOAD_S and self.source is not None
+                and self.tasks.running("index") is None):
+            self.reload()  # the feed raced ahead (a demo catching up): the writer has what we missed
         self.live_ts.append(t)
         self.live_value.append(float(m.vn30_value))
         self._draw_intraday()
@@ -117,6 +122,9 @@ class IndexChart(ChartPanel):
         basis = await self.source.basis_day(day)
         keep = ~np.isnan(basis.spot)
         self.stored_ts, self.stored_value = basis.ts[keep], basis.spot[keep]
+        if self.stored_ts.size and self.live_ts:  # live values now stored are shown once
+            first_new = next((i for i, t in enumerate(self.live_ts) if t > self.stored_ts[-1]), len(self.live_ts))
+            self.live_ts, self.live_value = self.live_ts[first_new:], self.live_value[first_new:]
         series = await self.source.daily(INDEX_SYMBOL)
         self.daily_dates, self.daily_close = series.dates, series.close
         self._draw_intraday()

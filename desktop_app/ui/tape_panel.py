@@ -20,7 +20,7 @@ from desktop_app.domain import ClassifiedTrade
 from desktop_app.market_clock import day_bounds, vn_today
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.depth_panel import DepthPanel
-from desktop_app.ui.tape_view import TapeView
+from desktop_app.ui.tape_view import DEFAULT_CAPACITY, TapeView
 
 PAGE = 1000
 
@@ -46,10 +46,10 @@ class TapePanel(QWidget):
     """Depth (left) and time and sales (right) for one symbol."""
 
     def __init__(self, on_error: Callable[[str, BaseException], None] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(parent)
         self.depth = DepthPanel()
-        self.tape = TapeView()
+        self.tape = TapeView(capacity=capacity)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.depth)
         split.addWidget(self.tape)
@@ -70,8 +70,8 @@ class TapePanel(QWidget):
         self.history = history
         if day_of is not None:
             self.day_of = day_of
-        if self.symbol is not None:
-            self.follow(self.symbol)
+        if self.symbol is not None:  # keep what the tape already shows; merge the stored prints in
+            self.tasks.start("tape", self._load(self.symbol, self.day_of()))
 
     def set_big_print_threshold(self, value_vnd: Decimal) -> None:
         self.tape.model.set_big_print_threshold(value_vnd)
@@ -87,6 +87,9 @@ class TapePanel(QWidget):
     def add(self, trade: ClassifiedTrade) -> None:
         """Processor subscriber: buffers only the followed symbol's prints."""
         self.tape.add(trade)
+
+    async def wait_loaded(self) -> None:
+        await self.tasks.wait_idle()
 
     async def _load(self, symbol: str, day: date) -> None:
         start, end = day_bounds(day)

@@ -561,6 +561,14 @@ class FrozenColumnTable(QTableView):
         super().setSortingEnabled(enable)
         self.frozen.setSortingEnabled(enable)
 
+    def setSelectionBehavior(self, behavior: QAbstractItemView.SelectionBehavior) -> None:  # noqa: N802
+        super().setSelectionBehavior(behavior)  # a click on the frozen symbol selects the row too
+        self.frozen.setSelectionBehavior(behavior)
+
+    def setSelectionMode(self, mode: QAbstractItemView.SelectionMode) -> None:  # noqa: N802
+        super().setSelectionMode(mode)
+        self.frozen.setSelectionMode(mode)
+
     def setPalette(self, palette: QPalette) -> None:  # noqa: N802
         super().setPalette(palette)
         self.frozen.setPalette(palette)
