@@ -9,6 +9,7 @@ imports the basket's stocks, not the index, so that part is empty unless such ro
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timezone
 from typing import Callable, Protocol
 
@@ -16,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 
-from desktop_app.market_clock import to_vietnam
+from desktop_app.market_clock import Market, at_vietnam_time, to_vietnam, trading_open
 from desktop_app.processing.live_stats import MarketStats
 from desktop_app.ui import board_format as fmt
 from desktop_app.ui.async_tasks import TaskSlots
@@ -26,7 +27,9 @@ from desktop_app.ui.history_source import HistorySource
 
 INDEX_SYMBOL = "VN30"
 LIVE_MS = 1000
-GAP_RELOAD_S = 120.0  # live values jumped this far past the shown line: reload the stored ones
+GAP_RELOAD_S = 120.0  # live values start this far past the stored line: read the stored ones again
+RELOAD_EVERY_S = 5.0
+RELOADS = 12
 
 
 class MarketSource(Protocol):
@@ -61,6 +64,8 @@ class IndexChart(ChartPanel):
         self.daily_close = np.empty(0)
         self.stats: MarketSource | None = None
         self._last_live: datetime | None = None
+        self._reloaded_at = float("-inf")
+        self._reloads_left = RELOADS
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(LIVE_MS)
         self._live_timer.timeout.connect(self.poll_live)
@@ -76,6 +81,7 @@ class IndexChart(ChartPanel):
             self.day = day
             self.live_ts, self.live_value = [], []
             self._last_live = None
+            self._reloads_left = RELOADS
             self.reload()
 
     def attach_stats(self, stats: MarketSource | None) -> None:
@@ -107,13 +113,19 @@ class IndexChart(ChartPanel):
         t = when.timestamp()
         if self.stored_ts.size and t <= self.stored_ts[-1]:
             return  # already stored and shown
-        shown_until = self.live_ts[-1] if self.live_ts else (self.stored_ts[-1] if self.stored_ts.size else None)
-        if (shown_until is not None and t - shown_until > GAP_RELOAD_S and self.source is not None
-                and self.tasks.running("index") is None):
-            self.reload()  # the feed raced ahead (a demo catching up): the writer has what we missed
         self.live_ts.append(t)
         self.live_value.append(float(m.vn30_value))
         self._draw_intraday()
+        # the feed raced ahead of the stored line (a demo catching up, the writer still flushing):
+        # read the stored values again, at most every RELOAD_EVERY_S, until the hole is filled
+        opens = at_vietnam_time(self.day, trading_open(Market.DERIVATIVES)).timestamp()
+        stored_until = self.stored_ts[-1] if self.stored_ts.size else opens
+        if (self.live_ts[0] - stored_until > GAP_RELOAD_S and self._reloads_left > 0
+                and self.source is not None and self.tasks.running("index") is None
+                and time.monotonic() - self._reloaded_at > RELOAD_EVERY_S):
+            self._reloaded_at = time.monotonic()
+            self._reloads_left -= 1  # a day that was never stored must not be re-read forever
+            self.reload()
 
     # ------------------------------------------------------------------ drawing
     async def _load(self, day: date) -> None:

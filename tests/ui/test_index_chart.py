@@ -63,6 +63,21 @@ def test_the_index_chart_shows_stored_values_then_live_ones(qrun, database_url: 
             assert np.allclose(finite(chart.intraday_line)[1][-2:], [1272.0, 1273.5])
             assert len(finite(chart.intraday_line)[1]) == 4
 
+            # live values far past the stored line (the writer still flushing): the stored line is
+            # read again and what was stored meanwhile fills the hole
+            chart.set_day(seed.DAY - timedelta(days=1))
+            await chart.wait_loaded()
+            chart.set_day(seed.DAY)
+            await chart.wait_loaded()
+            await db.pool.execute(
+                "INSERT INTO basis_history (futures_symbol, futures_price, spot_value, basis, captured_at)"
+                " VALUES ($1, $2, $3, $4, $5)", seed.FUTURES, Decimal("1276.0"), Decimal("1275.10"),
+                Decimal("0.90"), seed.vn(10, 5))
+            stats.on_index(vn30("1277.25", 600))  # 10:10
+            chart.poll_live()
+            await chart.wait_loaded()
+            assert np.allclose(finite(chart.intraday_line)[1][-3:], [1272.0, 1275.1, 1277.25])
+
             chart.set_day(seed.DAY - timedelta(days=1))  # another day: its own (empty) stored values
             await chart.wait_loaded()
             assert len(finite(chart.intraday_line)[1]) == 0
