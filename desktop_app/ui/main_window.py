@@ -361,6 +361,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self, settings: Settings) -> None:
         self.settingsSaved.emit(settings)
+        self.tape_panel.set_big_print_threshold(Decimal(settings.big_trade_min_value))  # applies at once
         self.statusBar().showMessage("Settings saved — restart the app to apply database/feed changes", 8000)
 
     def open_backfill(self) -> Any:

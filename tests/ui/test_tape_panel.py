@@ -81,3 +81,13 @@ def test_stored_and_live_prints_merge_once_and_stay_bounded(qrun, database_url: 
             await db.close()
 
     qrun(scenario())
+
+
+def test_the_big_print_threshold_is_the_setting_and_follows_a_save(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(Settings(home=tmp_path, big_trade_min_value=2_000_000_000), FeedSpec("demo"))
+    qtbot.addWidget(window)
+    model = window.tape_panel.tape.model
+    print_15bn = live("FPT", 1, price=100_000, volume=15_000)  # 1.5 bn VND
+    assert not model.is_big_print(print_15bn)
+    window._settings_saved(Settings(home=tmp_path, big_trade_min_value=1_000_000_000))
+    assert model.is_big_print(print_15bn)
