@@ -53,6 +53,10 @@ class IndexChart(ChartPanel):
         self.daily_line = self.daily_plot.plot(pen=pg.mkPen("#e8e8e8", width=1.2))
         for line in (self.intraday_line, self.daily_line):
             line.setData(connect="finite")
+        self.daily_empty = pg.TextItem("No daily VN30 rows stored (the backfill imports the basket's stocks)",
+                                       color="#909090", anchor=(0.5, 0.5))
+        self.daily_plot.addItem(self.daily_empty, ignoreBounds=True)
+        self.daily_empty.setPos(0.5, 0.5)
         self.tasks = TaskSlots(on_error)
         self.source: HistorySource | None = None
         self.day: date | None = None
@@ -142,6 +146,7 @@ class IndexChart(ChartPanel):
         self._draw_intraday()
         self.day_axis.set_dates(self.daily_dates)
         self.daily_line.setData(np.arange(len(self.daily_dates), dtype=float), self.daily_close)
+        self.daily_empty.setVisible(not self.daily_dates)
         self.reset_zoom()
         self.loaded.emit()
 

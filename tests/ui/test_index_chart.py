@@ -51,6 +51,7 @@ def test_the_index_chart_shows_stored_values_then_live_ones(qrun, database_url: 
             assert np.allclose(y, [float(r[2]) for r in seed.BASIS])  # the stored spot (VN30) values
             assert np.array_equal(x, market_x(np.array([r[0].timestamp() for r in seed.BASIS])))
             assert np.allclose(finite(chart.daily_line)[1], [float(b.close) for b in closes])
+            assert not chart.daily_empty.isVisible()
             assert "3 intraday values" in chart.status_label.text() and "5 daily closes" in chart.status_label.text()
 
             stats = LiveStats()
@@ -82,6 +83,10 @@ def test_the_index_chart_shows_stored_values_then_live_ones(qrun, database_url: 
             await chart.wait_loaded()
             assert len(finite(chart.intraday_line)[1]) == 0
             assert "No VN30 values stored for this day" in chart.status_label.text()
+            await db.pool.execute("DELETE FROM daily_ohlc WHERE symbol = 'VN30'")
+            chart.reload()
+            await chart.wait_loaded()
+            assert chart.daily_empty.isVisible() and "no daily VN30 rows stored" in chart.status_label.text()
         finally:
             await db.close()
 
