@@ -11,6 +11,11 @@ from matched prints (continuous session and the ATO/ATC auctions). A put-through
 a negotiated block at any price inside the band; it is counted in its own volume and value and
 never moves the price a trader reads.
 
+The board's depth (3 levels on a row, 10 in the depth panel) is the quote's own level tuples, kept
+by reference; the sparklines are one point per minute (the minute's last price, and the running
+active buy − sell value at its end), so a print costs one list store, and a snapshot copies a
+list of at most ``SPARK_POINTS`` references.
+
 A new trading day keeps every symbol (watchlist rows stay) but clears its day figures and marks
 it changed, so the UI simply redraws the rows it is told about.
 """
@@ -26,6 +31,7 @@ from desktop_app.domain import (
     ClassifiedTrade,
     ForeignInvestorData,
     IndexValue,
+    PriceLevel,
     Quote,
     Trade,
     TradeType,
@@ -38,6 +44,9 @@ _BUY = TradeType.BUY
 _SELL = TradeType.SELL
 _NEUTRAL = TradeType.NEUTRAL
 _PUT_THROUGH = TradeType.PUT_THROUGH
+SPARK_POINTS = 480  # one point per minute: a whole trading day and then some
+VN30_ID = "VN30"
+VNINDEX_IDS = frozenset({"VNINDEX", "VN-INDEX", "HOSTC"})  # the HOSE index under its known codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,14 @@ class SymbolStats:
     matched_volume: int = 0
     matched_value: Decimal | None = None
     put_through_value: Decimal | None = None  # price x volume of the put-throughs seen today
+    avg_price: Decimal | None = None  # X-TRADE AvgPrice: the exchange's average matched price
+    bids: tuple[PriceLevel, ...] = ()  # the book, best first (X-QUOTE BidPrice/BidVol 1..10)
+    asks: tuple[PriceLevel, ...] = ()
+    buy_value: Decimal = _ZERO  # active buy value today (price x volume of the BUY prints)
+    sell_value: Decimal = _ZERO
+    delta_value: Decimal = _ZERO  # buy_value - sell_value: the day's value delta
+    price_points: tuple[Decimal, ...] = ()  # each minute's last matched price, oldest first
+    delta_points: tuple[Decimal, ...] = ()  # the running value delta at each minute's end (CVD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +113,43 @@ class MarketStats:
     futures_price: Decimal | None
     basis: Decimal | None
     basis_time: datetime | None
+    vn30_breadth: "Breadth | None" = None
+    vnindex_value: Decimal | None = None
+    vnindex_change: Decimal | None = None
+    vnindex_change_pct: float | None = None
+    vnindex_breadth: "Breadth | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class Breadth:
+    """An index's advancers / decliners / unchanged / ceiling / floor counts (MI message)."""
+
+    advances: int
+    declines: int
+    unchanged: int | None
+    ceilings: int | None
+    floors: int | None
+
+
+def _breadth(index: IndexValue | None) -> Breadth | None:
+    if index is None or index.advances is None or index.declines is None:
+        return None  # nothing rather than a fake 0
+    return Breadth(index.advances, index.declines, index.no_changes, index.ceilings, index.floors)
+
+
+def _index_change(index: IndexValue | None) -> tuple[Decimal | None, float | None]:
+    if index is None:
+        return None, None
+    change = index.change
+    prior = index.prior_value
+    if change is None and prior is not None:
+        change = index.value - prior
+    pct = None
+    if index.ratio_change is not None:
+        pct = float(index.ratio_change)
+    elif change is not None and prior:
+        pct = float(change * _HUNDRED / prior)
+    return change, pct
 
 
 class _SymbolState:
@@ -107,7 +161,8 @@ class _SymbolState:
         "open", "day_high", "day_low",
         "total_volume", "total_value",
         "buy", "sell", "neutral", "auction", "put_through", "put_through_value",
-        "bid", "ask", "foreign", "last_update",
+        "bids", "asks", "foreign", "last_update", "avg",
+        "buy_value", "sell_value", "spark_minute", "prices", "deltas",
     )  # fmt: skip
 
     def __init__(self, symbol: str) -> None:
@@ -135,8 +190,14 @@ class _SymbolState:
         self.auction = 0
         self.put_through = 0
         self.put_through_value: Decimal | None = None
-        self.bid: Decimal | None = None
-        self.ask: Decimal | None = None
+        self.bids: tuple[PriceLevel, ...] = ()
+        self.asks: tuple[PriceLevel, ...] = ()
+        self.avg: Decimal | None = None
+        self.buy_value = _ZERO
+        self.sell_value = _ZERO
+        self.spark_minute = -1
+        self.prices: list[Decimal] = []
+        self.deltas: list[Decimal] = []  # the value delta at the end of each finished minute
         self.foreign: ForeignInvestorData | None = None
         self.last_update: datetime | None = None
 
@@ -156,6 +217,9 @@ class _SymbolState:
         matched_value = total_value
         if total_value is not None and pt_value is not None:
             matched_value = max(total_value - pt_value, _ZERO)
+        bids, asks = self.bids, self.asks
+        delta = self.buy_value - self.sell_value
+        prices = self.prices
         return SymbolStats(
             self.symbol,
             self.exchange,
@@ -180,8 +244,8 @@ class _SymbolState:
             self.auction,
             self.put_through,
             buy / classified if classified else None,
-            self.bid,
-            self.ask,
+            bids[0].price if bids else None,
+            asks[0].price if asks else None,
             None if f is None else f.buy_volume,
             None if f is None else f.sell_volume,
             None if f is None else f.buy_volume - f.sell_volume,
@@ -192,6 +256,14 @@ class _SymbolState:
             max(self.total_volume - self.put_through, 0),
             matched_value,
             pt_value,
+            self.avg,
+            bids,
+            asks,
+            self.buy_value,
+            self.sell_value,
+            delta,
+            tuple(prices),
+            (*self.deltas, delta) if prices else (),
         )
 
 
@@ -200,7 +272,7 @@ class LiveStats:
 
     __slots__ = (
         "_version", "_symbols", "_trading_date", "_market_version", "_market_snapshot",
-        "_vn30", "_futures_symbol", "_futures_price", "_basis",
+        "_vn30", "_vnindex", "_futures_symbol", "_futures_price", "_basis", "_latest",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -210,6 +282,8 @@ class LiveStats:
         self._market_version = 0
         self._market_snapshot: MarketStats | None = None
         self._vn30: IndexValue | None = None
+        self._vnindex: IndexValue | None = None
+        self._latest: datetime | None = None
         self._futures_symbol: str | None = None
         self._futures_price: Decimal | None = None
         self._basis: BasisPoint | None = None
@@ -223,6 +297,11 @@ class LiveStats:
     @property
     def trading_date(self) -> date | None:
         return self._trading_date
+
+    @property
+    def latest_event_time(self) -> datetime | None:
+        """The market time of the newest print, quote or index value: the clock of a simulated day."""
+        return self._latest
 
     def symbol(self, symbol: str) -> SymbolStats | None:
         state = self._symbols.get(symbol)
@@ -243,17 +322,10 @@ class LiveStats:
         if snap is not None and snap.version == self._market_version:
             return snap
         vn30 = self._vn30
+        vnindex = self._vnindex
         basis = self._basis
-        change = pct = None
-        if vn30 is not None:
-            change = vn30.change
-            prior = vn30.prior_value
-            if change is None and prior is not None:
-                change = vn30.value - prior
-            if vn30.ratio_change is not None:
-                pct = float(vn30.ratio_change)
-            elif change is not None and prior:
-                pct = float(change * _HUNDRED / prior)
+        change, pct = _index_change(vn30)
+        vnindex_change, vnindex_pct = _index_change(vnindex)
         snap = MarketStats(
             self._market_version,
             self._trading_date,
@@ -265,6 +337,11 @@ class LiveStats:
             self._futures_price,
             None if basis is None else basis.basis,
             None if basis is None else basis.timestamp,
+            _breadth(vn30),
+            None if vnindex is None else vnindex.value,
+            vnindex_change,
+            vnindex_pct,
+            _breadth(vnindex),
         )
         self._market_snapshot = snap
         return snap
@@ -286,6 +363,7 @@ class LiveStats:
             state.clear_day()
             state.version = version
         self._vn30 = None
+        self._vnindex = None
         self._futures_price = None
         self._basis = None
         self._market_version = version
@@ -329,15 +407,32 @@ class LiveStats:
                 state.day_high = price
             elif price < state.day_low:  # type: ignore[operator]
                 state.day_low = price
+            if trade.avg_price is not None:
+                state.avg = trade.avg_price
+            ts = trade.timestamp
+            minute = ts.hour * 60 + ts.minute
+            if minute == state.spark_minute:
+                state.prices[-1] = price
+            else:  # a new minute: the delta so far closes the previous minute's point
+                prices = state.prices
+                if prices:
+                    state.deltas.append(state.buy_value - state.sell_value)
+                prices.append(price)
+                if len(prices) > SPARK_POINTS:
+                    del prices[0]
+                    del state.deltas[0]
+                state.spark_minute = minute
             if trade_type is _BUY:
                 state.buy += volume
+                state.buy_value += classified.value
             elif trade_type is _SELL:
                 state.sell += volume
+                state.sell_value += classified.value
             elif trade_type is _NEUTRAL:
                 state.neutral += volume
             else:
                 state.auction += volume
-        state.last_update = trade.timestamp
+        state.last_update = self._latest = trade.timestamp
         self._version += 1
         state.version = self._version
 
@@ -346,11 +441,9 @@ class LiveStats:
         if state is None:
             state = self._symbols[quote.symbol] = _SymbolState(quote.symbol)
         state.exchange = quote.exchange
-        bids = quote.bids
-        asks = quote.asks
-        state.bid = bids[0].price if bids else None
-        state.ask = asks[0].price if asks else None
-        state.last_update = quote.timestamp
+        state.bids = quote.bids
+        state.asks = quote.asks
+        state.last_update = self._latest = quote.timestamp
         self._version += 1
         state.version = self._version
 
@@ -362,7 +455,15 @@ class LiveStats:
         state.version = self._version
 
     def on_index(self, index: IndexValue) -> None:
-        self._vn30 = index
+        """VN30 and VN-Index (header read-outs and breadth); other indexes are ignored."""
+        key = index.index_id.upper()
+        if key == VN30_ID:
+            self._vn30 = index
+        elif key in VNINDEX_IDS:
+            self._vnindex = index
+        else:
+            return
+        self._latest = index.timestamp
         self._version += 1
         self._market_version = self._version
 

@@ -281,9 +281,9 @@ class MarketDataProcessor:
             return
         self._index_times[key] = index.timestamp
         self._counters.index_values += 1
+        self._stats.on_index(index)  # VN30 and VN-Index: the board's header
         if key != "VN30":
             return
-        self._stats.on_index(index)
         basis = self._basis
         previous = basis.last
         point = basis.on_index(index)

@@ -16,7 +16,7 @@ when the window opens; the alerts sit under the charts.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -44,8 +44,11 @@ from desktop_app.ui.alerts_view import AlertsView
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.flow_view import FlowView
+from desktop_app.market_clock import vn_now, vn_today
 from desktop_app.ui.history_source import HistorySource
+from desktop_app.ui.index_chart import IndexChart
 from desktop_app.ui.status_bar import AppStatusBar
+from desktop_app.ui.tape_panel import TapePanel
 from desktop_app.ui.watchlist import WatchlistView, default_basket
 from desktop_app.ui.watchlist_picker import WatchlistPicker
 
@@ -144,7 +147,18 @@ class MainWindow(QMainWindow):
         self.flow = FlowView(on_error=self.report_error)  # basket order flow, a tab beside the alerts
         self.flow_dock = self._dock("Flow", "flowDock", self.flow, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.alerts_dock, self.flow_dock)
+        self.tape_panel = TapePanel(on_error=self.report_error)  # depth + time and sales, a third tab
+        self.tape_panel.set_big_print_threshold(Decimal(settings.big_trade_min_value))
+        self.watchlist.symbolSelected.connect(self.tape_panel.follow)
+        self.tape_dock = self._dock("Depth && tape", "tapeDock", self.tape_panel,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.flow_dock, self.tape_dock)
         self.alerts_dock.raise_()
+        self.index_chart = IndexChart(on_error=self.report_error)  # beside the symbol charts
+        self.charts.tabs.addTab(self.index_chart, "VN30 index")
+        self.charts.day_edit.dateChanged.connect(
+            lambda q: self.index_chart.set_day(date(q.year(), q.month(), q.day())))
+        self.index_chart.set_day(self.charts.day)
         self.status = AppStatusBar()
         self.setStatusBar(self.status)
         self.status.set_feed_text(feed.describe(), "#f0c020")
@@ -199,6 +213,8 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.watchlist_dock.toggleViewAction())
         view_menu.addAction(self.alerts_dock.toggleViewAction())
+        view_menu.addAction(self.flow_dock.toggleViewAction())
+        view_menu.addAction(self.tape_dock.toggleViewAction())
 
         help_menu = self.menuBar().addMenu("&Help")
         log_action = QAction("Open &log folder", self)
@@ -239,11 +255,15 @@ class MainWindow(QMainWindow):
         tab = self.window_state.value("chartTab")
         if tab is not None:
             self.charts.tabs.setCurrentIndex(int(tab))
+        columns = self.window_state.value("boardColumns")
+        if isinstance(columns, str) and columns:
+            self.watchlist.show_columns(columns.split(","))
 
     def save_layout(self) -> None:
         self.window_state.setValue("geometry", self.saveGeometry())
         self.window_state.setValue("windowState", self.saveState(STATE_VERSION))
         self.window_state.setValue("chartTab", self.charts.tabs.currentIndex())
+        self.window_state.setValue("boardColumns", ",".join(self.watchlist.visible_columns()))
         if self.charts.symbol:
             self.window_state.setValue("lastSymbol", self.charts.symbol)
         self.window_state.sync()
@@ -262,6 +282,8 @@ class MainWindow(QMainWindow):
         self.status.set_database_text("up", "#26c24a")
         history = HistoryService(database.pool)  # the one read path of every history view
         self.charts.set_source(HistorySource(history))
+        self.index_chart.set_source(HistorySource(history))
+        self.tape_panel.set_history(history, self._market_day)
         self.alerts.set_history(history)
         self.flow.set_history(history)
         self.backfill_action.setEnabled(True)
@@ -276,10 +298,20 @@ class MainWindow(QMainWindow):
         pipeline.processor.subscribe(self._on_processed)
         self.watchlist.attach(pipeline.processor.stats)
         self.charts.attach_stats(pipeline.processor.stats)
+        stats = pipeline.processor.stats
+        self.index_chart.attach_stats(stats)
+        self.tape_panel.depth.attach(stats, lambda: stats.market().futures_symbol)
+        if self.feed_spec.kind != "ssi":  # a simulated day: its clock is the newest event's time
+            self.watchlist.strip.clock.set_clock(lambda: stats.latest_event_time or vn_now())
         self.order_flow = OrderFlowBook(Decimal(self.settings.big_trade_min_value))
         pipeline.processor.subscribe(self.order_flow.on_value)
         self.flow.attach_live(self.order_flow)
         self.status.attach(pipeline)
+
+    def _market_day(self) -> date:
+        """The trading day the feed is on (a replay's day, not the calendar's)."""
+        day = self.pipeline.processor.stats.trading_date if self.pipeline is not None else None
+        return day or vn_today()
 
     def startup_finished(self) -> None:
         self.overlay.hide()
@@ -308,6 +340,7 @@ class MainWindow(QMainWindow):
         """Called by the processor for every output value: must stay trivial."""
         if isinstance(value, ClassifiedTrade):
             self.charts.on_live_trade(value)
+            self.tape_panel.add(value)
         elif isinstance(value, Alert):
             self._live_alerts.append(value)
 
@@ -334,6 +367,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self, settings: Settings) -> None:
         self.settingsSaved.emit(settings)
+        self.tape_panel.set_big_print_threshold(Decimal(settings.big_trade_min_value))  # applies at once
         self.statusBar().showMessage("Settings saved — restart the app to apply database/feed changes", 8000)
 
     def open_backfill(self) -> Any:
@@ -396,6 +430,8 @@ class MainWindow(QMainWindow):
         self._can_close = True
         self.watchlist.attach(None)
         self.charts.attach_stats(None)
+        self.index_chart.attach_stats(None)
+        self.tape_panel.depth.attach(None)
         self.status.attach(None)
         self._alert_timer.stop()
         self.close()

@@ -9,7 +9,9 @@ tick, so the board never stutters.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Protocol, Sequence
 
 from PySide6.QtCore import (
@@ -22,21 +24,24 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.processing.live_stats import MarketStats, SymbolStats
+from desktop_app.processing.live_stats import Breadth, MarketStats, SymbolStats
 from desktop_app.ui import board_format as fmt
+from desktop_app.ui.session_clock import SessionClock
+from desktop_app.ui.sparkline import SPARK_ROLE, Sparkline, SparklineDelegate
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +89,59 @@ def _price_colour(s: SymbolStats) -> QColor | None:
     return fmt.board_color(s.last, s.ref_price, s.ceiling, s.floor)
 
 
+def _signed_billions(value: Decimal | None) -> str:
+    return "" if value is None else f"{float(value) / 1e9:+,.2f}"
+
+
+def _colour_of(price: Callable[[SymbolStats], Decimal | None]) -> Callable[[SymbolStats], QColor | None]:
+    """A board colour for any price of the row (a depth level, high, low, average) vs its reference."""
+    return lambda s: fmt.board_color(price(s), s.ref_price, s.ceiling, s.floor)
+
+
+def _level_price(side: str, n: int) -> Callable[[SymbolStats], Decimal | None]:
+    def price(s: SymbolStats) -> Decimal | None:
+        levels = s.bids if side == "bid" else s.asks
+        return levels[n].price if len(levels) > n else None
+    return price
+
+
+def _level_volume(side: str, n: int) -> Callable[[SymbolStats], int | None]:
+    def volume(s: SymbolStats) -> int | None:
+        levels = s.bids if side == "bid" else s.asks
+        return levels[n].volume if len(levels) > n else None
+    return volume
+
+
+def _depth_columns(side: str) -> tuple[BoardColumn, ...]:
+    """Dư mua (bids, level 3 to 1, reading towards the match) or dư bán (asks, level 1 to 3)."""
+    name = "Bid" if side == "bid" else "Ask"
+    words = "dư mua" if side == "bid" else "dư bán"
+    levels = (2, 1, 0) if side == "bid" else (0, 1, 2)
+    out: list[BoardColumn] = []
+    for n in levels:
+        price, volume = _level_price(side, n), _level_volume(side, n)
+        colour = _colour_of(price)
+        out.append(BoardColumn(f"{side}{n + 1}", f"{name} {n + 1}", lambda s, p=price: fmt.price_thousands(p(s)),
+                               price, "999.99", colour, tooltip=f"{name} price level {n + 1} ({words}, thousand VND)",
+                               default=False, flash=True))
+        out.append(BoardColumn(f"{side}{n + 1}_vol", f"{name} vol {n + 1}", lambda s, v=volume: fmt.volume(v(s)),
+                               volume, "9,999,999", colour, tooltip=f"{name} volume at level {n + 1} ({words}, shares)",
+                               default=False, flash=True))
+    return tuple(out)
+
+
+def _price_spark(s: SymbolStats) -> Sparkline | None:
+    return Sparkline(s.price_points, s.ref_price) if s.price_points else None
+
+
+def _delta_spark(s: SymbolStats) -> Sparkline | None:
+    return Sparkline(s.delta_points, 0, is_reference=False) if s.delta_points else None
+
+
+def _foreign(attr: str) -> Callable[[SymbolStats], int | None]:
+    return lambda s: getattr(s, attr)
+
+
 @dataclass(frozen=True, slots=True)
 class BoardColumn:
     """One board column: everything about it in one record, so adding a column is one edit."""
@@ -97,6 +155,9 @@ class BoardColumn:
     static: bool = False  # fixed for the day (ceiling / floor / reference): not repainted per print
     bold: bool = False
     tooltip: str = ""
+    default: bool = True  # shown until the user chooses otherwise (the rest: header menu)
+    flash: bool = False  # a change flashes the cell's background, as boards do
+    spark: Callable[[SymbolStats], Sparkline | None] | None = None  # painted by the sparkline delegate
 
 
 COLUMNS: tuple[BoardColumn, ...] = (
@@ -107,22 +168,54 @@ COLUMNS: tuple[BoardColumn, ...] = (
                 lambda _s: fmt.FLOOR_COLOR, static=True, tooltip="Floor price (thousand VND)"),
     BoardColumn("ref", "Ref", lambda s: fmt.price_thousands(s.ref_price), lambda s: s.ref_price, "999.99",
                 lambda _s: fmt.REFERENCE_COLOR, static=True, tooltip="Reference price (thousand VND)"),
+    *_depth_columns("bid"),
     BoardColumn("last", "Last", lambda s: fmt.price_thousands(s.last), lambda s: s.last, "999.99",
-                _price_colour, bold=True, tooltip="Last matched price (thousand VND)"),
+                _price_colour, bold=True, tooltip="Last matched price (thousand VND)", flash=True),
     BoardColumn("change", "+/-", _change_thousands, lambda s: s.change, "+99.99", _price_colour,
                 tooltip="Change from the reference (thousand VND)"),
     BoardColumn("pct", "%", lambda s: fmt.percent(s.change_pct), lambda s: s.change_pct, "+9.99%", _price_colour),
+    *_depth_columns("ask"),
+    BoardColumn("spark", "Today", lambda _s: "", lambda s: s.change_pct, "WWWWW",
+                tooltip="The day's price, one point a minute; the dotted line is the reference",
+                spark=_price_spark),
+    BoardColumn("high", "High", lambda s: fmt.price_thousands(s.high), lambda s: s.high, "999.99",
+                _colour_of(lambda s: s.high), tooltip="Session high (thousand VND)", default=False),
+    BoardColumn("low", "Low", lambda s: fmt.price_thousands(s.low), lambda s: s.low, "999.99",
+                _colour_of(lambda s: s.low), tooltip="Session low (thousand VND)", default=False),
+    BoardColumn("avg", "Avg", lambda s: fmt.price_thousands(s.avg_price), lambda s: s.avg_price, "999.99",
+                _colour_of(lambda s: s.avg_price), tooltip="Average matched price (thousand VND)", default=False),
     BoardColumn("volume", "Vol (matched)", lambda s: fmt.volume(s.matched_volume), lambda s: s.matched_volume,
                 "99,999,999", tooltip="Matched volume today: continuous session and ATO/ATC auctions, "
                 "no put-throughs (shares)"),
     BoardColumn("value", "Value (matched, bn)", lambda s: fmt.value_billions(s.matched_value),
                 lambda s: s.matched_value, "9,999.99",
                 tooltip="Matched value today, no put-throughs (billion VND)"),
+    BoardColumn("total_volume", "Total vol", lambda s: fmt.volume(s.total_volume) if s.total_volume else "",
+                lambda s: s.total_volume, "99,999,999", default=False,
+                tooltip="Total volume today as the exchange reports it: matched and put-through (shares)"),
+    BoardColumn("total_value", "Total value (bn)", lambda s: fmt.value_billions(s.total_value),
+                lambda s: s.total_value, "9,999.99", default=False,
+                tooltip="Total value today as the exchange reports it: matched and put-through (billion VND)"),
     BoardColumn("buy_share", "Buy %", lambda s: fmt.share(s.active_buy_share), lambda s: s.active_buy_share,
                 "99.9%", _buy_share_colour, tooltip="Active buy share of the classified volume"),
+    BoardColumn("delta_value", "Δ value (bn)", lambda s: _signed_billions(s.delta_value) if s.buy_value or s.sell_value
+                else "", lambda s: s.delta_value, "+9,999.99", lambda s: fmt.sign_color(s.delta_value), default=False,
+                tooltip="Active buy minus active sell value today (billion VND)"),
+    BoardColumn("cvd", "CVD", lambda _s: "", lambda s: s.delta_value, "WWWWW", default=False,
+                tooltip="Cumulative value delta over the day, one point a minute; the dotted line is zero",
+                spark=_delta_spark),
+    BoardColumn("foreign_buy", "Foreign buy", lambda s: fmt.volume(s.foreign_buy_volume),
+                _foreign("foreign_buy_volume"), "9,999,999", default=False,
+                tooltip="Foreign buy volume today (shares)"),
+    BoardColumn("foreign_sell", "Foreign sell", lambda s: fmt.volume(s.foreign_sell_volume),
+                _foreign("foreign_sell_volume"), "9,999,999", default=False,
+                tooltip="Foreign sell volume today (shares)"),
     BoardColumn("foreign_net", "Foreign net", lambda s: fmt.signed_volume(s.foreign_net_volume),
                 lambda s: s.foreign_net_volume, "+9,999,999", lambda s: fmt.sign_color(s.foreign_net_volume),
                 tooltip="Foreign buy minus sell today (shares)"),
+    BoardColumn("foreign_room", "Room", lambda s: fmt.volume(s.foreign_room_left),
+                _foreign("foreign_room_left"), "9,999,999,999", default=False,
+                tooltip="Foreign room left: shares foreign investors may still buy"),
     BoardColumn("pt_volume", "PT vol", lambda s: fmt.volume(s.put_through_volume) if s.put_through_volume else "",
                 lambda s: s.put_through_volume, "9,999,999", tooltip="Put-through (thỏa thuận) volume today (shares)"),
     BoardColumn("pt_value", "PT value (bn)", lambda s: fmt.value_billions(s.put_through_value),
@@ -132,6 +225,12 @@ COLUMNS: tuple[BoardColumn, ...] = (
 COLUMN_INDEX = {c.id: i for i, c in enumerate(COLUMNS)}
 SYMBOL_COLUMN = COLUMN_INDEX["symbol"]
 _BOLD_COLUMNS = {i for i, c in enumerate(COLUMNS) if c.bold}
+_SPARK_COLUMNS = {i: c.spark for i, c in enumerate(COLUMNS) if c.spark is not None}
+_FLASH_COLUMNS = tuple((i, c.value) for i, c in enumerate(COLUMNS) if c.flash)
+DEFAULT_COLUMNS = tuple(c.id for c in COLUMNS if c.default)
+FLASH_SECONDS = 0.6  # how long a changed price / volume cell stays highlighted
+FLASH_UP = QColor(38, 194, 74, 90)
+FLASH_DOWN = QColor(240, 72, 72, 90)
 
 
 def _live_column_ranges() -> tuple[tuple[int, int], ...]:
@@ -153,6 +252,7 @@ _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 _FONT = Qt.ItemDataRole.FontRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole
 _ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 RESORT_MS = 1000  # a board re-sorted 10 times a second is unreadable: at most once a second
@@ -168,6 +268,8 @@ class WatchlistModel(QAbstractTableModel):
         self._cache: dict[str, tuple[list[str], list[Any], list[Any]]] = {}
         self.version = 0
         self.rows_changed_last_refresh = 0
+        self._flashes: dict[str, tuple[float, dict[int, QColor]]] = {}  # symbol -> (until, cells)
+        self.clock: Callable[[], float] = time.monotonic
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -204,6 +306,13 @@ class WatchlistModel(QAbstractTableModel):
             return _ALIGN_LEFT if col == SYMBOL_COLUMN else _ALIGN_RIGHT
         if role == _FONT and col in _BOLD_COLUMNS:
             return self._bold
+        if role == _BACKGROUND:
+            flash = self._flashes.get(self._symbols[row])
+            return None if flash is None else flash[1].get(col)
+        if role == SPARK_ROLE:
+            spark = _SPARK_COLUMNS.get(col)
+            s = self._stats.get(self._symbols[row]) if spark is not None else None
+            return None if s is None else spark(s)  # type: ignore[misc]
         if role == _TOOLTIP:
             s = self._stats.get(self._symbols[row])
             if s is not None and s.last_update is not None:
@@ -267,6 +376,8 @@ class WatchlistModel(QAbstractTableModel):
                 row = self._row_of.get(s.symbol)
                 if row is not None:
                     full_rows.add(row)
+            if before is not None and _FLASH_COLUMNS:
+                self._flash(before, s)
             self._stats[s.symbol] = s
             self._cache.pop(s.symbol, None)
             row = self._row_of.get(s.symbol)
@@ -293,6 +404,36 @@ class WatchlistModel(QAbstractTableModel):
                     self.dataChanged.emit(self.index(row, first), self.index(row, last))
         self.rows_changed_last_refresh = len(set(rows)) + len(new)
 
+    def _flash(self, before: SymbolStats, after: SymbolStats) -> None:
+        """Mark the flashing cells whose value moved: green up, red down (compared as numbers)."""
+        cells: dict[int, QColor] | None = None
+        for col, value in _FLASH_COLUMNS:
+            old, new = value(before), value(after)
+            if old != new and old is not None and new is not None:
+                if cells is None:
+                    cells = {}
+                cells[col] = FLASH_UP if new > old else FLASH_DOWN
+        if cells is not None:
+            self._flashes[after.symbol] = (self.clock() + FLASH_SECONDS, cells)
+
+    def flashing(self, symbol: str) -> dict[int, QColor]:
+        """The cells of ``symbol`` highlighted now (column -> colour)."""
+        flash = self._flashes.get(symbol)
+        return {} if flash is None else dict(flash[1])
+
+    def expire_flashes(self) -> None:
+        """Repaint only the rows whose flash ended (called by the board's refresh timer)."""
+        if not self._flashes:
+            return
+        now = self.clock()
+        done = [sym for sym, (until, _c) in self._flashes.items() if until <= now]
+        last_col = len(COLUMNS) - 1
+        for sym in done:
+            del self._flashes[sym]
+            row = self._row_of.get(sym)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last_col), [_BACKGROUND])
+
 
 def _sort_key(column: BoardColumn, s: SymbolStats) -> Any:
     raw = column.value(s)
@@ -313,35 +454,73 @@ def board_palette(base: QPalette) -> QPalette:
     return pal
 
 
+def _index_html(name: str, value: Decimal | None, change: Decimal | None, pct: float | None) -> str:
+    if value is None:
+        return f"<b>{name}</b> —"
+    colour = fmt.board_color(value, (value - change) if change is not None else None)
+    c = colour.name() if colour is not None else "#e0e0e0"
+    return (f"<b>{name}</b> <span style='color:{c}'><b>{fmt.points(value)}</b>"
+            f" {fmt.signed_points(change)} ({fmt.percent(pct)})</span>")
+
+
+def breadth_html(name: str, b: Breadth | None) -> str:
+    """Advancers ▲, decliners ▼, unchanged ■, ceiling ⇈, floor ⇊ in board colours; '' when the
+    index message carried no counts (nothing rather than a fake 0)."""
+    if b is None:
+        return ""
+    parts = [(fmt.UP_COLOR, f"▲{b.advances}"), (fmt.DOWN_COLOR, f"▼{b.declines}")]
+    if b.unchanged is not None:
+        parts.append((fmt.REFERENCE_COLOR, f"■{b.unchanged}"))
+    if b.ceilings is not None:
+        parts.append((fmt.CEILING_COLOR, f"⇈{b.ceilings}"))
+    if b.floors is not None:
+        parts.append((fmt.FLOOR_COLOR, f"⇊{b.floors}"))
+    body = " ".join(f"<span style='color:{c.name()}'>{t}</span>" for c, t in parts)
+    return f"<b>{name}</b> {body}"
+
+
 class MarketStrip(QWidget):
-    """VN30 index, front-month futures and basis above the board."""
+    """The board's header: session and clock, VN30 and VN-Index with breadth, front-month
+    futures and basis. Two short rows; every label may be clipped but never widens the board."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.clock = SessionClock()
+        self.clock.setMinimumWidth(1)
         self.index_label = QLabel("VN30 —")
+        self.vnindex_label = QLabel("")
+        self.breadth_label = QLabel("")
         self.futures_label = QLabel("Futures —")
         self.basis_label = QLabel("Basis —")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 2, 4, 2)
-        for label in (self.index_label, self.futures_label, self.basis_label):
-            label.setTextFormat(Qt.TextFormat.RichText)
-            label.setStyleSheet("font-size: 12px;")
-            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-            label.setMinimumWidth(1)  # explicit: a long level is clipped, it never widens the board
-            row.addWidget(label)
-            row.addSpacing(10)
-        row.addStretch(1)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(4, 2, 4, 2)
+        rows.setSpacing(1)
+        for labels in ((self.clock, self.index_label, self.vnindex_label),
+                       (self.futures_label, self.basis_label, self.breadth_label)):
+            row = QHBoxLayout()
+            row.setSpacing(10)
+            for label in labels:
+                if label is not self.clock:
+                    label.setTextFormat(Qt.TextFormat.RichText)
+                    label.setStyleSheet("font-size: 12px;")
+                label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+                label.setMinimumWidth(1)  # explicit: a long level is clipped, it never widens the board
+                row.addWidget(label)
+            row.addStretch(1)
+            rows.addLayout(row)
         self.market: MarketStats | None = None
 
     def show_market(self, m: MarketStats) -> None:
         self.market = m
         if m.vn30_value is not None:
-            colour = fmt.board_color(m.vn30_value, (m.vn30_value - m.vn30_change) if m.vn30_change is not None else None)
-            c = colour.name() if colour is not None else "#e0e0e0"
-            self.index_label.setText(
-                f"<b>VN30</b> <span style='color:{c}'><b>{fmt.points(m.vn30_value)}</b>"
-                f" {fmt.signed_points(m.vn30_change)} ({fmt.percent(m.vn30_change_pct)})</span>"
-            )
+            self.index_label.setText(_index_html("VN30", m.vn30_value, m.vn30_change, m.vn30_change_pct))
+        if m.vnindex_value is not None:
+            self.vnindex_label.setText(
+                _index_html("VN-Index", m.vnindex_value, m.vnindex_change, m.vnindex_change_pct))
+        # the broad market's breadth when the feed sends VN-Index, else the basket's
+        breadth = breadth_html("VN-Index", m.vnindex_breadth) or breadth_html("VN30", m.vn30_breadth)
+        if breadth:
+            self.breadth_label.setText(breadth)
         if m.futures_price is not None:
             self.futures_label.setText(f"<b>{m.futures_symbol or 'Futures'}</b> {fmt.points(m.futures_price)}")
         if m.basis is not None:
@@ -396,6 +575,14 @@ class FrozenColumnTable(QTableView):
     def setSortingEnabled(self, enable: bool) -> None:  # noqa: N802
         super().setSortingEnabled(enable)
         self.frozen.setSortingEnabled(enable)
+
+    def setSelectionBehavior(self, behavior: QAbstractItemView.SelectionBehavior) -> None:  # noqa: N802
+        super().setSelectionBehavior(behavior)  # a click on the frozen symbol selects the row too
+        self.frozen.setSelectionBehavior(behavior)
+
+    def setSelectionMode(self, mode: QAbstractItemView.SelectionMode) -> None:  # noqa: N802
+        super().setSelectionMode(mode)
+        self.frozen.setSelectionMode(mode)
 
     def setPalette(self, palette: QPalette) -> None:  # noqa: N802
         super().setPalette(palette)
@@ -485,6 +672,7 @@ class WatchlistView(QWidget):
     """Board + strip; polls the stats at ~10 Hz while attached to a running pipeline."""
 
     symbolSelected = Signal(str)
+    columnsChanged = Signal()
 
     def __init__(self, symbols: Sequence[str] | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -512,7 +700,15 @@ class WatchlistView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # ResizeToContents would
         header.setStretchLastSection(True)  # re-measure every cell on every update
         header.setMinimumSectionSize(36)
+        self.spark_delegate = SparklineDelegate(self.table)
+        for col in _SPARK_COLUMNS:
+            self.table.setItemDelegateForColumn(col, self.spark_delegate)
         self.size_columns()
+        self.show_columns(DEFAULT_COLUMNS)
+        header.setSectionsMovable(True)  # reorder by dragging; the symbol stays first (frozen)
+        header.sectionMoved.connect(self._keep_symbol_first)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(lambda pos: self.column_menu().popup(header.mapToGlobal(pos)))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.strip = MarketStrip()
         box = QVBoxLayout(self)
@@ -537,9 +733,69 @@ class WatchlistView(QWidget):
             cells = QFontMetrics(bold if c.bold else self.table.font()).horizontalAdvance(c.sample) + 12
             self.table.setColumnWidth(i, max(cells, header.sectionSizeHint(i)))
 
+    # ------------------------------------------------------------------ column chooser
+    def visible_columns(self) -> list[str]:
+        """The shown columns' ids in screen order (what the window state keeps)."""
+        header = self.table.horizontalHeader()
+        logical = [header.logicalIndex(v) for v in range(header.count())]
+        return [COLUMNS[i].id for i in logical if not header.isSectionHidden(i)]
+
+    def show_columns(self, ids: Sequence[str]) -> None:
+        """Show exactly ``ids`` (unknown ids are ignored; the symbol always shows, first), in that
+        order, the other columns after them, hidden."""
+        wanted = ["symbol"] + [i for i in ids if i in COLUMN_INDEX and i != "symbol"]
+        order = wanted + [c.id for c in COLUMNS if c.id not in wanted]
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        for visual, cid in enumerate(order):
+            logical = COLUMN_INDEX[cid]
+            header.moveSection(header.visualIndex(logical), visual)
+        header.blockSignals(False)
+        shown = set(wanted)
+        for i, c in enumerate(COLUMNS):
+            self.table.setColumnHidden(i, c.id not in shown)
+        self.columnsChanged.emit()
+
+    def set_column_visible(self, column_id: str, visible: bool) -> None:
+        if column_id == "symbol":
+            return
+        self.table.setColumnHidden(COLUMN_INDEX[column_id], not visible)
+        if visible:
+            self.table.scrollTo(self.proxy.index(0, COLUMN_INDEX[column_id]))
+        self.columnsChanged.emit()
+
+    def column_menu(self) -> QMenu:
+        """The header's menu: every column, checkable; the defaults back with one click."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        for i, c in enumerate(COLUMNS):
+            if c.id == "symbol":
+                continue
+            action = QAction(c.header, menu)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(i))
+            action.setToolTip(c.tooltip)
+            action.setData(c.id)
+            action.toggled.connect(lambda on, cid=c.id: self.set_column_visible(cid, on))
+            menu.addAction(action)
+        menu.addSeparator()
+        reset = QAction("Default columns", menu)
+        reset.triggered.connect(lambda: self.show_columns(DEFAULT_COLUMNS))
+        menu.addAction(reset)
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def _keep_symbol_first(self, _logical: int, _old: int, _new: int) -> None:
+        header = self.table.horizontalHeader()
+        if header.visualIndex(SYMBOL_COLUMN) != 0:
+            header.blockSignals(True)
+            header.moveSection(header.visualIndex(SYMBOL_COLUMN), 0)
+            header.blockSignals(False)
+        self.columnsChanged.emit()
+
     def preferred_width(self) -> int:
-        """The width that shows every column without a horizontal scroll bar."""
-        columns = sum(self.table.columnWidth(i) for i in range(len(COLUMNS)))
+        """The width that shows every shown column without a horizontal scroll bar."""
+        columns = sum(self.table.columnWidth(i) for i in range(len(COLUMNS)) if not self.table.isColumnHidden(i))
         return columns + 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width() + 4
 
     def attach(self, stats: StatsSource | None) -> None:
@@ -561,6 +817,7 @@ class WatchlistView(QWidget):
     def refresh(self) -> None:
         if self.stats is None:
             return
+        self.model.expire_flashes()
         version, changed = self.stats.changed_since(self.model.version)
         if changed:
             self.model.apply(version, changed)
