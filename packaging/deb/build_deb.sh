@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -x dist/stock-tracker/stock-tracker ] || { echo "build_deb.sh: build the bundle first (packaging/build.sh)" >&2; exit 1; }
 
-version=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+version=$(python3 packaging/version.py)
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 deb="dist/stock-tracker_${version}_${arch}.deb"
 stage=build/deb/stock-tracker

@@ -36,8 +36,8 @@ __all__ = [
 ]
 
 SCHEMA = "bench_query"
-SEED_VERSION = 3  # 3: trade_minute_bars
-_UPGRADABLE_VERSIONS = (2,)  # seeds that only lack the minute bars
+SEED_VERSION = 4  # 3: trade_minute_bars; 4: their value columns (order flow)
+_UPGRADABLE_VERSIONS = (2, 3)  # seeds whose minute bars are missing or lack the value columns
 FULL_DAILY_SYMBOLS = 400
 DAILY_YEARS = 10
 TRADE_SYMBOLS = 30
@@ -307,7 +307,7 @@ async def _seed_daily_and_alerts(pool: asyncpg.Pool, plan: SeedPlan) -> None:
 
 
 async def _upgrade_seed(pool: asyncpg.Pool, existing: asyncpg.Record, log_to: Callable[[str], None]) -> None:
-    """A seed that only lacks the minute bars (older version, or the table was dropped): build them."""
+    """A seed whose minute bars are missing or older than the app's columns: (re)build them."""
     log_to(f"building {SCHEMA}.trade_minute_bars from the {existing['trades_rows']:,} seeded trades…")
     rows, seconds = await _build_minute_bars(pool)
     async with pool.acquire() as conn:
