@@ -522,33 +522,16 @@ class _TerminalProgress:
 async def run_backfill_command(settings: "Settings", symbols: list[str], from_date: date, to_date: date) -> int:
     """``stock-tracker backfill``: 0 all imported; 1 some symbol failed or interrupted; 2 (raised
     ConfigurationError) missing/refused credentials or an unusable database."""
-    import signal
-
-    from desktop_app.database.connection import Database
+    from desktop_app.services.runtime import Mode, Runtime
 
     if not settings.has_ssi_credentials:
         raise MissingCredentialsError(CREDENTIALS_HELP)
     request: Sequence[str] | str = BASKET if symbols == [BASKET] else symbols
-    cancel = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    handled = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, cancel.set)
-            handled.append(sig)
-        except (NotImplementedError, RuntimeError):  # not the main thread / not supported
-            pass
     display = _TerminalProgress(sys.stderr)
-    try:
-        database = await Database.open(settings, migrate=True, min_size=1, max_size=2)
-        try:
-            service = BackfillService.from_settings(database.pool, settings)
-            summary = await service.run(request, from_date, to_date, progress=display, cancel=cancel)
-        finally:
-            await database.close()
-    finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
+    async with Runtime(settings, Mode.BACKFILL) as runtime:  # SIGINT/SIGTERM: stop_requested
+        database = await runtime.open_database()
+        service = BackfillService.from_settings(database.pool, settings)
+        summary = await service.run(request, from_date, to_date, progress=display, cancel=runtime.stop_requested)
     display.finish(summary)
     for symbol, reason in summary.failed.items():
         print(f"stock-tracker: backfill of {symbol} failed: {reason}", file=sys.stderr)

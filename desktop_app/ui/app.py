@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 import traceback
 from types import TracebackType
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_app.config import Settings
 from desktop_app.errors import ConfigurationError
 from desktop_app.feeds.spec import FeedSpec
+from desktop_app.services.runtime import stop_on_signals
 from desktop_app.speedups import tune_gc_for_streaming
 from desktop_app.ui.alert_push import attach_alert_push
 from desktop_app.ui.app_runtime import AppRuntime, FeedUnavailableError
@@ -63,7 +63,7 @@ class GuiController:
             return
         w.attach_database(database)
         try:
-            pipeline = await self.runtime.start_pipeline(w.show_step, self._keyring_credentials())
+            pipeline = await self.runtime.start_pipeline(w.show_step, credentials=self._keyring_credentials())
         except FeedUnavailableError as exc:
             self.startup_error = exc
             w.startup_finished()
@@ -142,11 +142,7 @@ def run_gui(settings: Settings, feed: FeedSpec) -> int:
     install_exception_hooks(app, loop, settings, lambda: window)
     window.show()
     controller = GuiController(window, AppRuntime(settings, feed))
-    try:
-        loop.add_signal_handler(signal.SIGINT, window.close)
-        loop.add_signal_handler(signal.SIGTERM, window.close)
-    except (NotImplementedError, RuntimeError, ValueError):  # not every loop/platform has them
-        signal.signal(signal.SIGINT, lambda *_: window.close())
+    restore_signals = stop_on_signals(loop, window.close)  # Ctrl+C / SIGTERM: the normal close
 
     async def main() -> None:
         controller.begin()
@@ -155,5 +151,8 @@ def run_gui(settings: Settings, feed: FeedSpec) -> int:
         await controller.closed.wait()
 
     with loop:
-        loop.run_until_complete(main())
+        try:
+            loop.run_until_complete(main())
+        finally:
+            restore_signals()
     return 0
