@@ -11,6 +11,9 @@ again) are not written again; ``skipped_stored`` counts them per table.
 Exit codes: 0 when everything reached the database; 1 when rows are pending, were dropped (the
 journal's disk budget ran out) or the feed failed — with a one-line reason on stderr. The summary
 line is printed in every case.
+
+Start-up and shutdown are the app runtime's (``services/runtime.py``, mode ``record``): this module
+only decides what to wait for and what to report.
 """
 
 from __future__ import annotations
