@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from desktop_app.config import Settings, mask_dsn
-from desktop_app.database.connection import server_dsn
 from desktop_app.database.embedded import DATABASE_NAME, SUPERUSER, EmbeddedPostgres
 
-# Alembic/SQLAlchemy are imported only by the commands that migrate: `db url` stays instant.
+# asyncpg, Alembic and SQLAlchemy are imported only by the commands that talk to the server:
+# `db url` stays instant.
 
 
 def describe_url(settings: Settings) -> str:
@@ -21,6 +21,7 @@ def describe_url(settings: Settings) -> str:
 
 
 async def upgrade(settings: Settings) -> str:
+    from desktop_app.database.connection import server_dsn
     from desktop_app.database.migrate import upgrade_to_head
 
     async with server_dsn(settings) as dsn:
@@ -29,6 +30,7 @@ async def upgrade(settings: Settings) -> str:
 
 
 async def current(settings: Settings) -> str:
+    from desktop_app.database.connection import server_dsn
     from desktop_app.database.migrate import current_revision, head_revision
 
     async with server_dsn(settings) as dsn:
