@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = sub.add_parser("gui", help="open the desktop app (the default command)")
     _add_feed_args(gui, required=False)
+    gui.add_argument("--quit-after", type=_positive_seconds, metavar="S", help=argparse.SUPPRESS)  # smoke tests
 
     record = sub.add_parser("record", help="headless: feed -> processor -> writer -> database")
     _add_feed_args(record, required=True)
@@ -184,7 +185,7 @@ def cmd_gui(settings: Settings, args: argparse.Namespace) -> int:
     feed = resolve_gui_feed(settings.feed, args)
     from desktop_app.ui.app import run_gui
 
-    return run_gui(settings, feed)
+    return run_gui(settings, feed, quit_after_s=getattr(args, "quit_after", None))
 
 
 def cmd_record(settings: Settings, args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
 from desktop_app.domain import TradeType
-from desktop_app.market_clock import VIETNAM_TZ
+from desktop_app.market_clock import to_vietnam
 
 __all__ = [
     "FLOW_INTERVALS", "VALUE_AREA_SHARE", "DEFAULT_BIG_TRADE_MIN_VALUE", "FlowBarSums", "FlowBar",
@@ -174,7 +174,7 @@ class BasketFlowBar:
 
 def bar_start(moment: datetime, interval_minutes: int) -> datetime:
     """The start of the bar holding ``moment``: whole intervals from midnight Vietnam time."""
-    local = moment.astimezone(VIETNAM_TZ)
+    local = to_vietnam(moment)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     step = timedelta(minutes=interval_minutes)
     return midnight + ((local - midnight) // step) * step

@@ -14,8 +14,8 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from desktop_app.market_clock import to_vietnam
 from desktop_app.domain import (
-    VIETNAM_TZ,
     BasisPoint,
     ClassifiedTrade,
     DailyBar,
@@ -33,7 +33,7 @@ ExactDecimal = Annotated[
 
 
 def _vn(ts: datetime) -> datetime:
-    return ts.astimezone(VIETNAM_TZ)
+    return to_vietnam(ts)
 
 
 class _Row(BaseModel):

@@ -36,7 +36,7 @@ from typing import Any, Iterable, Sequence
 import asyncpg
 
 from desktop_app.database.copy_encoding import COPY_HEADER, COPY_TRAILER
-from desktop_app.market_clock import VIETNAM_TZ
+from desktop_app.market_clock import VIETNAM_TZ, vn_today
 
 MARKET = "market"
 DEMO = "demo"
@@ -117,7 +117,7 @@ class Intervals:
 def _vietnam_day(moment: datetime) -> date:
     if moment.tzinfo is VIETNAM_TZ or moment.tzinfo is None:
         return moment.date()
-    return moment.astimezone(VIETNAM_TZ).date()
+    return vn_today(moment)
 
 
 def _epoch_us(moment: datetime) -> int:

@@ -26,14 +26,14 @@ serve-api      strict    --        --        --        option   yes
 
 "strict": an unusable database raises ``DatabaseConfigurationError`` (exit 2 / the start-up
 screen says why); "retrying": ``record`` records to the journal meanwhile and keeps trying.
-Headless modes turn SIGINT/SIGTERM into ``stop_requested``; the GUI routes them to its window.
+Headless modes turn SIGINT/SIGTERM into ``stop_requested`` (``stop_on_signals``); the GUI routes
+them to its window.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from enum import Enum
 from typing import Any, Awaitable, Callable, Protocol
 
@@ -46,6 +46,7 @@ from desktop_app.services.alert_delivery import AlertDeliveryService, configured
 from desktop_app.services.metrics import MetricsServer, start_metrics_server
 from desktop_app.services.pipeline import Pipeline
 from desktop_app.services.price_alert_rules import PriceAlertRuleService, load_rules_for_recording
+from desktop_app.services.stop_signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -73,41 +74,6 @@ class Stoppable(Protocol):
     """A running server (metrics, API): ``stop()`` finishes in-flight work and releases it."""
 
     async def stop(self) -> None: ...
-
-
-def stop_on_signals(loop: asyncio.AbstractEventLoop, callback: Callable[[], Any]) -> Callable[[], None]:
-    """Call ``callback`` on ``loop`` at SIGINT/SIGTERM; return the function that undoes it.
-
-    ``loop.add_signal_handler`` where the loop has it, else ``signal.signal`` handing the call to
-    the loop thread-safely (qasync's loop, Windows). Outside the main thread nothing is installed.
-    """
-    on_loop: list[int] = []
-    previous: dict[int, Any] = {}
-
-    def from_handler(_signum: int, _frame: object) -> None:
-        loop.call_soon_threadsafe(callback)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, callback)
-            on_loop.append(sig)
-            continue
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
-        try:
-            previous[sig] = signal.signal(sig, from_handler)
-        except (ValueError, OSError) as exc:  # not the main thread
-            log.debug("no handler for signal %s: %s", sig, exc)
-
-    def restore() -> None:
-        for sig in on_loop:
-            loop.remove_signal_handler(sig)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        on_loop.clear()
-        previous.clear()
-
-    return restore
 
 
 class ReconnectingDatabase:

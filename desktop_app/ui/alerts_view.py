@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import VIETNAM_TZ, Alert, Severity, StoredAlert
-from desktop_app.market_clock import vn_today
+from desktop_app.market_clock import to_vietnam, vn_today
 from desktop_app.services.history import AlertFilter, HistoryService
 from desktop_app.ui import board_format as fmt
 from desktop_app.ui.async_tasks import TaskSlots
@@ -71,7 +71,7 @@ MESSAGE_COLUMN_MAX = 460  # px: longer messages are elided (the tooltip has them
 
 
 def _iso_vn(ts: datetime | None) -> str:
-    return "" if ts is None else ts.astimezone(VIETNAM_TZ).isoformat(timespec="seconds")
+    return "" if ts is None else to_vietnam(ts).isoformat(timespec="seconds")
 
 
 def csv_row(a: StoredAlert) -> tuple[str, ...]:

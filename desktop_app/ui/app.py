@@ -24,12 +24,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_app.config import Settings
 from desktop_app.errors import ConfigurationError
 from desktop_app.feeds.spec import FeedSpec
-from desktop_app.services.runtime import stop_on_signals
+from desktop_app.services.stop_signals import stop_on_signals
 from desktop_app.speedups import tune_gc_for_streaming
 from desktop_app.ui.alert_push import attach_alert_push
 from desktop_app.ui.app_runtime import AppRuntime, FeedUnavailableError
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
+from desktop_app.ui.startup_probe import watch_startup
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def install_exception_hooks(app: QApplication, loop: asyncio.AbstractEventLoop, 
     loop.set_exception_handler(loop_handler)
 
 
-def run_gui(settings: Settings, feed: FeedSpec) -> int:
+def run_gui(settings: Settings, feed: FeedSpec, quit_after_s: float | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
@@ -140,6 +141,7 @@ def run_gui(settings: Settings, feed: FeedSpec) -> int:
     asyncio.set_event_loop(loop)
     window = MainWindow(settings, feed)
     install_exception_hooks(app, loop, settings, lambda: window)
+    watch_startup(window, quit_after_s)
     window.show()
     controller = GuiController(window, AppRuntime(settings, feed))
     restore_signals = stop_on_signals(loop, window.close)  # Ctrl+C / SIGTERM: the normal close

@@ -38,7 +38,7 @@ from desktop_app.processing.order_flow import OrderFlowBook
 from desktop_app.services.history import HistoryService
 from desktop_app.ui import board_format
 from desktop_app.ui.async_tasks import TaskSlots
-from desktop_app.ui.charts.axes import VietnamTimeAxis
+from desktop_app.ui.charts.axes import MarketTimeAxis, market_x
 from desktop_app.ui.charts.order_flow_items import BUY_COLOR, SELL_COLOR, CvdCurve
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ class FlowView(QWidget):
         self.sector_plot.setTitle("Δ value by sector (bn VND)")
         self.sector_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brushes=[])
         self.sector_plot.addItem(self.sector_bars)
-        self.cvd_plot = pg.PlotWidget(axisItems={"bottom": VietnamTimeAxis()})
+        self.cvd_plot = pg.PlotWidget(axisItems={"bottom": MarketTimeAxis()})  # lunch cut out, as the charts
         self.cvd_plot.setTitle("Basket cumulative Δ value (bn VND)")
         self.cvd_plot.showGrid(x=True, y=True, alpha=0.2)
         self.cvd = CvdCurve()
@@ -268,7 +268,7 @@ class FlowView(QWidget):
     def _show(self, totals: Sequence[SymbolFlowTotals], bars: list[BasketFlowBar], source: str) -> None:
         self.model.set_totals(totals)
         self.basket_bars = bars
-        starts = np.array([b.time.timestamp() for b in bars])
+        starts = market_x(np.array([b.time.timestamp() for b in bars], dtype=np.float64))
         self.cvd.set_bars(starts, [float(b.cvd_value) / BILLION for b in bars], 60)
         by_sector: dict[str, float] = {}
         for row in self.model.rows:

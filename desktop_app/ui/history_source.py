@@ -20,7 +20,8 @@ from desktop_app.order_flow import BigTrade, FlowBar, VolumeProfile
 from desktop_app.market_clock import vn_today
 from desktop_app.services.history import TRADE_TYPE_CODES, HistoryService
 from desktop_app.ui.charts.basis_chart import BasisColumns
-from desktop_app.ui.charts.daily_chart import DailySeries, day_bounds
+from desktop_app.market_clock import days_bounds
+from desktop_app.ui.charts.daily_chart import DailySeries
 from desktop_app.ui.charts.foreign_chart import ForeignColumns
 from desktop_app.ui.charts.intraday_bars_chart import BarColumns
 from desktop_app.ui.charts.intraday_chart import TYPE_CODES, TradeColumns
@@ -93,7 +94,7 @@ class HistorySource:
     async def bars(self, symbol: str, first: date, last: date, bucket: timedelta) -> BarColumns:
         """Bars of ``bucket`` over the Vietnam days ``first``..``last`` (inclusive), from the
         per-minute aggregate (never the raw prints: a year is millions of them)."""
-        start, end = day_bounds(first, last)
+        start, end = days_bounds(first, last)
         b = await self.history.minute_bars(symbol, start, end, bucket)
         return BarColumns(
             start=np.asarray(b.minute_epoch_s, dtype=np.float64),
@@ -105,7 +106,7 @@ class HistorySource:
         )
 
     async def foreign_day(self, symbol: str, day: date) -> ForeignColumns:
-        start, end = day_bounds(day, day)
+        start, end = days_bounds(day, day)
         c = await self.history.foreign_columns(symbol, start, end)
         return ForeignColumns(
             ts=np.asarray(c.epoch_s, dtype=np.float64),
@@ -116,7 +117,7 @@ class HistorySource:
         )
 
     async def basis_day(self, day: date) -> BasisColumns:
-        start, end = day_bounds(day, day)
+        start, end = days_bounds(day, day)
         basis = await self.history.basis_day(start, end)
         c, symbol = basis.columns, basis.futures_symbol
         return BasisColumns(

@@ -52,7 +52,7 @@ def test_main_hands_the_resolved_feed_to_the_gui(tmp_path: Path, monkeypatch, ca
     for name in ("STOCK_TRACKER_DATABASE_URL", "SSI_CONSUMER_ID", "SSI_CONSUMER_SECRET"):
         monkeypatch.delenv(name, raising=False)
     started: list[FeedSpec] = []
-    monkeypatch.setattr(app, "run_gui", lambda settings, feed: started.append(feed) or 0)
+    monkeypatch.setattr(app, "run_gui", lambda settings, feed, **_: started.append(feed) or 0)
     assert main(["gui", "--speed", "60"]) == 0
     assert started == [FeedSpec("demo", None, 60.0)]
 

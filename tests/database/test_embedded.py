@@ -16,7 +16,7 @@ import asyncpg
 import psutil
 import pytest
 
-from desktop_app.database.embedded import EmbeddedPostgres
+from desktop_app.database.embedded import EmbeddedDatabaseError, EmbeddedPostgres
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX lifecycle"), pytest.mark.slow]
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HOLDER = """
 import json, sys
 from pathlib import Path
-from desktop_app.database.embedded import EmbeddedPostgres
+from desktop_app.database.embedded import EmbeddedDatabaseError, EmbeddedPostgres
 e = EmbeddedPostgres(Path(sys.argv[1]), durable=False)
 info = e.start()
 pid = int((Path(sys.argv[1]) / "postmaster.pid").read_text().split()[0])
@@ -176,3 +176,99 @@ async def test_runs_as_root_with_binaries_inside_a_private_folder(tmp_path: Path
     finally:
         server.stop()
     assert _postmasters(tmp_path / "pgdata") == []
+
+
+# Holds the server's start/stop lock the way a peer stuck mid-start would, until stdin closes.
+LOCK_HOLDER = """
+import sys
+from filelock import FileLock
+with FileLock(sys.argv[1]):
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
+
+
+async def test_a_peer_stuck_holding_the_lock_gets_a_clear_message_not_a_hang(tmp_path: Path) -> None:
+    data_dir = tmp_path / "pgdata"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(tmp_path / "pgdata.lock")], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"  # type: ignore[union-attr]
+        waiting = EmbeddedPostgres(data_dir, durable=False, lock_timeout_s=0.5)
+        with pytest.raises(EmbeddedDatabaseError, match="another stock-tracker process") as raised:
+            await waiting.start_async()
+        assert str(tmp_path / "pgdata.lock") in str(raised.value)
+        assert not waiting.is_initialised  # nothing was done without the lock
+    finally:
+        holder.communicate("", timeout=30)
+    # the lock is free again: the same handle starts normally
+    started = EmbeddedPostgres(data_dir, durable=False, lock_timeout_s=0.5)
+    info = await started.start_async()
+    try:
+        assert await _select_one(info.dsn()) == 1
+    finally:
+        await started.stop_async()
+
+
+@pytest.mark.parametrize("owner", ["a finished process", "a live process that is not PostgreSQL"])
+async def test_a_stale_postmaster_pid_is_removed_and_the_cluster_starts(tmp_path: Path, owner: str) -> None:
+    """After a crash or a power cut the pid file stays behind; its pid may even be reused."""
+    data_dir = tmp_path / "pgdata"
+    embedded = EmbeddedPostgres(data_dir, durable=False)
+    info = await embedded.start_async()
+    await embedded.stop_async()
+    pid_file = data_dir / "postmaster.pid"
+    assert not pid_file.exists()
+    if owner == "a finished process":
+        finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                                  capture_output=True, text=True, check=True)
+        stale_pid = int(finished.stdout)
+    else:
+        stale_pid = os.getpid()  # this pytest process
+    pid_file.write_text(f"{stale_pid}\n{data_dir}\n1700000000\n{info.port}\n\n127.0.0.1\n")
+
+    again = EmbeddedPostgres(data_dir, durable=False)
+    assert not again.is_running()
+    restarted = await again.start_async()
+    try:
+        assert restarted.port == info.port and await _select_one(restarted.dsn()) == 1
+        (postmaster,) = _postmasters(data_dir)
+        assert int(pid_file.read_text().split()[0]) == postmaster.pid != stale_pid
+    finally:
+        await again.stop_async()
+
+
+async def test_a_data_dir_of_another_major_version_gets_one_clear_message(tmp_path: Path) -> None:
+    data_dir = tmp_path / "pgdata"
+    embedded = EmbeddedPostgres(data_dir, durable=False)
+    ours = embedded.server_major_version()
+    older = str(ours - 2)
+    data_dir.mkdir()
+    (data_dir / "PG_VERSION").write_text(older + "\n")
+    (data_dir / "postgresql.conf").write_text("port = 5432\n")
+
+    with pytest.raises(EmbeddedDatabaseError) as raised:
+        await embedded.start_async()
+    message = str(raised.value)
+    assert f"made by PostgreSQL {older}" in message and f"runs PostgreSQL {ours}" in message
+    assert str(data_dir) in message and "\n" not in message
+    assert (data_dir / "PG_VERSION").read_text() == older + "\n"  # left as it was
+    assert _postmasters(data_dir) == [] and not (data_dir / "postmaster.pid").exists()
+
+
+async def test_too_little_free_disk_gets_one_clear_message(tmp_path: Path, monkeypatch) -> None:
+    """The disk is measured before initdb; a nearly full disk is named, with what to do."""
+    real_usage = shutil.disk_usage
+
+    def nearly_full(path: str | os.PathLike[str]):  # the real figures, with 10 MB left
+        usage = real_usage(path)
+        return type(usage)(usage.total, usage.total - 10 * 1024 * 1024, 10 * 1024 * 1024)
+
+    monkeypatch.setattr(shutil, "disk_usage", nearly_full)
+    embedded = EmbeddedPostgres(tmp_path / "pgdata", durable=False)
+    with pytest.raises(EmbeddedDatabaseError, match="only 10 MB free on the disk holding") as raised:
+        await embedded.start_async()
+    assert "STOCK_TRACKER_HOME" in str(raised.value)
+    assert not embedded.is_initialised

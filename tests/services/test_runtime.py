@@ -201,11 +201,11 @@ def test_only_the_runtime_opens_the_database_and_handles_stop_signals() -> None:
     # the benchmarks (desktop_app/bench) open their own database as a library user would
     assert _callers("Database.open") == {"services/runtime.py"}
     assert _callers("start_async") == {"database/connection.py"}
-    assert _callers("add_signal_handler", "signal.signal") == {"services/runtime.py"}
+    assert _callers("add_signal_handler", "signal.signal") == {"services/stop_signals.py"}
+    assert _callers("stop_on_signals") == {"services/runtime.py", "ui/app.py"}  # headless modes; the window
 
 
 def test_every_mode_goes_through_the_runtime() -> None:
     assert _callers("Runtime", "AppRuntime") >= {
         "services/record.py", "services/backfill.py", "api/server.py", "ui/app.py",
     }
-    assert "ui/app.py" in _callers("stop_on_signals")

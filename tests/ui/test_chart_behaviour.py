@@ -252,6 +252,9 @@ def test_five_minute_candles_are_the_prints_binned(qrun, database_url: str, wind
         finally:
             await db.close()
         chart = tabs.intraday
+        # put-through: counted in the status line, and the tooltip says why it is not drawn
+        assert "put-through 50,000 sh" in chart.status_label.text()
+        assert "negotiated" in chart.status_label.toolTip() and "not drawn" in chart.status_label.toolTip()
         # 1-minute candles (the default) = the database's minute aggregate
         assert chart.candles.isVisible() and not chart.price_line.isVisible()
         one = chart.candles.data

@@ -12,7 +12,7 @@ import pytest
 
 from desktop_app.database.repositories import trade_repository
 from desktop_app.services.history import HistoryService
-from desktop_app.ui.charts.axes import TradingDayAxis, VietnamTimeAxis, market_x
+from desktop_app.ui.charts.axes import MarketTimeAxis, TradingDayAxis, market_x
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.charts.daily_chart import DailyChart, DailySeries
 from desktop_app.ui.charts.items import MIN_BAR_PX
@@ -155,7 +155,7 @@ def test_live_prints_are_appended_for_today(qrun, database_url: str, tabs: Chart
 
     from desktop_app.domain import ClassifiedTrade, TradeType
     from desktop_app.ui.async_tasks import wait_until
-    from desktop_app.ui.charts.chart_tabs import vietnam_today
+    from desktop_app.market_clock import vn_today as vietnam_today
 
     async def scenario() -> None:
         db = await open_pool(database_url)
@@ -212,14 +212,14 @@ def test_time_axis_reads_vietnam_time_whatever_the_machine_zone(qtbot) -> None: 
     os.environ["TZ"] = "America/New_York"
     time.tzset()
     try:
-        axis = VietnamTimeAxis()
+        axis = MarketTimeAxis()  # the intraday charts' axis (x = market seconds)
         plot = pg.PlotWidget(axisItems={"bottom": axis})
         qtbot.addWidget(plot)
         plot.resize(800, 300)
         plot.show()
-        t = seed.vn(9, 15).timestamp()
+        t = market_x(seed.vn(9, 15).timestamp())
         plot.setXRange(t - 1800, t + 1800, padding=0)
-        qtbot.waitUntil(lambda: hasattr(axis, "fontMetrics"))
+        qtbot.waitExposed(plot)
         values = axis.tickValues(t - 1800, t + 1800, 800)
         spacing = next(level[0] for level in values if t in level[1])
         assert axis.tickStrings([t], 1, spacing)[0] == "09:15"

@@ -11,7 +11,7 @@ from desktop_app.database.repositories import trade_repository
 from desktop_app.services.history import HistoryService
 from desktop_app.ui.charts.axes import market_x
 from desktop_app.ui.charts.chart_tabs import ChartTabs
-from desktop_app.ui.charts.daily_chart import day_bounds
+from desktop_app.market_clock import days_bounds
 from desktop_app.ui.charts.intraday_range import RANGES
 from desktop_app.ui.history_source import HistorySource
 from tests.support import known_history as seed
@@ -60,7 +60,7 @@ def test_long_ranges_plot_the_bucketed_minute_bars(qrun, database_url: str, tabs
             expected = {}
             for label in ("5 days", "1 month"):
                 span = SPANS[label]
-                start, end = day_bounds(span.start(seed.DAY), seed.DAY)
+                start, end = days_bounds(span.start(seed.DAY), seed.DAY)
                 expected[label] = await trade_repository.minute_bars(
                     db.pool, seed.SYMBOL, start, end, bucket=span.bucket)
 
@@ -119,7 +119,7 @@ def test_a_newer_range_choice_wins_over_a_stale_load(qrun, database_url: str, ta
             tabs.set_range("5 days")  # before the month's load finished
             await tabs.wait_loaded()
             span = SPANS["5 days"]
-            start, end = day_bounds(span.start(seed.DAY), seed.DAY)
+            start, end = days_bounds(span.start(seed.DAY), seed.DAY)
             five = await trade_repository.minute_bars(db.pool, seed.SYMBOL, start, end, bucket=span.bucket)
         finally:
             await db.close()

@@ -19,6 +19,7 @@ from desktop_app.market_clock import (
     previous_trading_day,
     session_at,
     to_vietnam,
+    vn_now,
 )
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class DemoFeed(FeedStateHolder):
         if speed is not None and not speed > 0:
             raise ValueError(f"speed must be positive or None (max), got {speed!r}")
         if start is None:
-            day, catch_up = default_demo_start(datetime.now(VIETNAM_TZ))
+            day, catch_up = default_demo_start(vn_now())
         else:
             local = to_vietnam(start)
             day, catch_up = local.date(), local.time()

@@ -58,7 +58,7 @@ from desktop_app.feeds.demo.wire import (
     session_content,
     trade_content,
 )
-from desktop_app.market_clock import VIETNAM_TZ, SessionPhase, next_trading_day, previous_trading_day
+from desktop_app.market_clock import SessionPhase, VIETNAM_TZ, next_trading_day, previous_trading_day, vn_today
 from desktop_app.market_rules import (
     BOARD_LOT,
     FUTURES_MULTIPLIER,
@@ -96,7 +96,7 @@ class DemoMarket:
         basket: BasketData | None = None,
     ) -> None:
         self.basket = basket or load_basket()
-        self.first_day = previous_trading_day(start or datetime.now(VIETNAM_TZ).date())
+        self.first_day = previous_trading_day(start or vn_today())
         self.days = max(1, int(days))
         self.rng = random.Random(seed)
         self._emit_symbols = None if symbols is None else frozenset(s.upper() for s in symbols)

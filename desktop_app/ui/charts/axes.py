@@ -1,9 +1,7 @@
-"""Chart axes that read in Vietnam time, whatever the computer's time zone.
+"""Chart axes that read in Vietnam time, whatever the computer's time zone (UTC+7 all year).
 
-``VietnamTimeAxis`` is pyqtgraph's own ``DateAxisItem`` pinned to UTC+7 (its tick spacing logic is
-good; only the zone must not follow the machine). ``MarketTimeAxis`` reads x in market seconds:
-epoch seconds with the 11:30-13:00 lunch break cut out (``market_x``), so a trading day draws
-without an empty stretch at noon. ``TradingDayAxis`` labels a daily chart whose x is the bar index
+``MarketTimeAxis`` reads x in market seconds: epoch seconds with the 11:30-13:00 lunch break cut
+out (``market_x``), so a trading day draws without an empty stretch at noon. ``TradingDayAxis`` labels a daily chart whose x is the bar index
 (so non-trading days leave no gaps) with the date of each index; ``BarTimeAxis`` does the same for
 intraday bars over several days.
 """
@@ -15,10 +13,9 @@ from datetime import date
 import numpy as np
 import pyqtgraph as pg
 
-from desktop_app.market_clock import LUNCH_END, LUNCH_START
+from desktop_app.market_clock import LUNCH_END, LUNCH_START, VIETNAM_TZ
 
-VIETNAM_UTC_OFFSET_S = -7 * 3600  # pyqtgraph counts the offset west of UTC, like time.timezone
-_UTC_PLUS_7_S = 7 * 3600
+_UTC_PLUS_7_S = int(VIETNAM_TZ.utcoffset(None).total_seconds())
 _DAY_S = 86400
 _LUNCH_START_S = LUNCH_START.hour * 3600 + LUNCH_START.minute * 60  # seconds into the Vietnam day
 _LUNCH_END_S = LUNCH_END.hour * 3600 + LUNCH_END.minute * 60
@@ -108,13 +105,6 @@ class MarketTimeAxis(pg.AxisItem):
             local = np.datetime64(int(round(epoch_of_market_x(float(v)))) + _UTC_PLUS_7_S, "s").astype(object)
             out.append(local.strftime(fmt))
         return out
-
-
-class VietnamTimeAxis(pg.DateAxisItem):
-    """x = epoch seconds, labels in Vietnam time (UTC+7, no DST)."""
-
-    def __init__(self, orientation: str = "bottom", **kwargs) -> None:
-        super().__init__(orientation=orientation, utcOffset=VIETNAM_UTC_OFFSET_S, **kwargs)
 
 
 class TradingDayAxis(pg.AxisItem):
@@ -218,7 +208,7 @@ class BarTimeAxis(pg.AxisItem):
 
     def set_starts(self, epoch_s: np.ndarray, bucket_s: float = 60.0, opens_at: int = 9 * 3600) -> None:
         """``opens_at``: seconds into the Vietnam day when continuous trading opens (09:00 on HOSE)."""
-        local_s = np.asarray(epoch_s, dtype=np.int64) - VIETNAM_UTC_OFFSET_S
+        local_s = np.asarray(epoch_s, dtype=np.int64) + _UTC_PLUS_7_S
         sod = np.mod(local_s, _DAY_S)
         end = sod + int(bucket_s)
         local_s = np.where((sod < opens_at) & (end > opens_at), local_s - sod + opens_at, local_s)

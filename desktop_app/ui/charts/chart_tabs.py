@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade
-from desktop_app.market_clock import Market, trading_open
-from desktop_app.market_rules import futures_limits, hose_limits
+from desktop_app.market_clock import Market, days_bounds, trading_open, vn_today
+from desktop_app.market_rules import futures_limits, hose_limits, is_futures_symbol
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.charts.basis_chart import BasisChart
 from desktop_app.processing.live_stats import SymbolStats
-from desktop_app.ui.charts.daily_chart import DailyChart, LiveDailyBar, day_bounds
+from desktop_app.ui.charts.daily_chart import DailyChart, LiveDailyBar
 from desktop_app.ui.charts.foreign_chart import ForeignChart
 from desktop_app.ui.charts.intraday_bars_chart import IntradayBarsChart
 from desktop_app.ui.charts.intraday_chart import IntradayChart, TradeColumns
@@ -51,19 +51,11 @@ class DayStatsSource(Protocol):
     def symbol(self, symbol: str) -> SymbolStats | None: ...
 
 
-def vietnam_today() -> date:
-    return datetime.now(VIETNAM_TZ).date()
-
-
-def is_futures(symbol: str) -> bool:
-    return symbol.startswith("VN30F")
-
-
 def day_levels(symbol: str, ref: Decimal | float | None) -> tuple[float | None, float | None, float | None]:
     """(reference, ceiling, floor) of a day from its reference price (the previous close)."""
     if ref is None:
         return None, None, None
-    if is_futures(symbol):
+    if is_futures_symbol(symbol):
         floor, ceiling = futures_limits(Decimal(str(ref)))
         return float(ref), float(ceiling), float(floor)
     floor_i, ceiling_i = hose_limits(int(ref))
@@ -78,7 +70,7 @@ class ChartTabs(QWidget):
         super().__init__(parent)
         self.source: HistorySource | None = None
         self.symbol: str | None = None
-        self.day: date = vietnam_today()
+        self.day: date = vn_today()
         self.tasks = TaskSlots(on_error)
         self.symbol_label = QLabel("<b>—</b>")
         self.symbol_label.setStyleSheet("font-size: 15px;")
@@ -224,7 +216,7 @@ class ChartTabs(QWidget):
         self.daily.set_series(series, symbol)
         self.refresh_live_bar()
         if series.dates:
-            start, end = day_bounds(series.dates[0], series.dates[-1])
+            start, end = days_bounds(series.dates[0], series.dates[-1])
             self.daily.set_alerts(await self.source.alerts(symbol, start, end))
 
     async def _load_intraday(self, symbol: str, day: date) -> None:
@@ -240,7 +232,7 @@ class ChartTabs(QWidget):
             self._live_buffer = [t for t in self._live_buffer if t.timestamp.timestamp() > last]
         self._intraday_ready = True
         self.refresh_live_bar()
-        start, end = day_bounds(day, day)
+        start, end = days_bounds(day, day)
         self.intraday.set_alerts(await self.source.alerts(symbol, start, end))
 
     async def _load_bars(self, symbol: str, day: date, span: IntradayRange) -> None:
@@ -248,7 +240,7 @@ class ChartTabs(QWidget):
         self.intraday_bars.set_status("Loading…")
         first = span.start(day)
         cols = await self.source.bars(symbol, first, day, span.bucket)
-        market = Market.DERIVATIVES if is_futures(symbol) else Market.HOSE
+        market = Market.DERIVATIVES if is_futures_symbol(symbol) else Market.HOSE
         self.intraday_bars.set_columns(
             cols, f"{span.bucket_label()}, {first:%d/%m/%Y} – {day:%d/%m/%Y}", trading_open(market)
         )
@@ -264,7 +256,7 @@ class ChartTabs(QWidget):
         cols = await self.source.basis_day(day)
         self.basis.set_columns(cols)
         if cols.futures_symbol:
-            start, end = day_bounds(day, day)
+            start, end = days_bounds(day, day)
             self.basis.set_alerts(await self.source.alerts(cols.futures_symbol, start, end))
 
     async def _focus_after_load(self, when: datetime) -> None:

@@ -9,7 +9,7 @@ With no stored history at all, a banner over the chart offers the backfill
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from typing import Sequence
 
 import numpy as np
@@ -18,7 +18,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
-from desktop_app.domain import VIETNAM_TZ, DailyBar, StoredAlert
+from desktop_app.market_clock import vn_today
+from desktop_app.domain import DailyBar, StoredAlert
 from desktop_app.processing.live_stats import SymbolStats
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import TradingDayAxis
@@ -205,7 +206,7 @@ class DailyChart(ChartPanel):
         index = {d: i for i, d in enumerate(self.series.dates)}
         xs, ys, tips = [], [], []
         for alert in alerts:
-            day = alert.created_at.astimezone(VIETNAM_TZ).date()
+            day = vn_today(alert.created_at)
             i = index.get(day)
             if i is None:
                 continue
@@ -248,9 +249,3 @@ def _translucent(color: QColor) -> QColor:
     out = QColor(color)
     out.setAlpha(110)
     return out
-
-
-def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, end 24:00) in Vietnam time as aware datetimes."""
-    return (datetime.combine(start, time(0), VIETNAM_TZ),
-            datetime.combine(date.fromordinal(end.toordinal() + 1), time(0), VIETNAM_TZ))

@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
 from desktop_app.domain import ClassifiedTrade, StoredAlert, TradeType
+from desktop_app.market_clock import LUNCH_END, LUNCH_START, VIETNAM_TZ, at_vietnam_time
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import MarketTimeAxis, epoch_of_market_x, market_x
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
@@ -270,10 +271,11 @@ class IntradayChart(ChartPanel):
             for seam in self.seams:
                 seam.setVisible(False)
             return
-        first = float(ts[0])
-        day_start = first - np.mod(first + 7 * 3600, 86400)
-        seam_x = market_x(day_start + 13 * 3600)  # 13:00 sits at the 11:30 seam
-        both = bool(ts[0] < day_start + 11.5 * 3600 and ts[-1] >= day_start + 13 * 3600)
+        day = datetime.fromtimestamp(float(ts[0]), VIETNAM_TZ).date()
+        lunch_start = at_vietnam_time(day, LUNCH_START).timestamp()
+        lunch_end = at_vietnam_time(day, LUNCH_END).timestamp()
+        seam_x = market_x(lunch_end)  # 13:00 sits at the 11:30 seam
+        both = bool(ts[0] < lunch_start and ts[-1] >= lunch_end)
         for seam in self.seams:
             if seam.value() != seam_x:
                 seam.setPos(seam_x)

@@ -18,10 +18,6 @@ class IntradayRange:
     months: int = 0  # ... or in calendar months
     bucket: timedelta = timedelta(minutes=1)
 
-    @property
-    def single_day(self) -> bool:
-        return self.weekdays == 1 and not self.months
-
     def start(self, end: date) -> date:
         """First calendar day of the span that ends (inclusive) at ``end``."""
         if self.months:

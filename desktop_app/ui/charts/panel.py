@@ -156,7 +156,6 @@ class ChartPanel(QWidget):
         super().__init__(parent)
         self.title = QLabel(f"<b>{title}</b>")
         self.readout_label = ElidedLabel("")
-        self.readout_label.setStyleSheet("color: #d8dce0;")
         self.status_label = ElidedLabel("")
         self.status_label.setStyleSheet("color: #909090;")
         reset = QPushButton("Reset zoom")
