@@ -38,7 +38,7 @@ from enum import Enum
 from typing import Any, Awaitable, Callable, Protocol
 
 from desktop_app.config import Settings
-from desktop_app.database.connection import Database
+from desktop_app.database.connection import POOL_MAX_SIZE, POOL_MIN_SIZE, Database
 from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.lifecycle import Lifecycle
@@ -67,7 +67,8 @@ class Mode(Enum):
 
 
 # (min, max) pool connections: the one-shot commands need two at most.
-_POOL_SIZES = {Mode.GUI: (5, 20), Mode.RECORD: (5, 20), Mode.BACKFILL: (1, 2), Mode.SERVE_API: (1, 2)}
+_POOL_SIZES = {Mode.GUI: (POOL_MIN_SIZE, POOL_MAX_SIZE), Mode.RECORD: (POOL_MIN_SIZE, POOL_MAX_SIZE),
+               Mode.BACKFILL: (1, 2), Mode.SERVE_API: (1, 2)}
 
 
 class Stoppable(Protocol):
