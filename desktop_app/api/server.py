@@ -7,8 +7,9 @@ bounds what one request can cost.
 
 The socket is bound here, before uvicorn starts, so that "address in use" becomes a clear
 ``ApiBindError`` instead of uvicorn's ``sys.exit`` inside a task (which would take the GUI's loop
-down with it). In the GUI, uvicorn must not touch signal handlers: ``_EmbeddedServer`` disables
-that.
+down with it). uvicorn never touches signal handlers (``_EmbeddedServer``): in the GUI they are
+the window's, under ``serve-api`` the app runtime's (``services/runtime.py``), which stops the
+server gracefully.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import asyncpg
 import uvicorn
 
 from desktop_app.errors import ConfigurationError
-from desktop_app.services.stop_signals import stop_on_signals
 
 if TYPE_CHECKING:
     from desktop_app.config import Settings
@@ -94,6 +94,15 @@ class ApiServerHandle:
     def running(self) -> bool:
         return not self._task.done()
 
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The read-only pool the API reads through (its health checks too)."""
+        return self._pool
+
+    async def wait_closed(self) -> None:
+        """Until the server ends by itself (an error); ``stop()`` is what ends it normally."""
+        await asyncio.wait([self._task])
+
     async def stop(self) -> None:
         """Finish in-flight requests, stop listening and close the pool. Idempotent."""
         self._server.should_exit = True
@@ -110,21 +119,12 @@ def _config(app: object, host: str, port: int, *, access_log: bool) -> uvicorn.C
     )
 
 
-async def start_server(dsn: str, host: str = "127.0.0.1", port: int = 8765) -> ApiServerHandle:
-    """Serve the API on the running loop until ``stop()``; returns once it accepts connections."""
-    from desktop_app.api.history import create_app
-    from desktop_app.services.metrics import add_health_route
-
-    sock = bind_socket(host, port)
-    try:
-        pool = await open_read_only_pool(dsn)
-    except BaseException:
-        sock.close()
-        raise
+async def _launch(app: object, pool: asyncpg.Pool, sock: socket.socket, host: str, *,
+                  access_log: bool) -> ApiServerHandle:
+    """Serve ``app`` on ``sock`` as a task of this loop; returns once it accepts connections.
+    On failure the pool is closed (the handle would have owned it)."""
     actual_port = sock.getsockname()[1]
-    app = create_app(pool)
-    add_health_route(app, pool)
-    server = _EmbeddedServer(_config(app, host, actual_port, access_log=False))
+    server = _EmbeddedServer(_config(app, host, actual_port, access_log=access_log))
     task = asyncio.create_task(server.serve(sockets=[sock]), name="history-api")
     while not server.started and not task.done():
         await asyncio.sleep(0.01)
@@ -136,53 +136,51 @@ async def start_server(dsn: str, host: str = "127.0.0.1", port: int = 8765) -> A
     return ApiServerHandle(host, actual_port, server, task, pool)
 
 
-@contextlib.contextmanager
-def _stop_on_signals(server: uvicorn.Server) -> Iterator[None]:
-    """SIGINT/SIGTERM end the command normally (exit 0) after a graceful shutdown."""
-    def stop() -> None:
-        server.should_exit = True
+async def _serve_on(sock: socket.socket, host: str, dsn: str, *, access_log: bool,
+                    big_trade_min_value: Decimal | None = None) -> ApiServerHandle:
+    """The API over a read-only pool on ``dsn``, served on an already bound ``sock``."""
+    from desktop_app.api.history import create_app
+    from desktop_app.services.metrics import add_health_route
 
-    restore_signals = stop_on_signals(asyncio.get_running_loop(), stop)
+    pool = await open_read_only_pool(dsn)
     try:
-        yield
-    finally:
-        restore_signals()
+        app = create_app(pool) if big_trade_min_value is None else create_app(
+            pool, big_trade_min_value=big_trade_min_value)
+        add_health_route(app, pool)
+    except BaseException:
+        await pool.close()
+        raise
+    return await _launch(app, pool, sock, host, access_log=access_log)
+
+
+async def start_server(dsn: str, host: str = "127.0.0.1", port: int = 8765) -> ApiServerHandle:
+    """Serve the API on the running loop until ``stop()``; returns once it accepts connections."""
+    sock = bind_socket(host, port)
+    try:
+        return await _serve_on(sock, host, dsn, access_log=False)
+    except BaseException:
+        sock.close()
+        raise
 
 
 async def serve_until_stopped(settings: "Settings", host: str, port: int,
                               metrics_address: tuple[str, int] | None = None) -> int:
-    """The ``serve-api`` command: open the database, serve until SIGINT/SIGTERM, clean up."""
-    from desktop_app.api.history import create_app
-    from desktop_app.database.connection import Database
-    from desktop_app.services.metrics import add_health_route, start_metrics_server
+    """The ``serve-api`` command: the app runtime in its serve-api mode, until SIGINT/SIGTERM
+    (exit 0 after a graceful shutdown)."""
+    from desktop_app.services.runtime import Mode, Runtime
 
-    sock = bind_socket(host, port)
-    try:
-        database = await Database.open(settings, migrate=True, min_size=1, max_size=2)
-        try:
-            pool = await open_read_only_pool(database.dsn)
-            try:
-                actual_port = sock.getsockname()[1]
-                app = create_app(pool, big_trade_min_value=Decimal(settings.big_trade_min_value))
-                add_health_route(app, pool)
-                server = _EmbeddedServer(_config(app, host, actual_port, access_log=True))
-                metrics = None if metrics_address is None else await start_metrics_server(
-                    metrics_address[1], host=metrics_address[0], database=pool)
-                with _stop_on_signals(server):
-                    print(
-                        f"stock-tracker: history API on http://{host}:{actual_port}/api/history "
-                        f"(OpenAPI: /openapi.json, docs: /docs); Ctrl+C to stop",
-                        file=sys.stderr, flush=True,
-                    )
-                    try:
-                        await server.serve(sockets=[sock])
-                    finally:
-                        if metrics is not None:
-                            await metrics.stop()
-            finally:
-                await pool.close()
-        finally:
-            await database.close()
-    finally:
-        sock.close()
+    with contextlib.closing(bind_socket(host, port)) as sock:  # before the database: busy port = exit 2
+        async with Runtime(settings, Mode.SERVE_API) as runtime:
+            await runtime.open_database()
+            api = await runtime.start_api(lambda database: _serve_on(
+                sock, host, database.dsn, access_log=True,
+                big_trade_min_value=Decimal(settings.big_trade_min_value)))
+            assert isinstance(api, ApiServerHandle)
+            await runtime.start_metrics(metrics_address, database=api.pool)
+            print(
+                f"stock-tracker: history API on http://{host}:{api.port}/api/history "
+                f"(OpenAPI: /openapi.json, docs: /docs); Ctrl+C to stop",
+                file=sys.stderr, flush=True,
+            )
+            await runtime.wait(until=api.wait_closed())
     return 0

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
-
 from desktop_app.config import Settings, mask_dsn
 from desktop_app.database.embedded import DATABASE_NAME, SUPERUSER, EmbeddedPostgres
 
-# Alembic/SQLAlchemy are imported only by the commands that migrate: `db url` stays instant.
+# asyncpg, Alembic and SQLAlchemy are imported only by the commands that talk to the server:
+# `db url` stays instant.
 
 
 def describe_url(settings: Settings) -> str:
@@ -22,32 +20,20 @@ def describe_url(settings: Settings) -> str:
     return f"postgresql://{SUPERUSER}:***@127.0.0.1:{port}/{DATABASE_NAME} (embedded, {settings.embedded_dir})"
 
 
-@asynccontextmanager
-async def _dsn_in_use(settings: Settings) -> AsyncIterator[str]:
-    """The DSN to talk to; for the embedded server, holds a handle on it for the duration."""
-    if settings.database_url is not None:
-        yield settings.database_url
-        return
-    embedded = EmbeddedPostgres(settings.embedded_dir)
-    info = await embedded.start_async()
-    try:
-        yield info.dsn()
-    finally:
-        await embedded.stop_async()
-
-
 async def upgrade(settings: Settings) -> str:
+    from desktop_app.database.connection import server_dsn
     from desktop_app.database.migrate import upgrade_to_head
 
-    async with _dsn_in_use(settings) as dsn:
+    async with server_dsn(settings) as dsn:
         revision = await upgrade_to_head(dsn)
     return f"database at head: {revision}"
 
 
 async def current(settings: Settings) -> str:
+    from desktop_app.database.connection import server_dsn
     from desktop_app.database.migrate import current_revision, head_revision
 
-    async with _dsn_in_use(settings) as dsn:
+    async with server_dsn(settings) as dsn:
         revision = await current_revision(dsn)
     head = head_revision()
     if revision is None:

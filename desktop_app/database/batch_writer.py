@@ -66,6 +66,7 @@ from desktop_app.database.journal import Journal, JournalBatch, RecordRef, Table
 from desktop_app.database.minute_bar_aggregate import MinuteBarBatch, aggregate_copied_trades, upsert_minute_bars
 from desktop_app.domain import Alert, BasisPoint, ClassifiedTrade, ForeignInvestorData, ProcessedValue
 from desktop_app.errors import DatabaseConfigurationError
+from desktop_app.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -296,8 +297,7 @@ class BatchWriter:
         self._wake: asyncio.Event | None = None
         self._cycle_done: asyncio.Event | None = None
         self._cycle_lock: asyncio.Lock | None = None
-        self._stopping = False
-        self._started = False
+        self.state = Lifecycle.NEW
         # state and counters
         self._db_up = True
         self._retry_delay = retry_initial_s
@@ -374,6 +374,15 @@ class BatchWriter:
             return None
 
     # ------------------------------------------------------------------ lifecycle
+    @property
+    def _started(self) -> bool:
+        """Taking rows and flushing: started and not yet fully stopped."""
+        return self.state in (Lifecycle.RUNNING, Lifecycle.STOPPING)
+
+    @property
+    def _stopping(self) -> bool:
+        return self.state.ending
+
     async def start(self) -> None:
         """Open the journal (indexing what an earlier run left) and start the flush task."""
         if self._started:
@@ -384,7 +393,7 @@ class BatchWriter:
         self._loop = loop
         self._wake = asyncio.Event()
         self._cycle_lock = asyncio.Lock()
-        self._started = True
+        self.state = Lifecycle.RUNNING
         self._task = asyncio.create_task(self._run(), name="batch-writer")
 
     async def stop(self, *, drain_timeout_s: float = 30.0) -> WriterMetrics:
@@ -393,7 +402,7 @@ class BatchWriter:
         Rows that still cannot be written stay in the journal for the next start (``pending``)."""
         if not self._started:
             return self.metrics()
-        self._stopping = True
+        self.state = Lifecycle.STOPPING
         assert self._wake is not None
         self._wake.set()
         if self._task is not None:
@@ -409,7 +418,7 @@ class BatchWriter:
         # Joining idle threads is quick, but still not something to do on the UI thread.
         await asyncio.to_thread(self._encoder.shutdown, True)
         await asyncio.to_thread(self._disk.shutdown, True)
-        self._started = False
+        self.state = Lifecycle.STOPPED
         return self.metrics()
 
     async def flush_now(self) -> None:

@@ -2,7 +2,9 @@
 
 ``Database.open(settings)`` starts the embedded server when no external DSN is configured, checks
 that the database answers (bounded by ``CONNECT_TIMEOUT_S``), applies migrations, and opens the
-pool. A database that cannot be used — unreachable, wrong password, unknown role or database —
+pool; ``async with Database.open(settings) as database`` also closes it (and stops the server it
+started) on exit. It is the only start-up sequence: the app runtime (``services/runtime.py``) and
+``db upgrade|current`` (``server_dsn``) go through it. A database that cannot be used — unreachable, wrong password, unknown role or database —
 raises ``DatabaseConfigurationError`` with one line the user can act on (the CLI exits 2 with it).
 
 NUMERIC columns come back as ``Decimal`` (asyncpg's default codec, exact for prices); TIMESTAMPTZ
@@ -14,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -22,6 +26,7 @@ import asyncpg
 from desktop_app.config import Settings, mask_dsn
 from desktop_app.database.embedded import EmbeddedPostgres
 from desktop_app.errors import DatabaseConfigurationError
+from desktop_app.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +84,55 @@ async def ensure_reachable(dsn: str, timeout: float = CONNECT_TIMEOUT_S) -> None
     await conn.close()
 
 
+Progress = Callable[[str], None]
+
+
+def _silent(_text: str) -> None:
+    """The default progress report: nobody is watching the steps."""
+
+
+async def _start_server(settings: Settings, progress: Progress) -> tuple[str, EmbeddedPostgres | None]:
+    """The DSN to use and, when this process had to start it, the embedded server's handle."""
+    if settings.database_url is not None:
+        progress("Connecting to PostgreSQL…")
+        return settings.database_url, None
+    progress("Starting embedded PostgreSQL…")
+    embedded = EmbeddedPostgres(settings.embedded_dir)
+    return (await embedded.start_async()).dsn(), embedded
+
+
+@asynccontextmanager
+async def server_dsn(settings: Settings, progress: Progress = _silent) -> AsyncIterator[str]:
+    """The server's DSN without a pool (``db upgrade|current``); an embedded server started here
+    is stopped on exit."""
+    dsn, embedded = await _start_server(settings, progress)
+    try:
+        yield dsn
+    finally:
+        if embedded is not None:
+            await embedded.stop_async()
+
+
+class _Opening:
+    """What ``Database.open`` returns: ``await`` it (the caller closes the database) or use it as
+    ``async with`` (closed on exit, error or not)."""
+
+    def __init__(self, open_: Callable[[], Awaitable["Database"]]) -> None:
+        self._open = open_
+        self._database: Database | None = None
+
+    def __await__(self) -> Generator[Any, None, "Database"]:
+        return self._open().__await__()
+
+    async def __aenter__(self) -> "Database":
+        self._database = await self._open()
+        return self._database
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._database is not None
+        await self._database.close()
+
+
 @dataclass(eq=False)
 class Database:
     """Owns the pool and, for the embedded database, this process's handle on the server."""
@@ -86,27 +140,37 @@ class Database:
     dsn: str
     pool: asyncpg.Pool
     embedded: EmbeddedPostgres | None = None
-    _closed: bool = field(default=False, repr=False)
+    state: Lifecycle = field(default=Lifecycle.RUNNING, repr=False)
 
     @classmethod
-    async def open(
+    def open(
         cls, settings: Settings, *, migrate: bool = True,
-        min_size: int = POOL_MIN_SIZE, max_size: int = POOL_MAX_SIZE,
-    ) -> "Database":
-        embedded: EmbeddedPostgres | None = None
-        if settings.database_url is None:
-            embedded = EmbeddedPostgres(settings.embedded_dir)
-            dsn = (await embedded.start_async()).dsn()
-        else:
-            dsn = settings.database_url
-        try:
-            database = await connect_dsn(dsn, migrate=migrate, min_size=min_size, max_size=max_size)
-        except BaseException:
-            if embedded is not None:
-                await embedded.stop_async()
-            raise
-        database.embedded = embedded
-        return database
+        min_size: int = POOL_MIN_SIZE, max_size: int = POOL_MAX_SIZE, progress: Progress = _silent,
+    ) -> _Opening:
+        """Start the embedded server when no external DSN is configured, migrate, open the pool.
+
+        ``progress`` hears each step (the GUI's start-up screen). Whatever fails, a server started
+        here is stopped again before the error propagates.
+        """
+
+        async def open_() -> Database:
+            dsn, embedded = await _start_server(settings, progress)
+            try:
+                database = await connect_dsn(dsn, migrate=migrate, min_size=min_size, max_size=max_size,
+                                             progress=progress)
+            except BaseException:
+                if embedded is not None:
+                    await embedded.stop_async()
+                raise
+            database.embedded = embedded
+            return database
+
+        return _Opening(open_)
+
+    @property
+    def _closed(self) -> bool:
+        """True once ``close()`` was called (kept for callers that read the old flag)."""
+        return self.state is Lifecycle.STOPPED
 
     @property
     def masked_dsn(self) -> str:
@@ -123,9 +187,9 @@ class Database:
 
     async def close(self) -> None:
         """Close the pool (waiting briefly for borrowed connections) and release the server."""
-        if self._closed:
+        if self.state.ending:
             return
-        self._closed = True
+        self.state = Lifecycle.STOPPED
         try:
             await asyncio.wait_for(self.pool.close(), 10)
         except (asyncio.TimeoutError, TimeoutError):
@@ -138,7 +202,7 @@ class Database:
 
 async def connect_dsn(
     dsn: str, *, migrate: bool = False, min_size: int = POOL_MIN_SIZE, max_size: int = POOL_MAX_SIZE,
-    timeout: float = CONNECT_TIMEOUT_S,
+    timeout: float = CONNECT_TIMEOUT_S, progress: Progress = _silent,
 ) -> Database:
     """A ``Database`` on an explicit DSN (external servers, tests); migrates first if asked."""
     if urlsplit(dsn).scheme not in ("postgresql", "postgres"):
@@ -147,7 +211,9 @@ async def connect_dsn(
     if migrate:
         from desktop_app.database.migrate import upgrade_to_head
 
+        progress("Applying migrations…")
         await upgrade_to_head(dsn)
+    progress("Opening the connection pool…")
     try:
         pool = await asyncio.wait_for(
             asyncpg.create_pool(

@@ -57,7 +57,6 @@ from desktop_app.domain import DailyBar
 from desktop_app.errors import MissingCredentialsError
 from desktop_app.feeds.ssi_rest import SsiApiError, SsiAuthError, SsiRestClient
 from desktop_app.market_clock import vn_today
-from desktop_app.services.stop_signals import stop_on_signals
 
 if TYPE_CHECKING:
     from desktop_app.config import Settings
@@ -523,23 +522,16 @@ class _TerminalProgress:
 async def run_backfill_command(settings: "Settings", symbols: list[str], from_date: date, to_date: date) -> int:
     """``stock-tracker backfill``: 0 all imported; 1 some symbol failed or interrupted; 2 (raised
     ConfigurationError) missing/refused credentials or an unusable database."""
-    from desktop_app.database.connection import Database
+    from desktop_app.services.runtime import Mode, Runtime
 
     if not settings.has_ssi_credentials:
         raise MissingCredentialsError(CREDENTIALS_HELP)
     request: Sequence[str] | str = BASKET if symbols == [BASKET] else symbols
-    cancel = asyncio.Event()
-    restore_signals = stop_on_signals(asyncio.get_running_loop(), cancel.set)
     display = _TerminalProgress(sys.stderr)
-    try:
-        database = await Database.open(settings, migrate=True, min_size=1, max_size=2)
-        try:
-            service = BackfillService.from_settings(database.pool, settings)
-            summary = await service.run(request, from_date, to_date, progress=display, cancel=cancel)
-        finally:
-            await database.close()
-    finally:
-        restore_signals()
+    async with Runtime(settings, Mode.BACKFILL) as runtime:  # SIGINT/SIGTERM: stop_requested
+        database = await runtime.open_database()
+        service = BackfillService.from_settings(database.pool, settings)
+        summary = await service.run(request, from_date, to_date, progress=display, cancel=runtime.stop_requested)
     display.finish(summary)
     for symbol, reason in summary.failed.items():
         print(f"stock-tracker: backfill of {symbol} failed: {reason}", file=sys.stderr)

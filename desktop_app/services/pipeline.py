@@ -51,6 +51,7 @@ from desktop_app.database.journal import Journal
 from desktop_app.feeds.base import Feed
 from desktop_app.feeds.messages import InvalidMessage, ParserFailure, parse_envelope
 from desktop_app.feeds.spec import FeedSpec
+from desktop_app.lifecycle import Lifecycle
 from desktop_app.processing.processor import MarketDataProcessor
 from desktop_app.services.loop_lag import LoopLagMonitor
 
@@ -121,8 +122,7 @@ class Pipeline:
         self.processor.subscribe(self.writer.enqueue)
         self._consumer: asyncio.Task | None = None
         self._finished: asyncio.Event | None = None
-        self._started = False
-        self._stopped = False
+        self.state = Lifecycle.NEW
         self.error: BaseException | None = None  # why the feed stopped, if it failed
 
     # ------------------------------------------------------------------ public
@@ -138,9 +138,9 @@ class Pipeline:
         return self._finished is not None and self._finished.is_set()
 
     async def start(self) -> None:
-        if self._started:
+        if self.state.started:
             return
-        self._started = True
+        self.state = Lifecycle.STARTING
         self._finished = asyncio.Event()
         self.loop_lag.start()
         await self.writer.start()  # opens the journal: an earlier run's batches get replayed
@@ -152,6 +152,7 @@ class Pipeline:
                      stored_until.isoformat())
             self._feed.resume_from(stored_until)
         self._consumer = asyncio.create_task(self._consume(), name="pipeline-consumer")
+        self.state = Lifecycle.RUNNING
         log.info("pipeline started: %s", self.feed_spec.describe())
 
     async def wait_finished(self) -> None:
@@ -161,9 +162,9 @@ class Pipeline:
 
     async def stop(self) -> None:
         """Close the feed, let the consumer finish, flush the writer fully, stop the monitor."""
-        if not self._started or self._stopped:
+        if not self.state.started or self.state.ending:
             return
-        self._stopped = True
+        self.state = Lifecycle.STOPPING
         if self._feed is not None:
             try:
                 await self._feed.close()
@@ -181,6 +182,7 @@ class Pipeline:
                     pass
         await self.writer.stop()
         await self.loop_lag.stop()
+        self.state = Lifecycle.STOPPED
         log.info("pipeline stopped: %d messages, %d rejected", self.counters.messages, self.counters.rejected)
 
     # ------------------------------------------------------------------ the consumer

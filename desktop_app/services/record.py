@@ -11,11 +11,13 @@ again) are not written again; ``skipped_stored`` counts them per table.
 Exit codes: 0 when everything reached the database; 1 when rows are pending, were dropped (the
 journal's disk budget ran out) or the feed failed — with a one-line reason on stderr. The summary
 line is printed in every case.
+
+Start-up and shutdown are the app runtime's (``services/runtime.py``, mode ``record``): this module
+only decides what to wait for and what to report.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 import time
@@ -24,51 +26,15 @@ from typing import Any
 import orjson
 
 from desktop_app.config import Settings
-from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.feeds.spec import FeedSpec
-from desktop_app.services.alert_delivery import AlertDeliveryService, configured_channels, opened_pool_of
-from desktop_app.services.metrics import start_metrics_server
-from desktop_app.services.price_alert_rules import load_rules_for_recording
 from desktop_app.services.pipeline import Pipeline
-from desktop_app.services.stop_signals import stop_on_signals
+from desktop_app.services.runtime import Mode, Runtime
 from desktop_app.speedups import tune_gc_for_streaming
 
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
-
-
-class ReconnectingDatabase:
-    """A pool provider that opens the database on first use and again after a failed open.
-
-    The writer calls it before each attempt (its backoff paces the retries), so a database that
-    was down at start is picked up as soon as it answers; migrations run before the first write.
-    """
-
-    def __init__(self, settings: Settings, database: Any = None) -> None:
-        self._settings = settings
-        self.database = database
-        self.last_error: str | None = None
-
-    async def __call__(self):
-        if self.database is None:
-            from desktop_app.database.connection import Database
-
-            try:
-                self.database = await Database.open(self._settings, migrate=True)
-            except DatabaseConfigurationError as exc:
-                self.last_error = str(exc)
-                raise
-            if self.last_error is not None:  # only news after a failed attempt
-                log.warning("database is reachable again: %s", self.database.masked_dsn)
-            self.last_error = None
-        return self.database.pool
-
-    async def close(self) -> None:
-        if self.database is not None:
-            await self.database.close()
-            self.database = None
 
 
 def summary(pipeline: Pipeline, started: float) -> dict[str, Any]:
@@ -105,48 +71,21 @@ def summary(pipeline: Pipeline, started: float) -> dict[str, Any]:
 async def run_record(settings: Settings, feed: FeedSpec, duration_s: float | None,
                      metrics_address: tuple[str, int] | None = None) -> int:
     started = time.monotonic()
-    loop = asyncio.get_running_loop()
-    stop_requested = asyncio.Event()
-    restore_signals = stop_on_signals(loop, stop_requested.set)
-
-    provider = ReconnectingDatabase(settings)
-    try:
-        await provider()
-    except DatabaseConfigurationError as exc:
-        print(f"stock-tracker: {exc}; recording to the journal {settings.journal_dir} meanwhile",
-              file=sys.stderr)
-
-    pipeline = Pipeline(settings, feed, provider)
-    # alert push (Telegram/webhook): reads committed alerts, never in the ingest path
-    delivery = AlertDeliveryService(settings.delivery, opened_pool_of(provider), configured_channels(settings))
-    await load_rules_for_recording(opened_pool_of(provider), pipeline.processor.price_alerts)
-    metrics = None if metrics_address is None else await start_metrics_server(
-        metrics_address[1], host=metrics_address[0], database=opened_pool_of(provider), pipeline=pipeline,
-        delivery=delivery)
-    try:
-        try:
-            await pipeline.start()
-        except BaseException:
-            await pipeline.stop()
-            raise
+    async with Runtime(settings, Mode.RECORD, feed=feed) as runtime:
+        unreachable = await runtime.open_database_or_journal()
+        if unreachable is not None:
+            print(f"stock-tracker: {unreachable}; recording to the journal {settings.journal_dir} meanwhile",
+                  file=sys.stderr)
+        pipeline = await runtime.start_pipeline()
         tune_gc_for_streaming()  # an entry point: the process is ours (see speedups)
-        await delivery.start()
-        waiters = [asyncio.ensure_future(pipeline.wait_finished()), asyncio.ensure_future(stop_requested.wait())]
-        try:
-            await asyncio.wait(waiters, timeout=duration_s, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waiters:
-                w.cancel()
-        await pipeline.stop()
-        await delivery.stop()  # bounded: settings.delivery.exit_wait_s; the rest stays pending
+        await runtime.start_metrics(metrics_address)
+        await runtime.wait(duration_s=duration_s, until=pipeline.wait_finished())
+        await runtime.stop_ingest()  # feed closed, writer flushed, delivery's bounded wait
+        assert runtime.delivery is not None and runtime.provider is not None
         result = summary(pipeline, started)
-        result.update(delivery.summary())
+        result.update(runtime.delivery.summary())
         print(orjson.dumps(result).decode(), flush=True)
-    finally:
-        restore_signals()
-        if metrics is not None:
-            await metrics.stop()
-        await provider.close()
+    provider = runtime.provider
 
     problems = []
     if pipeline.error is not None:

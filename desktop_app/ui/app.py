@@ -24,9 +24,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_app.config import Settings
 from desktop_app.errors import ConfigurationError
 from desktop_app.feeds.spec import FeedSpec
+from desktop_app.services.stop_signals import stop_on_signals
 from desktop_app.speedups import tune_gc_for_streaming
 from desktop_app.ui.alert_push import attach_alert_push
-from desktop_app.services.stop_signals import stop_on_signals
 from desktop_app.ui.app_runtime import AppRuntime, FeedUnavailableError
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
@@ -64,7 +64,7 @@ class GuiController:
             return
         w.attach_database(database)
         try:
-            pipeline = await self.runtime.start_pipeline(w.show_step, self._keyring_credentials())
+            pipeline = await self.runtime.start_pipeline(w.show_step, credentials=self._keyring_credentials())
         except FeedUnavailableError as exc:
             self.startup_error = exc
             w.startup_finished()
@@ -144,7 +144,7 @@ def run_gui(settings: Settings, feed: FeedSpec, quit_after_s: float | None = Non
     watch_startup(window, quit_after_s)
     window.show()
     controller = GuiController(window, AppRuntime(settings, feed))
-    stop_on_signals(loop, window.close)
+    restore_signals = stop_on_signals(loop, window.close)  # Ctrl+C / SIGTERM: the normal close
 
     async def main() -> None:
         controller.begin()
@@ -153,5 +153,8 @@ def run_gui(settings: Settings, feed: FeedSpec, quit_after_s: float | None = Non
         await controller.closed.wait()
 
     with loop:
-        loop.run_until_complete(main())
+        try:
+            loop.run_until_complete(main())
+        finally:
+            restore_signals()
     return 0

@@ -68,6 +68,20 @@ async def test_pool_answers_health_checks_until_closed(database_url: str) -> Non
     await database.close()  # idempotent
 
 
+async def test_open_as_a_context_manager_closes_on_exit_and_on_error(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, database_url=database_url)
+    steps: list[str] = []
+    async with Database.open(settings, min_size=1, max_size=1, progress=steps.append) as database:
+        assert await database.health_check()
+    assert database._closed and not await database.health_check()
+    assert steps == ["Connecting to PostgreSQL…", "Applying migrations…", "Opening the connection pool…"]
+
+    with pytest.raises(LookupError):
+        async with Database.open(settings, migrate=False, min_size=1, max_size=1) as failing:
+            raise LookupError("the body failed")
+    assert failing._closed and failing.pool.is_closing()
+
+
 async def test_open_with_an_external_url_migrates_first(empty_database_url: str, tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, database_url=empty_database_url)
     database = await Database.open(settings, min_size=1, max_size=2)

@@ -138,6 +138,9 @@ async def test_sample_replay_rows_written_equal_rows_produced_per_table(database
     assert await table_counts(database_url) == produced
     assert min(produced.values()) > 0  # the sample exercises every table
     assert summary["rejected"] == 3
+    contract = {"messages", "rejected", "trades", "quotes", "foreign_snapshots", "index_values", "basis_points",
+                "alerts", "written", "pending", "journal_replayed", "dropped", "loop_lag_ms"}
+    assert contract | {"skipped_stored", "pushed", "push_pending"} <= set(summary)  # keys are only added
 
 
 async def test_sigterm_flushes_and_prints_the_summary(database_url: str, tmp_path: Path) -> None:
