@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
         self.order_flow = OrderFlowBook(Decimal(self.settings.big_trade_min_value))
         pipeline.processor.subscribe(self.order_flow.on_value)
         self.flow.attach_live(self.order_flow)
+        self.charts.attach_order_flow(self.order_flow)
         self.status.attach(pipeline)
 
     def startup_finished(self) -> None:
