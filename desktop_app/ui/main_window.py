@@ -274,6 +274,7 @@ class MainWindow(QMainWindow):
         pipeline.processor.subscribe(self.order_flow.on_value)
         self.flow.attach_live(self.order_flow)
         self.charts.attach_order_flow(self.order_flow)
+        pipeline.processor.subscribe(self.flow.on_value)  # foreign flow, last prices, VN30 level
         self.status.attach(pipeline)
 
     def startup_finished(self) -> None:
