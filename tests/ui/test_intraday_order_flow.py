@@ -44,6 +44,7 @@ def test_a_stored_day_draws_the_history_apis_numbers(qrun, database_url: str, ta
     chart = tabs.intraday
     chart.set_big_trade_min_value(Decimal(1_000_000_000))
     drawn: list[list[float]] = []
+    after_restart: list[float] = []
 
     async def scenario():  # type: ignore[no-untyped-def]
         db = await open_pool(database_url)
@@ -61,6 +62,17 @@ def test_a_stored_day_draws_the_history_apis_numbers(qrun, database_url: str, ta
             # the chart's threshold: 2 bn keeps only the put-through (the day reloaded with it)
             chart.set_big_trade_min_value(Decimal(2_000_000_000))
             await tabs.wait_loaded()
+            # a live book started mid-day (the app restarted after lunch) lacks the morning: the
+            # overlays stay the stored day's, not the book's afternoon
+            book = OrderFlowBook(Decimal(2_000_000_000))
+            book.add_all(_trade(*t) for t in TRADES if t[0] == "HPG" and t[4] >= at(13, 0))
+            tabs.attach_order_flow(book)
+            assert tabs.live_flow() is None
+            await tabs.wait_loaded()
+            after_restart.extend(chart.cvd.ys.tolist())
+            # a book that saw the whole day is the live source
+            book.add_all(_trade(*t) for t in TRADES if t[0] == "HPG" and t[4].date() == DAY and t[4] < at(13, 0))
+            assert tabs.live_flow() is book.symbol("HPG")
             return got
         finally:
             await db.close()
@@ -83,6 +95,7 @@ def test_a_stored_day_draws_the_history_apis_numbers(qrun, database_url: str, ta
     assert drawn[0] == [float(t.price) / 1000 for t in big]
     assert drawn[1][0] > drawn[1][1]  # bigger value, bigger bubble
     assert chart.bubbles.data["y"].tolist() == [26.0]
+    assert after_restart == [float(b.cvd) for b in bars]
 
 
 def test_the_flow_menu_shows_and_hides_each_overlay(tabs: ChartTabs) -> None:

@@ -8,6 +8,7 @@ Live prints for today's symbol are buffered and appended by a timer (coalesced, 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Callable, Protocol
@@ -41,6 +42,7 @@ from desktop_app.ui.history_source import HistorySource
 log = logging.getLogger(__name__)
 
 LIVE_APPEND_MS = 250
+FLOW_RELOAD_S = 5.0  # today's overlays from history when the live book missed part of the day
 LIVE_BAR_MS = 1000  # today's running daily candle: a trader reads it, it need not flicker
 
 
@@ -100,6 +102,7 @@ class ChartTabs(QWidget):
         self.intraday.priceAlertRequested.connect(self._price_alert_requested)
         self.intraday.bigTradeMinChanged.connect(lambda _v: self._start_flow())
         self.book: OrderFlowBook | None = None  # today's live order flow (the CVD, VWAP, ... overlays)
+        self._flow_loaded_at = 0.0  # monotonic time of the last stored overlay load
         self.intraday_bars = IntradayBarsChart()  # longer spans, SQL-aggregated bars
         self.intraday_stack = QStackedWidget()
         self.intraday_stack.addWidget(self.intraday)
@@ -151,9 +154,13 @@ class ChartTabs(QWidget):
             self._start_flow()
 
     def live_flow(self) -> SymbolDayFlow | None:
-        """The live book's figures for the symbol and day on screen, if it holds them."""
+        """The live book's figures for the symbol and day on screen, if it holds the whole day so
+        far: a book started mid-day (the app restarted) lacks the stored morning, and then the
+        overlays come from history, reloaded every ``FLOW_RELOAD_S`` while prints arrive."""
         flow = self.book.symbol(self.symbol) if self.book is not None and self.symbol else None
-        return flow if flow is not None and flow.day == self.day else None
+        if flow is None or flow.day != self.day:
+            return None
+        return flow if flow.volume >= self.intraday.matched_volume() else None
 
     def _start_flow(self) -> None:
         if self.symbol is None or self.range is not DAY:
@@ -170,6 +177,7 @@ class ChartTabs(QWidget):
 
     async def _load_flow(self, symbol: str, day: date) -> None:
         assert self.source is not None
+        self._flow_loaded_at = time.monotonic()
         self.intraday.clear_order_flow()
         cols = await self.source.order_flow_day(symbol, day, self.intraday.big_trade_min_value)
         self.intraday.set_order_flow(cols.start, cols.cvd, cols.vwap, cols.profile, cols.big_trades)
@@ -352,4 +360,6 @@ class ChartTabs(QWidget):
         flow = self.live_flow()
         if flow is not None:
             self.intraday.show_live_flow(flow)
+        elif time.monotonic() - self._flow_loaded_at >= FLOW_RELOAD_S and self.tasks.running("flow") is None:
+            self._start_flow()
 

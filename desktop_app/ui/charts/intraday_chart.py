@@ -292,6 +292,10 @@ class IntradayChart(ChartPanel):
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
         self.volume_plot.getAxis("bottom").setStyle(showValues=False)  # the CVD pane shows the times
 
+    def matched_volume(self) -> int:
+        """Volume of the order-book prints on screen (put-throughs left out, auctions in)."""
+        return int(self._matched.volume.sum())
+
     def overlay_shown(self, key: str) -> bool:
         return self.overlay_actions[key].isChecked()
 
