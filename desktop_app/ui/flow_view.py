@@ -14,6 +14,7 @@ stock bars follow the table's order, so a click on a header re-sorts the bars to
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from dataclasses import dataclass
@@ -293,6 +294,15 @@ class ContributionModel(QAbstractTableModel):
         return next((r for r in self.rows if r.symbol == symbol), None)
 
 
+def _loop_running() -> bool:
+    """A timer tick outside the app's asyncio loop (the app shutting down) starts no load."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def matched_value(totals: SymbolFlowTotals) -> Decimal:
     """The day's order-matching value: ATO + continuous + ATC (put-throughs are not in the split)."""
     split = totals.split
@@ -473,7 +483,7 @@ class FlowView(QWidget):
         self._show(totals, self.book.basket_flow(self.symbols), "live")
         self.heatmap_model.set_values({s: (f.buy_value, f.sell_value) for s, f in self.live_foreign.items()
                                        if f.timestamp.astimezone(VIETNAM_TZ).date() == self.day})
-        if self.history is not None and self._refs_day != self.day:
+        if self.history is not None and self._refs_day != self.day and _loop_running():
             self._refs_day = self.day
             self.tasks.start("flow-refs", self._load_refs(self.day))
         self._show_contributions([StockMove(t.symbol, self.ref_prices.get(t.symbol), self.live_last.get(t.symbol),
