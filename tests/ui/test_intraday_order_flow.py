@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow
 from desktop_app.domain import ClassifiedTrade, TradeType
 from desktop_app.processing.order_flow import OrderFlowBook
 from desktop_app.services.history import HistoryService
+from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import market_x
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.charts.panel import scene_point
@@ -96,6 +97,12 @@ def test_a_stored_day_draws_the_history_apis_numbers(qrun, database_url: str, ta
     assert drawn[1][0] > drawn[1][1]  # bigger value, bigger bubble
     assert chart.bubbles.data["y"].tolist() == [26.0]
     assert after_restart == [float(b.cvd) for b in bars]
+    # the crosshair's read-out adds the minute's CVD and VWAP
+    third = bars[2]
+    text = chart._readout(float(market_x(third.time.timestamp())) + 30, 25.0)
+    assert f"CVD {third.cvd:,}" in text and f"VWAP {board_format.price_thousands(third.vwap)}" in text
+    chart.set_overlay("vwap", False)
+    assert "VWAP" not in chart._readout(float(market_x(third.time.timestamp())) + 30, 25.0)
 
 
 def test_the_flow_menu_shows_and_hides_each_overlay(tabs: ChartTabs) -> None:

@@ -524,6 +524,21 @@ class IntradayChart(ChartPanel):
         self.price_plot.setXRange(x - span_s / 2, x + span_s / 2, padding=0)
 
     def _readout(self, x: float, y: float) -> str:
+        text = self._price_readout(x)
+        return text + self._flow_readout(x) if text else text
+
+    def _flow_readout(self, x: float) -> str:
+        """'  CVD 1,200  VWAP 25.03' for the minute under the cursor (what is shown of them)."""
+        parts = []
+        for key, curve, fmt in (("cvd", self.cvd, board_format.volume),
+                                ("vwap", self.vwap, lambda v: board_format.price_thousands(v * 1000))):
+            xs, ys = curve.xs, curve.ys
+            i = int(np.searchsorted(xs, x, side="right")) - 1
+            if self.overlay_shown(key) and 0 <= i < len(ys) and not np.isnan(ys[i]):
+                parts.append(f"{key.upper()} {fmt(ys[i])}")
+        return "  " + "  ".join(parts) if parts else ""
+
+    def _price_readout(self, x: float) -> str:
         t = epoch_of_market_x(x)
         p, v = board_format.price_thousands, board_format.volume
         if self.interval_s:
