@@ -228,3 +228,30 @@ def test_a_stored_days_heatmap_and_contributions_come_from_history(qrun, databas
     assert hpg.points == pytest.approx(12.0)
     vcb = stored.contribution_model.row_of("VCB")
     assert vcb is not None and vcb.points is None  # no daily bars stored for it
+
+
+def test_the_live_days_reference_prices_are_the_stored_previous_closes(qrun, database_url: str, qtbot) -> None:  # type: ignore[no-untyped-def]
+    live = FlowView(symbols=SYMBOLS, today=lambda: DAY)
+    qtbot.addWidget(live)
+    live.on_value(_trade("HPG", "25250", 10, "buy", at(14, 0)))
+
+    async def scenario() -> None:
+        db = await open_pool(database_url)
+        try:
+            async with db.pool.acquire() as conn:
+                for day, close in ((date(2024, 3, 1), 24_000), (date(2024, 3, 4), 25_000)):
+                    await conn.execute("INSERT INTO daily_ohlc (symbol, date, close) VALUES ('HPG', $1, $2)",
+                                       day, Decimal(close))
+            live.set_history(HistoryService(db.pool))
+            live.attach_live(_live_book())
+            await wait_until(lambda: "HPG" in live.ref_prices)
+        finally:
+            await db.close()
+
+    qrun(scenario())
+    assert live.ref_prices == {"HPG": Decimal(25_000)}
+    live.refresh_live()
+    hpg = live.contribution_model.row_of("HPG")
+    assert hpg is not None and hpg.change == pytest.approx(0.01)
+    assert hpg.points is None  # no VN30 level seen yet
+    assert live.contribution_label.text().startswith("VN30 level unknown")
