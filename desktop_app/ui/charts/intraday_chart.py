@@ -251,7 +251,8 @@ class IntradayChart(ChartPanel):
         self.profile.follow_right_edge(self.price_plot.getViewBox())
         self.bubbles = BigPrintBubbles()
         self.bubbles.setZValue(10)
-        self.price_plot.addItem(self.bubbles)
+        # a put-through may print far from the market: it must not stretch the price axis
+        self.price_plot.addItem(self.bubbles, ignoreBounds=True)
         self.big_trade_min_value = DEFAULT_BIG_TRADE_MIN_VALUE
         self._big_trades: tuple[BigTrade, ...] = ()
         self.flow_button = QToolButton()
@@ -289,6 +290,11 @@ class IntradayChart(ChartPanel):
         self.flow_button.setMenu(self.flow_menu)
         self.controls.addWidget(self.flow_button)
         self.cvd_plot.setLabel("left", "CVD", units="sh")
+        seam = ChartLine(angle=90, movable=False, pen=self.seams[0].pen)
+        seam.setVisible(False)
+        seam.setToolTip(self.seams[0].toolTip())
+        self.cvd_plot.addItem(seam, ignoreBounds=True)
+        self.seams.append(seam)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
         self.volume_plot.getAxis("bottom").setStyle(showValues=False)  # the CVD pane shows the times
 
