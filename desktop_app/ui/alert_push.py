@@ -10,6 +10,7 @@ the SSI credentials), else nothing.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 import keyring
@@ -30,13 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain import PriceRuleKind
 from desktop_app.config import PUSH_CHANNELS, AlertRoute, DeliverySettings, Settings, save_settings
 from desktop_app.errors import ConfigurationError
 
 from desktop_app.services.alert_delivery import ChannelState, ChannelStatus, TelegramChannel
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.desktop_notifier import DesktopChannel
-from desktop_app.ui.price_rules_view import PriceRulesView
+from desktop_app.ui.price_rules_view import KIND_LABELS, PriceRuleDialog, PriceRulesView
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +195,7 @@ class AlertPushUi:
         table = window.watchlist.table
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._board_menu)
+        window.charts.priceAlertRequested.connect(self.chart_price_alert)  # the intraday price pane's menu
         self.rules_view.reload()
 
     def _build_menu(self) -> None:
@@ -223,6 +226,16 @@ class AlertPushUi:
     def new_price_alert(self, symbol: str | None) -> Any:
         self.show_rules()
         return self.rules_view.new_rule(symbol)
+
+    def chart_price_alert(self, symbol: str, threshold: Decimal, last: float | None) -> PriceRuleDialog:
+        """The rule dialog for "alert when the price crosses ``threshold``": at or above when the
+        threshold is over the last price (or no price is known), at or below when under it."""
+        dialog = self.new_price_alert(symbol)
+        below = last is not None and float(threshold) < last
+        kind = PriceRuleKind.PRICE_BELOW if below else PriceRuleKind.PRICE_ABOVE
+        dialog.kind.setCurrentIndex(list(KIND_LABELS).index(kind))
+        dialog.threshold.setText(str(threshold))
+        return dialog
 
     def open_push_settings(self) -> PushSettingsDialog:
         dialog = PushSettingsDialog(self.window.settings, self.delivery.statuses(), self.window)

@@ -1,5 +1,8 @@
 """The Flow view: the VN30 basket's active buy/sell value by stock, grouped by sector, with the
-basket's cumulative value delta over the day and each stock's ATO / continuous / ATC split.
+basket's cumulative value delta over the day and each stock's ATO / continuous / ATC split; a
+heatmap of the basket's foreign net value (a grid of tiles in sector order) and each stock's
+contribution to the VN30 move in points (weights derived from matched value: an approximation,
+see ``desktop_app/index_contribution.py``).
 
 Today's figures come from the live order-flow book (``processing/order_flow.py``, polled once a
 second); another day's from the history service. Both give the same values for the same prints,
@@ -11,11 +14,13 @@ stock bars follow the table's order, so a click on a header re-sorts the bars to
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -28,11 +33,24 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from desktop_app.domain import BasisPoint, ClassifiedTrade, ForeignInvestorData, TradeType
 from desktop_app.feeds.basket import load_basket
 from desktop_app.feeds.sectors import sector_of
-from desktop_app.market_clock import vn_today
+from desktop_app.index_contribution import WEIGHTS_NOTE, Contribution, StockMove, contributions
+from desktop_app.market_clock import VIETNAM_TZ, days_bounds, vn_today
 from desktop_app.order_flow import BasketFlowBar, SessionSplit, SymbolFlowTotals
 from desktop_app.processing.order_flow import OrderFlowBook
 from desktop_app.services.history import HistoryService
@@ -135,6 +153,162 @@ class BasketFlowModel(QAbstractTableModel):
         return next((r for r in self.rows if r.totals.symbol == symbol), None)
 
 
+HEATMAP_COLUMNS = 6
+HEATMAP_FULL_ALPHA = 220  # the tile with the largest |net| value
+
+
+def sector_order(symbols: Sequence[str]) -> list[str]:
+    return sorted(symbols, key=lambda s: (sector_of(s), s))
+
+
+class ForeignHeatmapModel(QAbstractTableModel):
+    """The basket as a grid of tiles in sector order, each coloured by its foreign net value
+    (green net buying, red net selling, stronger for a bigger amount)."""
+
+    def __init__(self, symbols: Sequence[str], parent=None) -> None:
+        super().__init__(parent)
+        self.symbols = sector_order(symbols)
+        self.values: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (foreign buy, sell value)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else math.ceil(len(self.symbols) / HEATMAP_COLUMNS)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else HEATMAP_COLUMNS
+
+    def symbol_at(self, row: int, column: int) -> str | None:
+        i = row * HEATMAP_COLUMNS + column
+        return self.symbols[i] if i < len(self.symbols) else None
+
+    def net_value(self, symbol: str) -> Decimal | None:
+        pair = self.values.get(symbol)
+        return None if pair is None else pair[0] - pair[1]
+
+    def set_values(self, values: Mapping[str, tuple[Decimal, Decimal]]) -> None:
+        self.values = dict(values)
+        if self.symbols:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, HEATMAP_COLUMNS - 1))
+
+    def colour_of(self, symbol: str) -> QColor | None:
+        net = self.net_value(symbol)
+        nets = [abs(float(n)) for n in (self.net_value(s) for s in self.symbols) if n is not None]
+        biggest = max(nets, default=0.0)
+        if net is None or not net or biggest <= 0:
+            return None
+        colour = QColor(board_format.UP_COLOR if net > 0 else board_format.DOWN_COLOR)
+        colour.setAlpha(int(40 + (HEATMAP_FULL_ALPHA - 40) * abs(float(net)) / biggest))
+        return colour
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        symbol = self.symbol_at(index.row(), index.column())
+        if symbol is None:
+            return None
+        net = self.net_value(symbol)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{symbol}\n{'—' if net is None else f'{float(net) / BILLION:+,.2f}'}"
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self.colour_of(symbol)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            pair = self.values.get(symbol)
+            if pair is None:
+                return f"{symbol} ({sector_of(symbol)}): no foreign flow this day"
+            return (f"{symbol} ({sector_of(symbol)}): foreign buy {billions(pair[0])} bn, "
+                    f"sell {billions(pair[1])} bn, net {billions(pair[0] - pair[1])} bn VND")
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionColumn:
+    title: str
+    value: Callable[[Contribution], Any]
+    text: Callable[[Any], str]
+
+
+def _opt(fmt: str) -> Callable[[Any], str]:
+    return lambda v: "—" if v is None else format(v, fmt)
+
+
+CONTRIBUTION_COLUMNS: tuple[ContributionColumn, ...] = (
+    ContributionColumn("Symbol", lambda c: c.symbol, str),
+    ContributionColumn("Weight %", lambda c: c.weight * 100, _opt(".1f")),
+    ContributionColumn("Change %", lambda c: None if c.change is None else c.change * 100, _opt("+.2f")),
+    ContributionColumn("Points", lambda c: c.points, _opt("+.2f")),
+)
+POINTS_COLUMN = 3
+
+
+class ContributionModel(QAbstractTableModel):
+    """One row per basket stock: derived weight, change from the reference, points of the VN30."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[Contribution] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(CONTRIBUTION_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return CONTRIBUTION_COLUMNS[section].title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return WEIGHTS_NOTE
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = self.rows[index.row()], CONTRIBUTION_COLUMNS[index.column()]
+        value = column.value(row)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(value)
+        if role == SORT_ROLE:
+            return value if value is not None else (float("-inf") if index.column() else "")
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column():
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() >= 2 and value:
+            return board_format.UP_COLOR if value > 0 else board_format.DOWN_COLOR
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return WEIGHTS_NOTE
+        return None
+
+    def set_rows(self, rows: Sequence[Contribution]) -> None:
+        if [r.symbol for r in rows] == [r.symbol for r in self.rows]:
+            self.rows = list(rows)
+            if rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(CONTRIBUTION_COLUMNS) - 1))
+            return
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row_of(self, symbol: str) -> Contribution | None:
+        return next((r for r in self.rows if r.symbol == symbol), None)
+
+
+def _loop_running() -> bool:
+    """A timer tick outside the app's asyncio loop (the app shutting down) starts no load."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def matched_value(totals: SymbolFlowTotals) -> Decimal:
+    """The day's order-matching value: ATO + continuous + ATC (put-throughs are not in the split)."""
+    split = totals.split
+    return split.ato_value + split.continuous_value + split.atc_value
+
+
 class FlowView(QWidget):
     """Basket order flow for one day: table + stock bars + sector bars + basket CVD."""
 
@@ -194,8 +368,47 @@ class FlowView(QWidget):
         charts = QSplitter(Qt.Orientation.Vertical)
         for w in (self.stock_plot, self.sector_plot, self.cvd_plot):
             charts.addWidget(w)
+        self.heatmap_model = ForeignHeatmapModel(self.symbols, self)
+        self.heatmap = QTableView()
+        self.heatmap.setModel(self.heatmap_model)
+        self.heatmap.horizontalHeader().setVisible(False)
+        self.heatmap.verticalHeader().setVisible(False)
+        for header in (self.heatmap.horizontalHeader(), self.heatmap.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            header.setMinimumSectionSize(24)
+        self.heatmap.setToolTip("Foreign investors' net value today (buy − sell, bn VND), the basket "
+                                "in sector order; darker = bigger")
+        self.contribution_model = ContributionModel(self)
+        self.contribution_proxy = QSortFilterProxyModel(self)
+        self.contribution_proxy.setSourceModel(self.contribution_model)
+        self.contribution_proxy.setSortRole(SORT_ROLE)
+        self.contributions_table = QTableView()
+        self.contributions_table.setModel(self.contribution_proxy)
+        self.contributions_table.setSortingEnabled(True)
+        self.contributions_table.sortByColumn(POINTS_COLUMN, Qt.SortOrder.DescendingOrder)
+        self.contributions_table.verticalHeader().setVisible(False)
+        self.contribution_label = QLabel()
+        self.contribution_label.setToolTip(WEIGHTS_NOTE)
+        self.contribution_label.setWordWrap(True)
+        contribution_page = QWidget()
+        contribution_box = QVBoxLayout(contribution_page)
+        contribution_box.setContentsMargins(0, 0, 0, 0)
+        contribution_box.addWidget(self.contributions_table, 1)
+        contribution_box.addWidget(self.contribution_label)
+        self.left_tabs = QTabWidget()
+        self.left_tabs.addTab(self.table, "By stock")
+        self.left_tabs.addTab(self.heatmap, "Foreign net")
+        self.left_tabs.addTab(contribution_page, "VN30 points")
+        self.left_tabs.setTabToolTip(2, WEIGHTS_NOTE)
+        # live inputs of the heatmap and the contributions (``on_value``), for the live day
+        self.live_foreign: dict[str, ForeignInvestorData] = {}
+        self.live_last: dict[str, Decimal] = {}
+        self.live_index_level: float | None = None
+        self.ref_prices: dict[str, Decimal] = {}  # the live day's reference prices (previous closes)
+        self._refs_day: date | None = None
+        self.index_level: float | None = None  # what the contributions were computed with
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.table)
+        split.addWidget(self.left_tabs)
         split.addWidget(charts)
         box = QVBoxLayout(self)
         box.addLayout(top)
@@ -227,6 +440,17 @@ class FlowView(QWidget):
     def is_live(self) -> bool:
         return self.book is not None and self.day == self.live_day
 
+    def on_value(self, value: object) -> None:
+        """Processor subscriber (cheap): the latest foreign flow, last price and VN30 level."""
+        kind = type(value)
+        if kind is ClassifiedTrade:
+            if value.trade_type is not TradeType.PUT_THROUGH:  # type: ignore[attr-defined]
+                self.live_last[value.symbol] = value.price  # type: ignore[attr-defined]
+        elif kind is ForeignInvestorData:
+            self.live_foreign[value.symbol] = value  # type: ignore[attr-defined]
+        elif kind is BasisPoint:
+            self.live_index_level = float(value.spot_value)  # type: ignore[attr-defined]
+
     def show_day(self, day: date) -> None:
         self.day = day
         if self.is_live:
@@ -257,13 +481,66 @@ class FlowView(QWidget):
             flow = self.book.symbol(symbol)
             totals.append(flow.totals() if flow is not None and flow.day == self.day else empty_totals(symbol))
         self._show(totals, self.book.basket_flow(self.symbols), "live")
+        self.heatmap_model.set_values({s: (f.buy_value, f.sell_value) for s, f in self.live_foreign.items()
+                                       if f.timestamp.astimezone(VIETNAM_TZ).date() == self.day})
+        if self.history is not None and self._refs_day != self.day and _loop_running():
+            self._refs_day = self.day
+            self.tasks.start("flow-refs", self._load_refs(self.day))
+        self._show_contributions([StockMove(t.symbol, self.ref_prices.get(t.symbol), self.live_last.get(t.symbol),
+                                            matched_value(t)) for t in totals], self.live_index_level)
+
+    async def _load_refs(self, day: date) -> None:
+        """The live day's reference prices: each stock's previous close in the daily bars."""
+        assert self.history is not None
+        refs = {}
+        for symbol in self.symbols:
+            bars = await self.history.daily_bars(symbol, day - timedelta(days=20), day - timedelta(days=1))
+            if bars:
+                refs[symbol] = bars[-1].close
+        if day == self.day:
+            self.ref_prices = refs
+
+    def _show_contributions(self, moves: Sequence[StockMove], index_level: float | None) -> None:
+        self.index_level = index_level
+        rows = contributions(moves, index_level)
+        self.contribution_model.set_rows(rows)
+        points = [r.points for r in rows if r.points is not None]
+        level = "VN30 level unknown: no points" if index_level is None else f"VN30 {index_level:,.2f}"
+        self.contribution_label.setText(f"{level} · Σ {sum(points):+.2f} points (weights: share of matched "
+                                        "value today, an approximation — hover for how)")
 
     async def _load(self, day: date) -> None:
         assert self.history is not None
         totals = await self.history.basket_totals(self.symbols, day)
         bars = await self.history.basket_flow(self.symbols, day, 1)
+        foreign, moves, level = await self._load_stored_extras(day, totals)
         if day == self.day and not self.is_live:
             self._show(totals, bars, "stored")
+            self.heatmap_model.set_values(foreign)
+            self._show_contributions(moves, level)
+
+    async def _load_stored_extras(
+        self, day: date, totals: Sequence[SymbolFlowTotals]
+    ) -> tuple[dict[str, tuple[Decimal, Decimal]], list[StockMove], float | None]:
+        """A stored day's foreign values (the day's last snapshot per stock), the stocks' moves
+        (reference = previous close, last = the day's close) and the VN30's last level."""
+        assert self.history is not None
+        start, end = days_bounds(day, day)
+        foreign: dict[str, tuple[Decimal, Decimal]] = {}
+        moves = []
+        for t in totals:
+            n = len(await self.history.foreign_columns(t.symbol, start, end))
+            if n:
+                last = (await self.history.foreign_between(t.symbol, start, end, 1, n - 1))[0]
+                foreign[t.symbol] = (last.buy_value, last.sell_value)
+            bars = await self.history.daily_bars(t.symbol, day - timedelta(days=20), day)
+            close = bars[-1].close if bars and bars[-1].date == day else None
+            before = [b for b in bars if b.date < day]
+            moves.append(StockMove(t.symbol, before[-1].close if before else None, close, matched_value(t)))
+        basis = await self.history.basis_day(start, end)
+        spot = basis.columns.spot_value
+        level = float(spot[-1]) if len(spot) else None
+        return foreign, moves, level
 
     def _show(self, totals: Sequence[SymbolFlowTotals], bars: list[BasketFlowBar], source: str) -> None:
         self.model.set_totals(totals)

@@ -306,6 +306,8 @@ class MainWindow(QMainWindow):
         self.order_flow = OrderFlowBook(Decimal(self.settings.big_trade_min_value))
         pipeline.processor.subscribe(self.order_flow.on_value)
         self.flow.attach_live(self.order_flow)
+        self.charts.attach_order_flow(self.order_flow)
+        pipeline.processor.subscribe(self.flow.on_value)  # foreign flow, last prices, VN30 level
         self.status.attach(pipeline)
 
     def _market_day(self) -> date:

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 TEST_TIMEOUT_S = 3.0
 
+BIG_TRADE_UNIT = 1_000_000_000  # the big-print threshold is typed in billions of VND
 THRESHOLD_LABELS = {
     "block_trade_value_vnd": "Block trade value (VND)",
     "foreign_surge_shares": "Foreign surge (shares net)",
@@ -180,6 +181,15 @@ class SettingsDialog(QDialog):
                 spin.setValue(float(value))
             self.threshold_spins[f.name] = spin
             alert_form.addRow(THRESHOLD_LABELS.get(f.name, f.name), spin)
+        # order flow: the big-print threshold (the chart's bubbles, the Flow view, the API's default)
+        self.big_trade_spin = QDoubleSpinBox()
+        self.big_trade_spin.setRange(0.01, 1000.0)
+        self.big_trade_spin.setDecimals(2)
+        self.big_trade_spin.setSuffix(" bn VND")
+        self.big_trade_spin.setValue(self.base.big_trade_min_value / BIG_TRADE_UNIT)
+        self.big_trade_spin.setToolTip("A print worth this much or more is a big print: bubbles on the "
+                                       "intraday chart and the history API's default big-trade filter")
+        alert_form.addRow("Big print (order flow)", self.big_trade_spin)
 
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
@@ -225,6 +235,7 @@ class SettingsDialog(QDialog):
             feed=self.feed_combo.currentData(),
             flush_interval_s=round(float(self.flush_spin.value()), 3),
             alerts=AlertThresholds(**thresholds),
+            big_trade_min_value=round(self.big_trade_spin.value() * BIG_TRADE_UNIT),
         )
         edited.validate()
         return edited

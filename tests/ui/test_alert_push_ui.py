@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtWidgets import QMenu
@@ -69,6 +70,21 @@ def test_push_state_rules_from_the_board_and_push_settings(qrun, qtbot, caplog, 
             await wait_until(lambda: ui.rules_view.model.rowCount() == 1)
             assert [(r.symbol, r.kind) for r in window.pipeline.processor.price_alerts.rules] == [
                 (symbol, PriceRuleKind.CHANGE_PCT)]
+
+            # the intraday price pane's right-click entry opens the same dialog, prefilled
+            chart = window.charts.intraday
+            chart.set_context_price(25_040.0)  # snapped to the HOSE grid: 25,050
+            last = float(chart._matched.price[-1]) if len(chart._matched) else None
+            chart.alert_action.trigger()
+            dialog = ui.rules_view.dialog
+            assert dialog.isVisible() and dialog.symbol.text() == window.charts.symbol
+            assert dialog.threshold.text() == "25050"
+            below = last is not None and 25_050 < last  # under the last price: "at or below"
+            assert dialog.kind.currentData() == (PriceRuleKind.PRICE_BELOW if below else PriceRuleKind.PRICE_ABOVE)
+            dialog.reject()
+            dialog = ui.chart_price_alert("HPG", Decimal(25_050), 25_100.0)  # under the last price
+            assert (dialog.kind.currentData(), dialog.threshold.text()) == (PriceRuleKind.PRICE_BELOW, "25050")
+            dialog.reject()
 
             # push settings: quiet hours and routing saved, the token only to the keyring
             settings_dialog = ui.open_push_settings()

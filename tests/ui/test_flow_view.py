@@ -138,3 +138,120 @@ def test_chart_columns_of_a_stored_day_equal_the_live_books(qrun, database_url: 
     assert got.vwap.tolist() == want.vwap.tolist() and got.vwap[-1] == 25152.04
     assert got.profile == want.profile and got.profile.poc == Decimal(25200)
     assert got.big_trades == want.big_trades and len(got.big_trades) == 4
+
+
+def _foreign(symbol: str, buy_bn: str, sell_bn: str, ts):  # type: ignore[no-untyped-def]
+    from desktop_app.domain import ForeignInvestorData
+
+    return ForeignInvestorData(symbol, 1000, 500, Decimal(buy_bn) * 10**9, Decimal(sell_bn) * 10**9,
+                               Decimal(0), Decimal(0), None, ts)
+
+
+def test_live_foreign_heatmap_and_vn30_contributions(view: FlowView) -> None:
+    from desktop_app.domain import BasisPoint
+    from desktop_app.ui.flow_view import HEATMAP_COLUMNS, HEATMAP_FULL_ALPHA
+
+    for value in (_foreign("HPG", "3", "1", at(10, 0)), _foreign("VCB", "1", "5", at(10, 0)),
+                  _foreign("FPT", "9", "9", at(9, 0, 0, date(2024, 3, 4))),  # the day before: not shown
+                  BasisPoint("VN30F2403", Decimal("1250.0"), Decimal("1200.00"), Decimal("50.0"), at(10, 0)),
+                  _trade("HPG", "25250", 10, "buy", at(14, 0)), _trade("VCB", "89100", 10, "sell", at(14, 0)),
+                  _trade("HPG", "30000", 10, "put_through", at(14, 1))):  # a put-through is not a price
+        view.on_value(value)
+    view.ref_prices = {"HPG": Decimal(25_000), "VCB": Decimal(90_000), "FPT": Decimal(96_000)}
+    view.attach_live(_live_book())
+    heat = view.heatmap_model
+    assert heat.symbols == ["VCB", "HPG", "FPT"]  # sector order, as the table
+    assert heat.rowCount() == 1 and heat.columnCount() == HEATMAP_COLUMNS
+    assert heat.net_value("HPG") == Decimal(2 * 10**9) and heat.net_value("VCB") == Decimal(-4 * 10**9)
+    assert heat.net_value("FPT") is None
+    assert heat.index(0, 0).data() == "VCB\n-4.00" and heat.index(0, 2).data() == "FPT\n—"
+    vcb, hpg = heat.colour_of("VCB"), heat.colour_of("HPG")
+    assert vcb is not None and hpg is not None
+    assert vcb.alpha() == HEATMAP_FULL_ALPHA and hpg.alpha() < vcb.alpha()  # the bigger net, the stronger
+    assert hpg.red() < hpg.green() and vcb.red() > vcb.green()  # buying green, selling red
+    # contributions: weights are shares of the day's matched value (auctions in, put-throughs out)
+    values = {"HPG": 25_000_000 + 1_024_320_500 + 17_500_000 + 1_252_500 + 1_260_000_000,
+              "VCB": 452_500_000 + 1_800_000_000, "FPT": 960_000_000 + 191_800_000}
+    total = sum(values.values())
+    hpg_row = view.contribution_model.row_of("HPG")
+    assert hpg_row is not None
+    assert hpg_row.weight == pytest.approx(values["HPG"] / total)
+    assert hpg_row.change == pytest.approx(0.01)
+    assert hpg_row.points == pytest.approx(1200.0 * values["HPG"] / total * 0.01)
+    vcb_row = view.contribution_model.row_of("VCB")
+    assert vcb_row is not None and vcb_row.points == pytest.approx(1200.0 * values["VCB"] / total * -0.01)
+    fpt_row = view.contribution_model.row_of("FPT")
+    assert fpt_row is not None and fpt_row.points is None  # no live price seen for it
+    # sorted by points, biggest first; the derivation is said in the tooltips
+    assert view.contributions_table.model().index(0, 0).data() == "HPG"
+    assert "Approximation" in view.left_tabs.tabToolTip(2)
+    assert "matched value" in view.contribution_model.headerData(3, Qt.Orientation.Horizontal,
+                                                                 Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_stored_days_heatmap_and_contributions_come_from_history(qrun, database_url: str, qtbot) -> None:  # type: ignore[no-untyped-def]
+    stored = FlowView(symbols=SYMBOLS, today=lambda: date(2030, 1, 2))
+    qtbot.addWidget(stored)
+
+    async def scenario() -> None:
+        db = await open_pool(database_url)
+        try:
+            await insert_day(db.pool)
+            async with db.pool.acquire() as conn:
+                for symbol, buy, sell, ts in (("HPG", 1, 2, at(10, 0)), ("HPG", 3, 1, at(14, 0)),  # the last counts
+                                              ("VCB", 1, 5, at(14, 0))):
+                    await conn.execute(
+                        "INSERT INTO foreign_snapshots (symbol, f_buy_vol, f_sell_vol, f_net_vol, f_buy_val,"
+                        " f_sell_val, captured_at) VALUES ($1, 0, 0, 0, $2, $3, $4)",
+                        symbol, Decimal(buy * 10**9), Decimal(sell * 10**9), ts)
+                for symbol, day, close in (("HPG", date(2024, 3, 4), 25_000), ("HPG", DAY, 25_250)):
+                    await conn.execute("INSERT INTO daily_ohlc (symbol, date, close) VALUES ($1, $2, $3)",
+                                       symbol, day, Decimal(close))
+                await conn.execute(
+                    "INSERT INTO basis_history (futures_symbol, futures_price, spot_value, basis, captured_at)"
+                    " VALUES ('VN30F2403', 1250, 1200, 50, $1)", at(14, 30))
+            await refresh_minute_bars(db.pool)
+            stored.set_history(HistoryService(db.pool))
+            stored.show_day(DAY)
+            await wait_until(lambda: stored.source_label.text().startswith("stored"))
+        finally:
+            await db.close()
+
+    qrun(scenario())
+    assert stored.heatmap_model.net_value("HPG") == Decimal(2 * 10**9)
+    assert stored.heatmap_model.net_value("VCB") == Decimal(-4 * 10**9)
+    assert stored.heatmap_model.net_value("FPT") is None
+    assert stored.index_level == 1200.0
+    hpg = stored.contribution_model.row_of("HPG")
+    assert hpg is not None and hpg.change == pytest.approx(0.01)
+    assert hpg.weight == 1.0  # only HPG traded among the three that day
+    assert hpg.points == pytest.approx(12.0)
+    vcb = stored.contribution_model.row_of("VCB")
+    assert vcb is not None and vcb.points is None  # no daily bars stored for it
+
+
+def test_the_live_days_reference_prices_are_the_stored_previous_closes(qrun, database_url: str, qtbot) -> None:  # type: ignore[no-untyped-def]
+    live = FlowView(symbols=SYMBOLS, today=lambda: DAY)
+    qtbot.addWidget(live)
+    live.on_value(_trade("HPG", "25250", 10, "buy", at(14, 0)))
+
+    async def scenario() -> None:
+        db = await open_pool(database_url)
+        try:
+            async with db.pool.acquire() as conn:
+                for day, close in ((date(2024, 3, 1), 24_000), (date(2024, 3, 4), 25_000)):
+                    await conn.execute("INSERT INTO daily_ohlc (symbol, date, close) VALUES ('HPG', $1, $2)",
+                                       day, Decimal(close))
+            live.set_history(HistoryService(db.pool))
+            live.attach_live(_live_book())
+            await wait_until(lambda: "HPG" in live.ref_prices)
+        finally:
+            await db.close()
+
+    qrun(scenario())
+    assert live.ref_prices == {"HPG": Decimal(25_000)}
+    live.refresh_live()
+    hpg = live.contribution_model.row_of("HPG")
+    assert hpg is not None and hpg.change == pytest.approx(0.01)
+    assert hpg.points is None  # no VN30 level seen yet
+    assert live.contribution_label.text().startswith("VN30 level unknown")

@@ -116,3 +116,15 @@ def test_bubbles_grow_with_value_and_take_the_side_colour(plot) -> None:  # type
     assert bubbles.data["x"][0] == at.timestamp() and bubbles.data["y"][1] == 26000
     colours = [QColor(b.color()) for b in bubbles.data["brush"]]
     assert colours[0].green() > colours[0].red() and colours[2].red() > colours[2].green()
+
+
+def test_a_live_update_keeps_the_bars_before_the_last_and_appends(plot) -> None:  # type: ignore[no-untyped-def]
+    cvd = CvdCurve()
+    plot.addItem(cvd)
+    cvd.set_bars(np.array([0.0, 60.0]), [100, 150], 60)
+    cvd.update_bars(np.array([60.0, 120.0]), [180, 90], 60, first=1)  # the last bar grew, one more came
+    assert cvd.redrawn_from == 1
+    assert cvd.xs.tolist() == [0.0, 60.0, 120.0, 180.0]
+    assert cvd.ys.tolist() == [100, 180, 90]
+    cvd.update_bars(np.array([0.0]), [5], 60, first=0)  # not a continuation: drawn afresh
+    assert cvd.redrawn_from == 0 and cvd.ys.tolist() == [5]

@@ -106,3 +106,11 @@ def test_test_connection_reports_success_and_failure(qrun, dialog: SettingsDialo
         assert "secretpw" not in dialog.test_label.text()
 
     qrun(scenario())
+
+
+def test_the_big_print_threshold_is_typed_in_billions_and_saved_in_vnd(dialog: SettingsDialog, home: Path) -> None:
+    assert dialog.big_trade_spin.value() == 1.0  # the default, 1 bn VND
+    dialog.big_trade_spin.setValue(2.5)
+    assert dialog.save() is not None
+    assert json.loads((home / "settings.json").read_text(encoding="utf-8"))["big_trade_min_value"] == 2_500_000_000
+    assert Settings.load({"STOCK_TRACKER_HOME": str(home)}).big_trade_min_value == 2_500_000_000

@@ -8,6 +8,7 @@ Live prints for today's symbol are buffered and appended by a timer (coalesced, 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Callable, Protocol
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade
 from desktop_app.market_clock import Market, days_bounds, trading_open, vn_today
 from desktop_app.market_rules import futures_limits, hose_limits, is_futures_symbol
+from desktop_app.processing.order_flow import OrderFlowBook, SymbolDayFlow
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.charts.basis_chart import BasisChart
 from desktop_app.processing.live_stats import SymbolStats
@@ -40,6 +42,7 @@ from desktop_app.ui.history_source import HistorySource
 log = logging.getLogger(__name__)
 
 LIVE_APPEND_MS = 250
+FLOW_RELOAD_S = 5.0  # today's overlays from history when the live book missed part of the day
 LIVE_BAR_MS = 1000  # today's running daily candle: a trader reads it, it need not flicker
 
 
@@ -64,6 +67,7 @@ def day_levels(symbol: str, ref: Decimal | float | None) -> tuple[float | None, 
 
 class ChartTabs(QWidget):
     symbolChanged = Signal(str)
+    priceAlertRequested = Signal(str, object, object)  # symbol, threshold (Decimal VND), last (float or None)
     backfill_requested = Signal()  # the daily chart's empty state asks for Data → Backfill
 
     def __init__(self, on_error: Callable[[str, BaseException], None] | None = None, parent=None) -> None:
@@ -95,6 +99,10 @@ class ChartTabs(QWidget):
         self.daily = DailyChart()
         self.daily.backfill_requested.connect(self.backfill_requested)
         self.intraday = IntradayChart()  # one day, every print
+        self.intraday.priceAlertRequested.connect(self._price_alert_requested)
+        self.intraday.bigTradeMinChanged.connect(lambda _v: self._start_flow())
+        self.book: OrderFlowBook | None = None  # today's live order flow (the CVD, VWAP, ... overlays)
+        self._flow_loaded_at = 0.0  # monotonic time of the last stored overlay load
         self.intraday_bars = IntradayBarsChart()  # longer spans, SQL-aggregated bars
         self.intraday_stack = QStackedWidget()
         self.intraday_stack.addWidget(self.intraday)
@@ -135,6 +143,48 @@ class ChartTabs(QWidget):
         else:
             self._live_bar_timer.start()
             self.refresh_live_bar()
+
+    def attach_order_flow(self, book: OrderFlowBook | None) -> None:
+        """The live order-flow book: today's overlays come from it; its threshold (Settings'
+        big-print value) becomes the chart's."""
+        self.book = book
+        if book is not None:
+            self.intraday.set_big_trade_min_value(book.big_trade_min_value)
+        if self._intraday_ready:
+            self._start_flow()
+
+    def live_flow(self) -> SymbolDayFlow | None:
+        """The live book's figures for the symbol and day on screen, if it holds the whole day so
+        far: a book started mid-day (the app restarted) lacks the stored morning, and then the
+        overlays come from history, reloaded every ``FLOW_RELOAD_S`` while prints arrive."""
+        flow = self.book.symbol(self.symbol) if self.book is not None and self.symbol else None
+        if flow is None or flow.day != self.day:
+            return None
+        return flow if flow.volume >= self.intraday.matched_volume() else None
+
+    def _start_flow(self) -> None:
+        if self.symbol is None or self.range is not DAY:
+            return
+        flow = self.live_flow()
+        if flow is not None:
+            running = self.tasks.running("flow")
+            if running is not None:
+                running.cancel()  # a stored day's load would overwrite the live figures
+            self.intraday.clear_order_flow()
+            self.intraday.show_live_flow(flow)
+        elif self.source is not None:
+            self.tasks.start("flow", self._load_flow(self.symbol, self.day))
+
+    async def _load_flow(self, symbol: str, day: date) -> None:
+        assert self.source is not None
+        self._flow_loaded_at = time.monotonic()
+        self.intraday.clear_order_flow()
+        cols = await self.source.order_flow_day(symbol, day, self.intraday.big_trade_min_value)
+        self.intraday.set_order_flow(cols.start, cols.cvd, cols.vwap, cols.profile, cols.big_trades)
+
+    def _price_alert_requested(self, threshold: Decimal, last: float | None) -> None:
+        if self.symbol:
+            self.priceAlertRequested.emit(self.symbol, threshold, last)
 
     def refresh_live_bar(self) -> None:
         stats, symbol = self.stats, self.symbol
@@ -232,6 +282,7 @@ class ChartTabs(QWidget):
             self._live_buffer = [t for t in self._live_buffer if t.timestamp.timestamp() > last]
         self._intraday_ready = True
         self.refresh_live_bar()
+        self._start_flow()
         start, end = days_bounds(day, day)
         self.intraday.set_alerts(await self.source.alerts(symbol, start, end))
 
@@ -292,6 +343,10 @@ class ChartTabs(QWidget):
         assert self.symbol is not None
         self._intraday_ready = False
         self._live_buffer.clear()
+        stale = self.tasks.running("flow")
+        if stale is not None:
+            stale.cancel()  # the previous symbol's or day's overlays
+        self.intraday.clear_order_flow()
         if self.range is DAY:
             self.tasks.start("intraday", self._load_intraday(self.symbol, self.day))
         else:
@@ -302,4 +357,9 @@ class ChartTabs(QWidget):
             return
         batch, self._live_buffer = self._live_buffer, []
         self.intraday.append(TradeColumns.from_trades(batch))
+        flow = self.live_flow()
+        if flow is not None:
+            self.intraday.show_live_flow(flow)
+        elif time.monotonic() - self._flow_loaded_at >= FLOW_RELOAD_S and self.tasks.running("flow") is None:
+            self._start_flow()
 

@@ -16,18 +16,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Sequence
+from decimal import Decimal
+from typing import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget, QWidgetAction
 
 from desktop_app.domain import ClassifiedTrade, StoredAlert, TradeType
 from desktop_app.market_clock import LUNCH_END, LUNCH_START, VIETNAM_TZ, at_vietnam_time
+from desktop_app.market_rules import hose_tick
+from desktop_app.order_flow import DEFAULT_BIG_TRADE_MIN_VALUE, BigTrade, FlowBar, VolumeProfile
+from desktop_app.processing.order_flow import SymbolDayFlow
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import MarketTimeAxis, epoch_of_market_x, market_x
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
+from desktop_app.ui.charts.order_flow_items import BigPrintBubbles, CvdCurve, VolumeProfileItem, VwapLine
 from desktop_app.ui.charts.panel import ChartLine, ChartPanel, break_gaps, sample_at
 from desktop_app.ui.charts.price_volume import PriceVolumePlots
 
@@ -54,6 +60,18 @@ MINUTE = 60.0
 INTERVALS: tuple[tuple[str, int], ...] = (("1 min", 60), ("5 min", 300), ("15 min", 900),
                                           ("30 min", 1800), ("Tick", 0))
 DEFAULT_INTERVAL_S = 60
+# the header's Flow menu: (key, label, tooltip, on at start)
+OVERLAYS: tuple[tuple[str, str, str, bool], ...] = (
+    ("cvd", "CVD pane", "Cumulative volume delta (active buy − active sell volume, auctions and "
+     "put-throughs left out) per minute, from the day's first print", True),
+    ("vwap", "VWAP", "Session VWAP: Σ price × volume / Σ volume of every print but put-throughs", True),
+    ("profile", "Volume at price", "The day's volume at each price on the right edge: buy, sell, "
+     "neutral + auction; the line is the POC, the band the 70 % value area", True),
+    ("big", "Big prints", "Prints worth at least the big-print threshold (auctions left out), "
+     "area by value", True),
+)
+FLOW_BAR_S = 60.0  # the overlays are 1-minute figures whatever the candle interval
+BILLION = 1_000_000_000
 PUT_THROUGH_NOTE = ("Put-through deals are negotiated off the order book, not matched: they are "
                     "counted in the status line but not drawn in the price or the volume.")
 
@@ -103,6 +121,12 @@ class TradeColumns:
             merged = TradeColumns(merged.ts[order], merged.price[order], merged.volume[order],
                                   merged.type_code[order])
         return merged
+
+
+def snap_to_tick(price_vnd: float) -> Decimal:
+    """The HOSE grid price nearest ``price_vnd`` (a price alert's threshold)."""
+    tick = hose_tick(int(max(price_vnd, 0)))
+    return Decimal(int(round(price_vnd / tick)) * tick)
 
 
 def volume_key_tooltip() -> str:
@@ -158,11 +182,22 @@ class Candles:
         return sample_at(self.start, epoch_s)
 
 
+def _flow_columns(bars: Sequence[FlowBar]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bar start epoch s, CVD, VWAP in VND or NaN) of flow bars."""
+    return (np.array([b.time.timestamp() for b in bars], dtype=np.float64),
+            np.array([b.cvd for b in bars], dtype=np.float64),
+            np.array([np.nan if b.vwap is None else float(b.vwap) for b in bars], dtype=np.float64))
+
+
 class IntradayChart(ChartPanel):
+    priceAlertRequested = Signal(object, object)  # threshold (Decimal VND), last price (float VND or None)
+    bigTradeMinChanged = Signal(object)  # Decimal VND
+
     def __init__(self, parent=None) -> None:
         super().__init__("Intraday", parent)
         self.axis = MarketTimeAxis()
-        self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(), "Volume / min", self._readout)
+        self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(), "Volume / min", self._readout,
+                                      lower_axis=MarketTimeAxis(), lower_label="CVD")
         self.price_plot = self.panes.price_plot
         self.volume_plot = self.panes.volume_plot
         self.crosshair = self.panes.crosshair
@@ -200,6 +235,188 @@ class IntradayChart(ChartPanel):
         self._matched_x = np.zeros(0)
         self.bars = Candles.from_columns(self.columns, self.interval_s)
         self._levels: tuple[float | None, float | None, float | None] = (None, None, None)
+        self._build_flow_overlays()
+        self._build_price_menu()
+
+    # ------------------------------------------------------------------ order-flow overlays
+    def _build_flow_overlays(self) -> None:
+        self.cvd_plot = self.panes.lower_plot
+        assert self.cvd_plot is not None
+        self.cvd = CvdCurve()
+        self.cvd_plot.addItem(self.cvd)
+        self.vwap = VwapLine()
+        self.price_plot.addItem(self.vwap)
+        self.profile = VolumeProfileItem()
+        self.price_plot.addItem(self.profile, ignoreBounds=True)  # it follows the view: no feedback
+        self.profile.follow_right_edge(self.price_plot.getViewBox())
+        self.bubbles = BigPrintBubbles()
+        self.bubbles.setZValue(10)
+        # a put-through may print far from the market: it must not stretch the price axis
+        self.price_plot.addItem(self.bubbles, ignoreBounds=True)
+        self.big_trade_min_value = DEFAULT_BIG_TRADE_MIN_VALUE
+        self._big_trades: tuple[BigTrade, ...] = ()
+        self.flow_button = QToolButton()
+        self.flow_button.setText("Flow")
+        self.flow_button.setToolTip("Order-flow overlays and the big-print threshold")
+        self.flow_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.flow_menu = QMenu(self.flow_button)
+        self.overlay_actions: dict[str, QAction] = {}
+        for key, label, tip, on in OVERLAYS:
+            action = self.flow_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(on)
+            action.setToolTip(tip)
+            action.toggled.connect(lambda shown, k=key: self.show_overlay(k, shown))
+            self.overlay_actions[key] = action
+        self.flow_menu.setToolTipsVisible(True)
+        self.flow_menu.addSeparator()
+        self.big_spin = QDoubleSpinBox()
+        self.big_spin.setDecimals(1)
+        self.big_spin.setRange(0.1, 1000.0)
+        self.big_spin.setSingleStep(0.5)
+        self.big_spin.setSuffix(" bn VND")
+        self.big_spin.setToolTip("Smallest print drawn as a bubble (the default is Settings' big-print "
+                                 "threshold; today's live book keeps prints from that threshold up)")
+        self.big_spin.setValue(float(self.big_trade_min_value) / BILLION)
+        self.big_spin.valueChanged.connect(self._big_spin_changed)
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(8, 2, 8, 2)
+        box.addWidget(QLabel("Big print ≥"))
+        box.addWidget(self.big_spin)
+        spin_action = QWidgetAction(self.flow_menu)
+        spin_action.setDefaultWidget(row)
+        self.flow_menu.addAction(spin_action)
+        self.flow_button.setMenu(self.flow_menu)
+        self.controls.addWidget(self.flow_button)
+        self.cvd_plot.setLabel("left", "CVD", units="sh")
+        seam = ChartLine(angle=90, movable=False, pen=self.seams[0].pen)
+        seam.setVisible(False)
+        seam.setToolTip(self.seams[0].toolTip())
+        self.cvd_plot.addItem(seam, ignoreBounds=True)
+        self.seams.append(seam)
+        self.price_plot.getAxis("bottom").setStyle(showValues=False)
+        self.volume_plot.getAxis("bottom").setStyle(showValues=False)  # the CVD pane shows the times
+
+    def matched_volume(self) -> int:
+        """Volume of the order-book prints on screen (put-throughs left out, auctions in)."""
+        return int(self._matched.volume.sum())
+
+    def overlay_shown(self, key: str) -> bool:
+        return self.overlay_actions[key].isChecked()
+
+    def set_overlay(self, key: str, shown: bool) -> None:
+        """Turn an overlay on or off as the Flow menu does."""
+        self.overlay_actions[key].setChecked(shown)  # -> show_overlay
+
+    def show_overlay(self, key: str, shown: bool) -> None:
+        if key == "cvd":
+            layout = self.layout_widget.ci
+            in_layout = self.cvd_plot in layout.items
+            if shown and not in_layout:
+                layout.addItem(self.cvd_plot, row=2, col=0)
+                layout.layout.setRowStretchFactor(2, 1)
+            elif not shown and in_layout:
+                layout.removeItem(self.cvd_plot)
+            self.volume_plot.getAxis("bottom").setStyle(showValues=not shown)
+            return
+        item = {"vwap": self.vwap, "profile": self.profile, "big": self.bubbles}[key]
+        item.setVisible(shown)
+
+    def set_big_trade_min_value(self, value: Decimal) -> None:
+        """The big-print threshold in VND (Settings' value, or the one typed in the Flow menu)."""
+        self.big_spin.setValue(float(value) / BILLION)  # -> _big_spin_changed
+
+    def _big_spin_changed(self, billions: float) -> None:
+        value = Decimal(str(billions)) * BILLION
+        if value == self.big_trade_min_value:
+            return
+        self.big_trade_min_value = value
+        self._draw_big(self._big_trades)
+        self.bigTradeMinChanged.emit(value)
+
+    def clear_order_flow(self) -> None:
+        self.set_flow_bars([], VolumeProfile((), None, None, None), ())
+
+    def set_order_flow(self, start: np.ndarray, cvd: np.ndarray, vwap: np.ndarray, profile: VolumeProfile,
+                       big_trades: Sequence[BigTrade]) -> None:
+        """A day's 1-minute order flow: bar starts (epoch s), CVD and VWAP (VND, NaN for none)."""
+        x = market_x(np.asarray(start, dtype=np.float64))
+        self.cvd.set_bars(x, cvd, FLOW_BAR_S)
+        self.vwap.set_bars(x, np.asarray(vwap, dtype=np.float64) / 1000.0, FLOW_BAR_S)
+        self._draw_profile(profile)
+        self._big_trades = tuple(big_trades)
+        self._draw_big(self._big_trades)
+
+    def set_flow_bars(self, bars: Sequence[FlowBar], profile: VolumeProfile, big_trades: Sequence[BigTrade]) -> None:
+        start, cvd, vwap = _flow_columns(bars)
+        self.set_order_flow(start, cvd, vwap, profile, big_trades)
+
+    def show_live_flow(self, flow: SymbolDayFlow) -> None:
+        """Today's figures from the live book: the bars from the last one drawn (still filling)
+        on replace it and extend the curves; the earlier bars stay as drawn."""
+        bars = flow.bars()
+        first = max(len(self.cvd.ys) - 1, 0)
+        drawn_x = self.cvd.xs
+        if first and (len(bars) <= first or market_x(bars[first].time.timestamp()) != drawn_x[first]):
+            first = 0  # not a continuation of what is drawn (a new day): draw all
+        start, cvd, vwap = _flow_columns(bars[first:])
+        x = market_x(start)
+        self.cvd.update_bars(x, cvd, FLOW_BAR_S, first)
+        self.vwap.update_bars(x, vwap / 1000.0, FLOW_BAR_S, first)
+        self._draw_profile(flow.profile())
+        self._big_trades = tuple(flow.big_trades())
+        self._draw_big(self._big_trades)
+
+    def _draw_profile(self, profile: VolumeProfile) -> None:
+        levels = profile.levels
+        k = 1000.0  # the price pane is in thousands of VND
+
+        def col(pick: Callable[..., float]) -> np.ndarray:
+            return np.array([pick(lv) for lv in levels], dtype=np.float64)
+
+        self.profile.set_levels(
+            col(lambda lv: float(lv.price) / k), col(lambda lv: lv.buy_volume), col(lambda lv: lv.sell_volume),
+            col(lambda lv: lv.neutral_volume + lv.auction_volume),
+            None if profile.poc is None else float(profile.poc) / k,
+            None if profile.value_area_low is None or profile.value_area_high is None
+            else (float(profile.value_area_low) / k, float(profile.value_area_high) / k),
+        )
+
+    def _draw_big(self, trades: Sequence[BigTrade]) -> None:
+        shown = [t for t in trades if t.value >= self.big_trade_min_value]
+        self.bubbles.min_value = float(self.big_trade_min_value)
+        self.bubbles.set_prints(market_x(np.array([t.time.timestamp() for t in shown], dtype=np.float64)),
+                                np.array([float(t.price) / 1000.0 for t in shown]),
+                                np.array([float(t.value) for t in shown]), [t.trade_type for t in shown])
+
+    # ------------------------------------------------------------------ price alert from the chart
+    def _build_price_menu(self) -> None:
+        """"Alert when price crosses …" first in the price pane's right-click menu."""
+        vb = self.price_plot.getViewBox()
+        self.context_price: Decimal | None = None
+        self.alert_action = QAction("Alert when price crosses…", self)
+        self.alert_action.triggered.connect(self._alert_chosen)
+        vb.menu.insertAction(vb.menu.actions()[0] if vb.menu.actions() else None, self.alert_action)
+        vb.menu.insertSeparator(vb.menu.actions()[1])
+        menu_of = vb.getMenu
+
+        def price_menu(ev: object) -> QMenu:
+            self.set_context_price(vb.mapSceneToView(ev.scenePos()).y() * 1000.0)  # type: ignore[attr-defined]
+            return menu_of(ev)
+
+        vb.getMenu = price_menu  # the view box asks for its menu with the click's position
+
+    def set_context_price(self, price_vnd: float) -> None:
+        self.context_price = snap_to_tick(price_vnd) if price_vnd > 0 else None
+        self.alert_action.setEnabled(self.context_price is not None)
+        self.alert_action.setText("Alert when price crosses…" if self.context_price is None else
+                                  f"Alert when price crosses {board_format.price_thousands(self.context_price)}…")
+
+    def _alert_chosen(self) -> None:
+        if self.context_price is not None:
+            last = float(self._matched.price[-1]) if len(self._matched) else None
+            self.priceAlertRequested.emit(self.context_price, last)
 
     # ------------------------------------------------------------------ data
     def set_columns(self, cols: TradeColumns, ref_price: float | None = None) -> None:
@@ -313,6 +530,21 @@ class IntradayChart(ChartPanel):
         self.price_plot.setXRange(x - span_s / 2, x + span_s / 2, padding=0)
 
     def _readout(self, x: float, y: float) -> str:
+        text = self._price_readout(x)
+        return text + self._flow_readout(x) if text else text
+
+    def _flow_readout(self, x: float) -> str:
+        """'  CVD 1,200  VWAP 25.03' for the minute under the cursor (what is shown of them)."""
+        parts = []
+        for key, curve, fmt in (("cvd", self.cvd, board_format.volume),
+                                ("vwap", self.vwap, lambda v: board_format.price_thousands(v * 1000))):
+            xs, ys = curve.xs, curve.ys
+            i = int(np.searchsorted(xs, x, side="right")) - 1
+            if self.overlay_shown(key) and 0 <= i < len(ys) and not np.isnan(ys[i]):
+                parts.append(f"{key.upper()} {fmt(ys[i])}")
+        return "  " + "  ".join(parts) if parts else ""
+
+    def _price_readout(self, x: float) -> str:
         t = epoch_of_market_x(x)
         p, v = board_format.price_thousands, board_format.volume
         if self.interval_s:

@@ -52,15 +52,35 @@ def _step_edges(starts: np.ndarray, bar_seconds: float) -> np.ndarray:
     return np.append(starts, starts[-1] + bar_seconds)
 
 
+def _as_values(values: Sequence[float | None] | np.ndarray) -> np.ndarray:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
 class _StepCurve(pg.PlotCurveItem):
     """A value held over each bar (step mode), NaN where there is none."""
 
+    redrawn_from = 0  # the first bar the last update replaced (0: all of them)
+
     def set_bars(self, starts: np.ndarray, values: Sequence[float | None] | np.ndarray, bar_seconds: float) -> None:
-        ys = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+        ys = _as_values(values)
+        self.redrawn_from = 0
         if not len(ys):
             self.clear()
             return
         self.setData(x=_step_edges(starts, bar_seconds), y=ys, stepMode="center", connect="finite")
+
+    def update_bars(self, starts: np.ndarray, values: Sequence[float | None] | np.ndarray, bar_seconds: float,
+                    first: int) -> None:
+        """Live growth: ``starts``/``values`` are the bars from index ``first`` on (the last bar
+        drawn, still filling, and the new ones); the bars before ``first`` stay as drawn."""
+        old_x, old_y = self.xs, self.ys
+        if first <= 0 or first > len(old_y):
+            self.set_bars(starts, values, bar_seconds)
+            return
+        ys = np.concatenate([old_y[:first], _as_values(values)])
+        xs = np.concatenate([old_x[:first], _step_edges(starts, bar_seconds)]) if len(starts) else old_x[:first + 1]
+        self.setData(x=xs, y=ys, stepMode="center", connect="finite")
+        self.redrawn_from = first
 
     @property
     def xs(self) -> np.ndarray:

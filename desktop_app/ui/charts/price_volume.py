@@ -26,22 +26,31 @@ _LEVEL_COLORS = {
 
 class PriceVolumePlots:
     def __init__(self, panel: ChartPanel, price_axis: pg.AxisItem, volume_axis: pg.AxisItem,
-                 volume_label: str, readout: Callable[[float, float], str]) -> None:
+                 volume_label: str, readout: Callable[[float, float], str],
+                 lower_axis: pg.AxisItem | None = None, lower_label: str = "") -> None:
+        """``lower_axis``: a third pane under the volume (the intraday CVD), same x, same crosshair."""
         layout = panel.layout_widget
         self.price_plot: pg.PlotItem = layout.addPlot(row=0, col=0, axisItems={"bottom": price_axis})
         self.volume_plot: pg.PlotItem = layout.addPlot(row=1, col=0, axisItems={"bottom": volume_axis})
         layout.ci.layout.setRowStretchFactor(0, 3)
         layout.ci.layout.setRowStretchFactor(1, 1)
         self.volume_plot.setXLink(self.price_plot)
+        self.lower_plot: pg.PlotItem | None = None
+        if lower_axis is not None:
+            self.lower_plot = layout.addPlot(row=2, col=0, axisItems={"bottom": lower_axis})
+            layout.ci.layout.setRowStretchFactor(2, 1)
+            self.lower_plot.setXLink(self.price_plot)
+            self.lower_plot.setLabel("left", lower_label)
+        lower = [self.lower_plot] if self.lower_plot is not None else []
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
         self.price_plot.setLabel("left", PRICE_LABEL)
         self.volume_plot.setLabel("left", volume_label, units="sh")
-        for plot in (self.price_plot, self.volume_plot):
+        for plot in (self.price_plot, self.volume_plot, *lower):
             plot.setMouseEnabled(x=True, y=False)
             plot.vb.setAutoVisible(y=True)
             plot.getAxis("left").setWidth(62)  # both panes' plot areas line up, whatever the digits
         self.price_plot.sigXRangeChanged.connect(self._follow_x)
-        self.crosshair = panel.track_crosshair(self.price_plot, readout, linked=[self.volume_plot])
+        self.crosshair = panel.track_crosshair(self.price_plot, readout, linked=[self.volume_plot, *lower])
         self.markers: pg.ScatterPlotItem | None = None
         self.levels: dict[str, pg.InfiniteLine] = {}
         for name, color in _LEVEL_COLORS.items():
@@ -63,7 +72,7 @@ class PriceVolumePlots:
 
     def _follow_x(self, *_args) -> None:
         """Every x change (zoom, pan, reset, live growth) rescales y to the visible data."""
-        for plot in (self.price_plot, self.volume_plot):
+        for plot in (self.price_plot, self.volume_plot, *([self.lower_plot] if self.lower_plot else [])):
             plot.vb.enableAutoRange(axis=pg.ViewBox.YAxis)
 
     def set_markers(self, xs: Sequence[float], ys: Sequence[float], tips: Sequence[str]) -> None:
