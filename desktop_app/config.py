@@ -51,6 +51,7 @@ class AlertThresholds:
     a threshold does not fire again and again (see ``processing/alerts.py``).
     """
 
+    limit_exit_pct: float = 1.0  # a ceiling/floor episode ends with a print this many % away from the limit
     block_trade_value_vnd: int = 10_000_000_000
     foreign_surge_shares: int = 500_000
     foreign_surge_exit_shares: int = 250_000  # a surge ends when |net| in the window drops below

@@ -169,12 +169,14 @@ class AlertRule(ABC):
 
 class CeilingFloorRule(AlertRule):
     """A continuous-session print that REACHES the ceiling or floor. Like the other state alerts,
-    it fires when the stock arrives at its limit, not again while it sits there (a stock parked at
-    its ceiling prints there all afternoon), and again only after a print away from the limit.
-    Auction prints are excluded: the opening/closing match price says nothing about one-sided
-    pressure during the day, and they neither enter nor leave the state."""
+    it fires when the stock arrives at its limit, not again while it sits there, and again only
+    after the episode has ended: a print at least ``exit_pct`` % of the limit away from it (a
+    stock parked at its ceiling also prints a tick or two below it as sellers hit the queue, and
+    that is the same episode). Auction prints are excluded: the opening/closing match price says
+    nothing about one-sided pressure during the day, and they neither begin nor end an episode."""
 
-    def __init__(self) -> None:
+    def __init__(self, exit_pct: float = 1.0) -> None:
+        self._exit = Decimal(str(exit_pct)) / 100
         self._at_limit: dict[str, tuple[object, str]] = {}  # symbol -> (trading day, alert type)
 
     def on_trade(self, trade: Trade, classified: ClassifiedTrade) -> Alert | None:
@@ -187,14 +189,18 @@ class CeilingFloorRule(AlertRule):
         floor = trade.floor
         if floor is not None and price <= floor:
             return self._reached(trade, _FLOOR_HIT, "floor")
-        self._at_limit.pop(trade.symbol, None)  # away from both limits: the state has ended
+        episode = self._at_limit.get(trade.symbol)
+        if episode is not None:
+            limit = ceiling if episode[1] == _CEILING_HIT else floor
+            if limit is None or abs(price - limit) >= limit * self._exit:
+                del self._at_limit[trade.symbol]  # far enough away: the episode has ended
         return None
 
     def _reached(self, trade: Trade, alert_type: str, limit: str) -> Alert | None:
         state = (trade.trading_date, alert_type)
         if self._at_limit.get(trade.symbol) == state:
-            return None  # still at the same limit on the same day
-        self._at_limit[trade.symbol] = state  # entered, even when the cooldown keeps it quiet
+            return None  # the same episode, on the same day
+        self._at_limit[trade.symbol] = state  # begun, even when the cooldown keeps it quiet
         return self._limit(trade, alert_type, limit)
 
     def _limit(self, trade: Trade, alert_type: str, limit: str) -> Alert | None:
@@ -425,7 +431,7 @@ class ActiveImbalanceRule(AlertRule):
 def default_rules(thresholds: AlertThresholds, foreign_window_s: float | None = None) -> list[AlertRule]:
     """The rules of the README's alert table with the user's thresholds."""
     return [
-        CeilingFloorRule(),
+        CeilingFloorRule(thresholds.limit_exit_pct),
         BlockTradeRule(thresholds.block_trade_value_vnd),
         ForeignSurgeRule(
             thresholds.foreign_surge_shares,

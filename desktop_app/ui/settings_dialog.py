@@ -47,6 +47,7 @@ TEST_TIMEOUT_S = 3.0
 
 BIG_TRADE_UNIT = 1_000_000_000  # the big-print threshold is typed in billions of VND
 THRESHOLD_LABELS = {
+    "limit_exit_pct": "Ceiling/floor episode ends (% away)",
     "block_trade_value_vnd": "Block trade value (VND)",
     "foreign_surge_shares": "Foreign surge (shares net)",
     "foreign_surge_exit_shares": "Foreign surge ends below (shares net)",

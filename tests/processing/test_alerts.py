@@ -33,11 +33,13 @@ def test_ceiling_hit_fires_when_the_limit_is_reached_not_while_it_sits_there() -
     alerts = alerts_of(
         t.trade(106_900, clock="10:00:00"),
         t.trade(107_000, clock="10:42:05"),  # reaches the ceiling: fires
-        t.trade(106_900, clock="10:43:00"),  # leaves it
+        t.trade(105_900, clock="10:43:00"),  # 1 % below: the episode ends
         t.trade(107_000, clock="10:44:00"),  # back within the 5-minute cooldown: silent
         t.trade(107_000, clock="10:49:05"),  # parked at the ceiling, cooldown over: still silent
-        t.trade(106_950, clock="10:55:00"),  # leaves again
-        t.trade(107_000, clock="10:56:00"),  # back after the cooldown: fires again
+        t.trade(106_900, clock="10:50:00"),  # a tick below, as sellers hit the queue: same episode
+        t.trade(107_000, clock="10:51:00"),  # still silent
+        t.trade(105_500, clock="10:55:00"),  # leaves for real
+        t.trade(107_000, clock="10:56:00"),  # back after the cooldown: a new episode fires
     )
     assert fired(alerts, "ceiling_hit") == ["10:42:05", "10:56:00"]
     first = alerts[0]
