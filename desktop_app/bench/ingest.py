@@ -36,6 +36,7 @@ from typing import Any, Awaitable, Callable
 import asyncpg
 import orjson
 
+from desktop_app.bench.machine_load import load_average, load_line
 from desktop_app.config import Settings
 from desktop_app.database import schema
 from desktop_app.database.batch_writer import BatchWriter, table_layouts
@@ -243,6 +244,7 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
             "rounds": ROUNDS,
             "writer_rows_per_s_rounds": [round(x) for x in writers],
             "copy_limit_rows_per_s_rounds": [round(x) for x in limits],
+            **load_average(),  # at the end of the measurements
         })
     finally:
         await database.close()
@@ -265,4 +267,5 @@ def _print_human(r: dict[str, Any]) -> None:
     out.write(f"  flush of 5,000 trades             p50 {r['flush_ms_p50']} ms, p99 {r['flush_ms_p99']} ms\n")
     out.write(f"  loop lag at {LAG_RATE_PER_S:,} trades/s          p50 {r['loop_lag_ms_p50']} ms,"
               f" p99 {r['loop_lag_ms_p99']} ms, max {r['loop_lag_ms_max']} ms\n")
+    out.write(f"  {load_line(r)}\n")
     out.flush()

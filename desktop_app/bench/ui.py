@@ -28,6 +28,7 @@ from datetime import date, time as dtime, timedelta
 from decimal import Decimal
 from typing import AsyncIterator
 
+from desktop_app.bench.machine_load import load_average, load_line
 from desktop_app.config import Settings
 from desktop_app.domain import ClassifiedTrade, DailyBar, TradeType
 from desktop_app.feeds.base import FeedState, FeedStateHolder
@@ -211,7 +212,7 @@ async def _bench(settings: Settings, window, app) -> dict[str, float]:  # type: 
         out["loop_lag_ms_max"] = round(lag.max_ms, 2)
         out["lag_samples"] = lag.samples
         out["qt_platform"] = app.platformName()
-        out["load_average_1m"] = round(os.getloadavg()[0], 2)  # other processes skew every figure
+        out.update(load_average())  # other processes skew every figure
     finally:
         if runtime.pipeline is not None:
             await runtime.pipeline.stop()
@@ -243,7 +244,7 @@ def run_ui_bench(settings: Settings, as_json: bool) -> int:
     if as_json:
         print(json.dumps(result))
     else:
-        print(f"UI benchmark ({result['qt_platform']} platform, load average {result['load_average_1m']})")
+        print(f"UI benchmark ({result['qt_platform']} platform, {load_line(result)})")
         print(f"  loop lag with the window open at {result['live_trades_per_s']:,} trades/s:"
               f" p50 {result['loop_lag_ms_p50']} ms, p99 {result['loop_lag_ms_p99']} ms,"
               f" max {result['loop_lag_ms_max']} ms")
