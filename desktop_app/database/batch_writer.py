@@ -296,6 +296,7 @@ class BatchWriter:
         self._wake: asyncio.Event | None = None
         self._cycle_done: asyncio.Event | None = None
         self._cycle_lock: asyncio.Lock | None = None
+        self._room: asyncio.Event | None = None  # set whenever a cycle has taken the queues
         self._stopping = False
         self._started = False
         # state and counters
@@ -346,9 +347,15 @@ class BatchWriter:
         return bool(self._overflow) or any(len(q) >= limit for q in self._queues.values())
 
     async def wait_for_room(self) -> None:
-        """Backpressure for fast producers: wait for a flush cycle (which makes room)."""
-        if self.congested and self._started and not self._stopping:
-            await self.flush_now()
+        """Backpressure for fast producers: wake the flush task and wait until it has TAKEN the
+        queued rows (room again), not until they are written, so that the producer fills the
+        next batch while the database stores this one. Memory stays bounded: at most one batch
+        in flight beside full queues."""
+        while self.congested and self._started and not self._stopping:
+            assert self._room is not None and self._wake is not None
+            self._room.clear()
+            self._wake.set()
+            await self._room.wait()
 
     @property
     def origin(self) -> str | None:
@@ -384,6 +391,7 @@ class BatchWriter:
         self._loop = loop
         self._wake = asyncio.Event()
         self._cycle_lock = asyncio.Lock()
+        self._room = asyncio.Event()
         self._started = True
         self._task = asyncio.create_task(self._run(), name="batch-writer")
 
@@ -394,8 +402,9 @@ class BatchWriter:
         if not self._started:
             return self.metrics()
         self._stopping = True
-        assert self._wake is not None
+        assert self._wake is not None and self._room is not None
         self._wake.set()
+        self._room.set()  # a producer in wait_for_room stops waiting; stop() drains its rows
         if self._task is not None:
             try:
                 await self._task
@@ -475,6 +484,8 @@ class BatchWriter:
                 await self._replay_journal(budget, deadline)
             # 3. what is queued now.
             pending = self._take_queues()
+            if self._room is not None:
+                self._room.set()  # a producer waiting in wait_for_room may fill the queues again
             if pending is not None:
                 if self._may_attempt():
                     await self._write_fresh(pending)

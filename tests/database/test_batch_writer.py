@@ -127,6 +127,30 @@ async def test_a_full_queue_spills_to_the_journal_instead_of_dropping(db, tmp_pa
     assert await volumes(db.pool) == list(range(1, 351))
 
 
+async def test_backpressure_waits_for_the_batch_to_be_taken_not_written(db, tmp_path: Path) -> None:
+    """A fast producer fills the next batch while the database is still storing this one."""
+    gate = asyncio.Event()
+
+    async def slow_database() -> asyncpg.Pool:
+        await gate.wait()  # the database answers only when the test says so
+        return db.pool
+
+    writer = BatchWriter(slow_database, Journal(tmp_path / "journal", 1 << 30), flush_interval_s=60,
+                         queue_max=100)
+    await writer.start()
+    for i in range(95):
+        writer.enqueue(trade(i))
+    assert writer.congested
+    await asyncio.wait_for(writer.wait_for_room(), 5)  # returns although nothing is stored yet
+    assert not writer.congested and writer.metrics().rows_written["trades"] == 0
+    for i in range(95, 150):
+        writer.enqueue(trade(i))  # the next batch fills meanwhile
+    gate.set()
+    metrics = await writer.stop()
+    assert metrics.rows_written["trades"] == 150 and metrics.dropped == 0 and metrics.pending == 0
+    assert await volumes(db.pool) == list(range(1, 151))
+
+
 async def test_an_exhausted_disk_budget_drops_loudly_and_counts(tmp_path: Path, caplog) -> None:
     pool = await unreachable_pool()
     writer = BatchWriter(pool, Journal(tmp_path / "journal", 40_000), flush_interval_s=60,
