@@ -230,3 +230,26 @@ async def test_a_batch_the_database_refuses_is_quarantined_and_the_rest_flows(db
     assert metrics.dropped == 0
     assert await volumes(db.pool) == list(range(2, 12))
     assert len(list((tmp_path / "journal" / "quarantine").glob("*.journal"))) == 1
+
+
+async def test_the_batch_transaction_commits_durably_or_leaves_nothing(db) -> None:
+    """BEGIN, the durable-commit setting and the ledger row go in one message; an error in the
+    block rolls all of it back and hands the connection back outside any transaction."""
+    import uuid
+
+    from desktop_app.database.batch_writer import _batch_transaction
+
+    kept, dropped = uuid.uuid4(), uuid.uuid4()
+    async with db.pool.acquire() as conn:
+        async with _batch_transaction(conn, kept, 3) as first:
+            assert first is True and conn.is_in_transaction()
+            assert await conn.fetchval("SHOW synchronous_commit") == "on"
+        assert not conn.is_in_transaction()
+        async with _batch_transaction(conn, kept, 3) as first:
+            assert first is False  # the ledger knows it: a replay is a no-op
+        with pytest.raises(asyncpg.UndefinedTableError):
+            async with _batch_transaction(conn, dropped, 5):
+                await conn.execute("INSERT INTO no_such_table VALUES (1)")
+        assert not conn.is_in_transaction()
+    rows = await db.pool.fetch("SELECT batch_id, rows FROM ingest_ledger ORDER BY rows")
+    assert [(r["batch_id"], r["rows"]) for r in rows] == [(kept, 3)]
