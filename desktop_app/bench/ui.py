@@ -5,7 +5,8 @@
    appending live prints, with the demo market replayed through the real pipeline and database at
    a paced 5,000 trades/s. For the samples later than one frame, ``lag_late_cpu_share`` is the
    share of their time the Qt thread was running: low means it waited for a CPU (other
-   processes) or the GIL (the writer's encoder thread), high means its own callbacks were long.
+   processes) or the GIL (the writer's encoder thread), high means its own callbacks were long;
+   ``live_loop_thread_cpu_share`` is the Qt thread's CPU time over the live window (its demand).
 2. Loop lag during the start-up catch-up (``catchup_lag_ms_*``): the demo's last trading day caught
    up to mid-morning, unpaced, through a whole pipeline with the window open (the writer stores
    into a scratch schema), and the status bar's figure at the end of it.
@@ -216,7 +217,7 @@ async def _catch_up(settings: Settings, window, dsn: str) -> dict[str, float]:  
             pipeline.processor.subscribe(watch)
             monitor = LoopLagMonitor(interval_s=CATCHUP_LAG_INTERVAL_S)
             monitor.start()
-            started = time.perf_counter()
+            started, loop_cpu_started = time.perf_counter(), time.thread_time()
             try:
                 await pipeline.start()
                 window.attach_pipeline(pipeline)
@@ -224,6 +225,8 @@ async def _catch_up(settings: Settings, window, dsn: str) -> dict[str, float]:  
                 lag = monitor.overall()
                 status_bar = pipeline.loop_lag.window()  # what the status bar shows at that moment
                 out["catchup_s"] = round(time.perf_counter() - started, 2)
+                out["catchup_loop_thread_cpu_share"] = round(
+                    (time.thread_time() - loop_cpu_started) / out["catchup_s"], 3)
                 out["catchup_envelopes"] = pipeline.counters.messages
                 out["catchup_lag_ms_p50"] = round(lag.p50_ms, 2)
                 out["catchup_lag_ms_p99"] = round(lag.p99_ms, 2)
@@ -268,11 +271,12 @@ async def _bench(settings: Settings, window, app) -> dict[str, float]:  # type: 
         window.watchlist.select_symbol("FPT") or window.charts.show_symbol("FPT")
         tune_gc_for_streaming()  # as run_gui does once the start-up finished
         pipeline.loop_lag.reset()
-        started = time.perf_counter()
+        started, loop_cpu_started = time.perf_counter(), time.thread_time()  # this is the Qt thread
         trades0 = pipeline.processor.counters.trades
         while time.perf_counter() - started < LAG_SECONDS and not pipeline.finished:
             await asyncio.sleep(0.25)
         elapsed = time.perf_counter() - started
+        out["live_loop_thread_cpu_share"] = round((time.thread_time() - loop_cpu_started) / elapsed, 3)
         lag = pipeline.loop_lag.overall()
         out["live_trades_per_s"] = round((pipeline.processor.counters.trades - trades0) / elapsed)
         out["loop_lag_ms_p50"] = round(lag.p50_ms, 2)
@@ -328,6 +332,8 @@ def run_ui_bench(settings: Settings, as_json: bool) -> int:
               f" p50 {result['paint_intraday_ms_p50']} ms (max {result['paint_intraday_ms_max']})")
         print(f"  time to paint {DAILY_YEARS} years of daily bars ({result['daily_bars']:,} bars):"
               f" p50 {result['paint_daily_ms_p50']} ms (max {result['paint_daily_ms_max']})")
+        print(f"  the Qt thread was on a CPU {result['live_loop_thread_cpu_share']} of the live window"
+              f" and {result['catchup_loop_thread_cpu_share']} of the catch-up")
         print(f"  late samples (> one frame): {result['lag_late_samples']}, loop thread on a CPU"
               f" {result['lag_late_cpu_share']} of their time (low: waiting for a CPU or the GIL),"
               f" other threads of the app {result['lag_late_other_threads_share']}")
