@@ -655,19 +655,6 @@ def _fast_x_quote(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
         return None
     if bp4 != 0 or ap4 != 0:  # a deeper book: the full path reads all 10 levels
         return None
-    # The usual book: three levels a side, every (price, volume) pair of JSON floats already
-    # validated and cached: six lookups, no call per level. The float checks keep the cache's
-    # meaning (a bool or int that merely hashes like a cached float takes the checked path).
-    if (type(bp1) is float and type(bv1) is float and type(bp2) is float and type(bv2) is float
-            and type(bp3) is float and type(bv3) is float and type(ap1) is float and type(av1) is float
-            and type(ap2) is float and type(av2) is float and type(ap3) is float and type(av3) is float):
-        levels = _LEVELS
-        try:
-            return (_new_quote(symbol, exchange, d, ts,
-                               (levels[bp1][bv1], levels[bp2][bv2], levels[bp3][bv3]),
-                               (levels[ap1][av1], levels[ap2][av2], levels[ap3][av3]), session),)
-        except (KeyError, TypeError):
-            pass  # a level not seen yet (or an empty one): per level below
     # A bad level raises here exactly as the full path would: the header it checks first is valid.
     bids = _top3(bp1, bv1, bp2, bv2, bp3, bv3, _BID3)
     asks = _top3(ap1, av1, ap2, av2, ap3, av3, _ASK3)
