@@ -12,6 +12,10 @@ and the parser and COPY tests):
   class's ``__post_init__`` (its validation), so no check can be skipped.
 * ``compile_rows_encoder``: a generated loop for binary COPY encoding, specialised to a column list
   (the plain path is the per-field loop in ``CopyLayout``; it also explains errors).
+* ``remember_last``: a pure one-argument function with its most recent argument's result kept,
+  matched by identity: consecutive prints share their timestamp object (the parser caches one per
+  time text), so per-print time arithmetic (order flow's minute bar and Vietnam day) runs once
+  per distinct timestamp instead of once per print.
 * ``tune_gc_for_streaming``: garbage-collector settings for a long streaming run, called only by
   the entry points of the real app (the GUI and ``record``), never by library code or tests.
 
@@ -33,10 +37,12 @@ __all__ = [
     "ParserCaches",
     "compile_rows_encoder",
     "fast_constructor",
+    "remember_last",
     "tune_gc_for_streaming",
 ]
 
 _V = TypeVar("_V")
+_A = TypeVar("_A")
 
 CACHE_LIMIT = 200_000
 """Entries per parser cache before it is cleared (a trading day has ~1,200 prices, ~22k seconds)."""
@@ -157,6 +163,34 @@ def fast_constructor(cls: type[_V]) -> Callable[..., _V]:
     twin = namespace["_Twin"]
     twin.__qualname__ = twin.__name__ = f"_{cls.__name__}Twin"  # type: ignore[attr-defined]
     return twin  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- last-argument memo
+
+_NOTHING = object()
+
+
+def remember_last(func: Callable[[_A], _V]) -> Callable[[_A], _V]:
+    """``func`` with the result for its most recent argument remembered, matched by identity.
+
+    The plain version is ``func`` itself. Only for pure functions of immutable arguments (the same
+    object always gives an equal result); an equal but distinct object is simply computed again.
+    One argument and one result are kept alive until the next call with another object.
+    """
+    last_arg: Any = _NOTHING
+    last_result: Any = None
+
+    def remembered(arg: _A) -> _V:
+        nonlocal last_arg, last_result
+        if arg is last_arg:
+            return last_result
+        result = func(arg)
+        last_arg, last_result = arg, result
+        return result
+
+    remembered.__name__ = getattr(func, "__name__", "remembered")
+    remembered.__doc__ = func.__doc__
+    return remembered
 
 
 # --------------------------------------------------------------------------- binary COPY rows

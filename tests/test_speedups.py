@@ -14,7 +14,7 @@ from desktop_app.database.copy_encoding import CopyColumn, CopyLayout, PgType
 from desktop_app.domain import (
     VIETNAM_TZ, Alert, BasisPoint, ClassifiedTrade, PriceLevel, Quote, Severity, Trade, TradeType, TradingSession,
 )
-from desktop_app.speedups import ParserCaches, fast_constructor
+from desktop_app.speedups import ParserCaches, fast_constructor, remember_last
 
 T0 = datetime(2024, 3, 15, 10, 0, 1, tzinfo=VIETNAM_TZ)
 
@@ -164,3 +164,30 @@ def test_a_full_parser_cache_is_cleared_not_grown() -> None:
     for i in range(5):
         caches.store(caches.symbols, f"S{i}", f"S{i}", limit=3)
     assert len(caches.symbols) <= 3 and caches.symbols["S4"] == "S4"
+
+
+# --------------------------------------------------------------------------- remember_last
+
+
+def test_remember_last_equals_the_plain_function_and_matches_by_identity() -> None:
+    """Over a stream where objects repeat in a row, apart, and as equal copies: the same results
+    as the plain function, which runs once per change of object."""
+    from desktop_app.processing.order_flow import _minute_and_day, _minute_and_day_plain
+
+    calls: list[datetime] = []
+
+    def plain(moment: datetime) -> tuple[datetime, date]:
+        calls.append(moment)
+        return _minute_and_day_plain(moment)
+
+    remembered = remember_last(plain)
+    a, b = T0, T0 + timedelta(seconds=59)
+    copy_of_a = datetime.fromisoformat(a.isoformat())  # equal, not identical
+    utc = a.astimezone(timezone.utc)  # the same instant in another zone: same Vietnam minute
+    late = datetime(2024, 3, 15, 23, 59, 59, tzinfo=timezone.utc)  # 06:59 the next Vietnam day
+    stream = [a, a, a, b, b, a, copy_of_a, copy_of_a, utc, late, late]
+    assert [remembered(m) for m in stream] == [_minute_and_day_plain(m) for m in stream]
+    assert [_minute_and_day(m) for m in stream] == [_minute_and_day_plain(m) for m in stream]
+    assert calls == [a, b, a, copy_of_a, utc, late]
+    assert _minute_and_day_plain(late) == (datetime(2024, 3, 16, 6, 59, tzinfo=VIETNAM_TZ), date(2024, 3, 16))
+    assert remembered.__name__ == "plain"

@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 
 import orjson
 
+from desktop_app.bench.machine_load import load_average, load_line
 from desktop_app.speedups import tune_gc_for_streaming
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def measure(envelopes: Sequence[str], passes: int = PASSES) -> dict[str, object]
         "counters": counters,
         "passes": passes,
         "python": platform.python_version(),
+        **load_average(),  # at the end of the measured passes
     }
 
 
@@ -156,5 +158,6 @@ def run_processing_bench(as_json: bool) -> int:
               f"{result['baseline_json_loads_per_s_cpu']:>12,}")
         print(f"ratio to the floor            {result['ratio_to_baseline']:>12}{result['ratio_to_baseline_cpu']:>12}")
         print(f"outputs                       {result['outputs']}")
+        print(load_line(result))
     sys.stdout.flush()
     return 0

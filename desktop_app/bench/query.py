@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import asyncpg
 
+from desktop_app.bench.machine_load import load_average, load_line
 from desktop_app.database.bench.query_dataset import (
     DAILY_END,
     DAILY_YEARS,
@@ -209,6 +210,7 @@ async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, 
         "seed_reused": info.reused,
         "seed_s": round(info.seed_s, 1),
         "postgres": version,
+        **load_average(),  # at the end of the measurements
     }
     if as_json:
         print(json.dumps(result), flush=True)
@@ -221,4 +223,5 @@ async def run_query_bench(settings: "Settings", as_json: bool, scale: float, *, 
     for name in QUERY_NAMES:
         print(f"  {name:<22}{figures[name + '_ms_p50']:>10.2f}{figures[name + '_ms_p99']:>10.2f}"
               f"{figures[name + '_samples']:>6}")
+    print(f"  {load_line(result)}")
     return 0

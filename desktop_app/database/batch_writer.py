@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from contextlib import asynccontextmanager
 import logging
 import time
 import uuid
@@ -48,7 +49,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
 
 import asyncpg
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric, SmallInteger, String, Text
@@ -77,8 +78,8 @@ FLUSH_HISTORY = 2_000  # flush latencies kept for percentiles
 # durable even on a server configured with synchronous_commit=off.
 _DURABLE_COMMIT = "SET LOCAL synchronous_commit TO on"
 _LEDGER_INSERT = (
-    "INSERT INTO ingest_ledger (batch_id, rows) VALUES ($1, $2) "
-    "ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id"
+    "INSERT INTO ingest_ledger (batch_id, rows) VALUES ('{batch_id}'::uuid, {rows}) "
+    "ON CONFLICT (batch_id) DO NOTHING"
 )
 
 _ACQUIRE_TIMEOUT_S = 10.0
@@ -298,6 +299,7 @@ class BatchWriter:
         self._cycle_done: asyncio.Event | None = None
         self._cycle_lock: asyncio.Lock | None = None
         self.state = Lifecycle.NEW
+        self._room: asyncio.Event | None = None  # set whenever a cycle has taken the queues
         # state and counters
         self._db_up = True
         self._retry_delay = retry_initial_s
@@ -346,9 +348,15 @@ class BatchWriter:
         return bool(self._overflow) or any(len(q) >= limit for q in self._queues.values())
 
     async def wait_for_room(self) -> None:
-        """Backpressure for fast producers: wait for a flush cycle (which makes room)."""
-        if self.congested and self._started and not self._stopping:
-            await self.flush_now()
+        """Backpressure for fast producers: wake the flush task and wait until it has TAKEN the
+        queued rows (room again), not until they are written, so that the producer fills the
+        next batch while the database stores this one. Memory stays bounded: at most one batch
+        in flight beside full queues."""
+        while self.congested and self._started and not self._stopping:
+            assert self._room is not None and self._wake is not None
+            self._room.clear()
+            self._wake.set()
+            await self._room.wait()
 
     @property
     def origin(self) -> str | None:
@@ -393,6 +401,7 @@ class BatchWriter:
         self._loop = loop
         self._wake = asyncio.Event()
         self._cycle_lock = asyncio.Lock()
+        self._room = asyncio.Event()
         self.state = Lifecycle.RUNNING
         self._task = asyncio.create_task(self._run(), name="batch-writer")
 
@@ -403,8 +412,9 @@ class BatchWriter:
         if not self._started:
             return self.metrics()
         self.state = Lifecycle.STOPPING
-        assert self._wake is not None
+        assert self._wake is not None and self._room is not None
         self._wake.set()
+        self._room.set()  # a producer in wait_for_room stops waiting; stop() drains its rows
         if self._task is not None:
             try:
                 await self._task
@@ -484,6 +494,8 @@ class BatchWriter:
                 await self._replay_journal(budget, deadline)
             # 3. what is queued now.
             pending = self._take_queues()
+            if self._room is not None:
+                self._room.set()  # a producer waiting in wait_for_room may fill the queues again
             if pending is not None:
                 if self._may_attempt():
                     await self._write_fresh(pending)
@@ -639,10 +651,8 @@ class BatchWriter:
             coverage = self._coverage_of(pending)
             pool = await self._pool()
             async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
-                async with conn.transaction():
-                    await conn.execute(_DURABLE_COMMIT)
-                    first = await conn.fetchval(_LEDGER_INSERT, pending.batch_id, total)
-                    if first is None:  # cannot happen for a fresh uuid4; be safe anyway
+                async with _batch_transaction(conn, pending.batch_id, total) as first:
+                    if not first:  # cannot happen for a fresh uuid4; be safe anyway
                         log.warning("batch %s already committed; skipping", pending.batch_id)
                         return
                     claimed = await claim(conn, coverage) if coverage is not None else None
@@ -687,10 +697,8 @@ class BatchWriter:
         pool = await self._pool()
         written: dict[str, int] = {}
         async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
-            async with conn.transaction():
-                await conn.execute(_DURABLE_COMMIT)
-                first = await conn.fetchval(_LEDGER_INSERT, batch.batch_id, batch.rows)
-                if first is None:
+            async with _batch_transaction(conn, batch.batch_id, batch.rows) as first:
+                if not first:
                     log.info("journal batch %s was already committed; skipping it", batch.batch_id)
                     return False
                 claimed = await claim(conn, batch.coverage) if batch.coverage is not None else None
@@ -808,6 +816,33 @@ async def _insert_alerts(conn: asyncpg.Connection, data: bytes, columns: Sequenc
                                 f"ON CONFLICT {_ALERT_KEY} DO NOTHING")
     await conn.execute(f"DROP TABLE {_ALERT_STAGING}")
     return int(status.rsplit(" ", 1)[-1])
+
+
+@asynccontextmanager
+async def _batch_transaction(conn: asyncpg.Connection, batch_id: uuid.UUID, rows: int) -> AsyncIterator[bool]:
+    """The batch's transaction, opened in ONE round trip: BEGIN, the durable-commit setting and
+    the ledger row go as one simple-query message (three statements, one reply). Yields whether
+    the ledger row is new (False: the batch committed before). COMMIT when the block ends,
+    ROLLBACK when it raises (or is cancelled).
+
+    Only a ``uuid.UUID`` and an ``int`` are put into the text, both formatted by Python: nothing
+    from outside can change the statement."""
+    statement = ";".join(("BEGIN", _DURABLE_COMMIT, _LEDGER_INSERT.format(
+        batch_id=uuid.UUID(str(batch_id)), rows=int(rows))))
+    try:
+        status = await conn.execute(statement)  # the status of the last statement: INSERT 0 <n>
+        yield status == "INSERT 0 1"
+    except BaseException:
+        if not conn.is_closed() and conn.is_in_transaction():
+            try:
+                await conn.execute("ROLLBACK")
+            except Exception as exc:  # noqa: BLE001 - the original error is the one to raise
+                log.warning("rolling back batch %s failed too (%s: %s); the pool discards the connection",
+                            batch_id, type(exc).__name__, exc)
+        raise
+    status = await conn.execute("COMMIT")
+    if status != "COMMIT":  # PostgreSQL answers ROLLBACK to a COMMIT of a failed transaction
+        raise asyncpg.InterfaceError(f"batch {batch_id} was not committed (server said {status})")
 
 
 async def _stream(futures: list[asyncio.Future]):

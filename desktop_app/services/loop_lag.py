@@ -3,7 +3,9 @@
 A task sleeps ``interval_s`` and measures how much later than asked it woke up. With qasync the
 loop is the Qt thread, so this lag is exactly how long the UI could not repaint or react.
 Percentiles are over a sliding window (the status bar) and over the whole run (the ``record``
-summary keeps ``max`` exact and p50/p99 over the retained samples).
+summary keeps ``max`` exact and p50/p99 over the retained samples). For the samples later than a
+frame it also keeps how much of their time the loop thread was actually running (``late_cpu_share``):
+the answer to "busy with our own work, or waiting for a CPU / the GIL?".
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections import deque
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
+
+FRAME_MS = 1000.0 / 60  # one frame at 60 Hz: a sample later than this is a visible hitch
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,13 @@ class LoopLagMonitor:
         self._window: deque[float] = deque(maxlen=max(1, int(window_s / interval_s)))
         self._all: deque[float] = deque(maxlen=history)
         self._max_ms = 0.0
+        # For the samples later than one frame: their wall time and the loop thread's CPU time in
+        # it. A low share means the thread was mostly NOT running while late (waiting for a CPU
+        # or for the GIL held by another thread), not busy with its own callbacks.
+        self._late_wall_s = 0.0
+        self._late_cpu_s = 0.0
+        self._late_others_s = 0.0  # the process's other threads' CPU time in the same samples
+        self._late_samples = 0
         self._task: asyncio.Task | None = None
 
     @property
@@ -68,6 +79,31 @@ class LoopLagMonitor:
         self._window.clear()
         self._all.clear()
         self._max_ms = 0.0
+        self._late_wall_s = self._late_cpu_s = self._late_others_s = 0.0
+        self._late_samples = 0
+
+    def record_cpu(self, lag_ms: float, wall_s: float, cpu_s: float, others_cpu_s: float = 0.0) -> None:
+        """A sample's lag plus the wall time it spanned, the loop thread's CPU time in it and the
+        CPU time of the process's other threads (the writer's encoder holds the GIL while it runs)."""
+        self.record(lag_ms)
+        if lag_ms > FRAME_MS:
+            self._late_samples += 1
+            self._late_wall_s += wall_s
+            self._late_cpu_s += cpu_s
+            self._late_others_s += max(0.0, others_cpu_s)
+
+    def late_others_share(self) -> float | None:
+        """For the samples later than a frame: the other threads' CPU time over their wall time
+        (an upper bound on the GIL's share of the wait; the rest waited for a CPU)."""
+        if not self._late_samples or self._late_wall_s <= 0:
+            return None
+        return self._late_others_s / self._late_wall_s
+
+    def late_cpu_share(self) -> tuple[int, float | None]:
+        """(samples later than a frame, share of their wall time the loop thread was on a CPU)."""
+        if not self._late_samples or self._late_wall_s <= 0:
+            return self._late_samples, None
+        return self._late_samples, min(1.0, self._late_cpu_s / self._late_wall_s)
 
     def record(self, lag_ms: float) -> None:
         lag_ms = max(0.0, lag_ms)
@@ -89,7 +125,11 @@ class LoopLagMonitor:
 
     async def _run(self) -> None:
         interval = self.interval_s
+        clock, thread_cpu, process_cpu = time.perf_counter, time.thread_time, time.process_time
         while True:
-            expected = time.perf_counter() + interval
+            started, cpu_started, process_started = clock(), thread_cpu(), process_cpu()
             await asyncio.sleep(interval)
-            self.record((time.perf_counter() - expected) * 1000.0)
+            now = clock()
+            cpu = thread_cpu() - cpu_started
+            self.record_cpu((now - started - interval) * 1000.0, now - started, cpu,
+                            process_cpu() - process_started - cpu)

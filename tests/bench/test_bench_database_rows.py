@@ -1,16 +1,19 @@
 """The benchmarks' own database parts: the ingest bench's scratch schema takes every baseline's rows
-and leaves nothing behind; the UI bench's rows under its own symbol go away, and nobody else's."""
+(and a whole writer's, for the UI bench's catch-up) and leaves nothing behind; the UI bench's rows under its own symbol go away, and nobody else's."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from desktop_app.database import schema
-from desktop_app.database.batch_writer import table_layouts
+from desktop_app.database.batch_writer import BatchWriter, table_layouts
+from desktop_app.database.ingest_coverage import DEMO
+from desktop_app.database.journal import Journal
 from desktop_app.database.bench.symbol_rows import copy_trades, delete_symbol_rows
 from desktop_app.database.repositories import ohlc_repository, trade_repository
 from desktop_app.database.bench.scratch_ingest_schema import (
@@ -19,7 +22,9 @@ from desktop_app.database.bench.scratch_ingest_schema import (
     RECORDS_TABLE,
     ScratchIngestSchema,
 )
-from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade, DailyBar, TradeType
+from desktop_app.domain import (
+    VIETNAM_TZ, Alert, BasisPoint, ClassifiedTrade, DailyBar, ForeignInvestorData, Severity, TradeType,
+)
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
 
@@ -62,6 +67,30 @@ async def test_scratch_schema_holds_every_baseline_and_is_dropped(database_url: 
         name = scratch.name
     assert not await schema_exists(pool, name)
     assert await pool.fetchval("SELECT count(*) FROM trades") == 0  # the user's table never saw a row
+
+
+async def test_a_whole_writer_stores_every_table_in_the_scratch_schema(
+    database_url: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """The UI bench's start-up catch-up runs a whole pipeline's writer against the scratch schema:
+    trades, foreign snapshots, basis points and alerts all land there, none in the user's tables."""
+    t0 = datetime(2026, 4, 8, 9, 15, tzinfo=VIETNAM_TZ)
+    async with ScratchIngestSchema(database_url) as scratch:
+        writer = BatchWriter(scratch.pool, Journal(tmp_path / "journal", 1 << 30), flush_interval_s=60,
+                             origin=DEMO)
+        await writer.start()
+        for value in (*trades("FPT", 3),
+                      ForeignInvestorData("FPT", 120_000, 20_000, Decimal("1.2E+10"), Decimal("2000000000"),
+                                          Decimal("1500.50"), Decimal("0"), 1_000_000, t0),
+                      BasisPoint("41I1G4000", Decimal("1302.4"), Decimal("1290.15"), Decimal("12.25"), t0),
+                      Alert("FPT", "block_trade", "Giao dịch lớn", Severity.INFO, t0)):
+            writer.enqueue(value)
+        metrics = await writer.stop()
+        assert metrics.rows_written == {"trades": 3, "foreign_snapshots": 1, "basis_history": 1, "alerts": 1}
+        for table, n in metrics.rows_written.items():
+            assert await scratch.pool.fetchval(f"SELECT count(*) FROM {table}") == n
+    for table in ("trades", "foreign_snapshots", "basis_history", "alerts", "ingest_coverage"):
+        assert await pool.fetchval(f"SELECT count(*) FROM public.{table}") == 0
 
 
 async def test_scratch_schema_is_dropped_when_the_benchmark_fails(database_url: str, pool: asyncpg.Pool) -> None:

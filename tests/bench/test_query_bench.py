@@ -35,6 +35,7 @@ async def test_bench_query_seeds_once_and_reports_the_contract_keys(
     assert first["trades_rows"] == 30 * trading_days * 115  # 2,300 prints per symbol-day at scale 1
     assert first["daily_rows"] % 20 == 0 and first["daily_rows"] // 20 > 2500  # 20 symbols x 10 years
     assert first["seed_reused"] is False and first["scale_seeded"] == 0.05
+    assert {"load_avg_1m", "load_avg_5m", "load_avg_15m"} <= set(first)  # beside the figures
 
     # The seeded rows are where the benchmark reads them, not in the user's tables.
     assert await pool.fetchval("SELECT count(*) FROM bench_query.trades") == first["trades_rows"]
@@ -47,4 +48,5 @@ async def test_bench_query_seeds_once_and_reports_the_contract_keys(
     assert await run_query_bench(settings, as_json=False, scale=0.02, quick=True) == 0
     text = capsys.readouterr().out
     assert "reused" in text and all(name in text for name in QUERIES)
+    assert "load average" in text
     assert f"trades {first['trades_rows']:,}" in text

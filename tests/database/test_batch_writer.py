@@ -127,6 +127,30 @@ async def test_a_full_queue_spills_to_the_journal_instead_of_dropping(db, tmp_pa
     assert await volumes(db.pool) == list(range(1, 351))
 
 
+async def test_backpressure_waits_for_the_batch_to_be_taken_not_written(db, tmp_path: Path) -> None:
+    """A fast producer fills the next batch while the database is still storing this one."""
+    gate = asyncio.Event()
+
+    async def slow_database() -> asyncpg.Pool:
+        await gate.wait()  # the database answers only when the test says so
+        return db.pool
+
+    writer = BatchWriter(slow_database, Journal(tmp_path / "journal", 1 << 30), flush_interval_s=60,
+                         queue_max=100)
+    await writer.start()
+    for i in range(95):
+        writer.enqueue(trade(i))
+    assert writer.congested
+    await asyncio.wait_for(writer.wait_for_room(), 5)  # returns although nothing is stored yet
+    assert not writer.congested and writer.metrics().rows_written["trades"] == 0
+    for i in range(95, 150):
+        writer.enqueue(trade(i))  # the next batch fills meanwhile
+    gate.set()
+    metrics = await writer.stop()
+    assert metrics.rows_written["trades"] == 150 and metrics.dropped == 0 and metrics.pending == 0
+    assert await volumes(db.pool) == list(range(1, 151))
+
+
 async def test_an_exhausted_disk_budget_drops_loudly_and_counts(tmp_path: Path, caplog) -> None:
     pool = await unreachable_pool()
     writer = BatchWriter(pool, Journal(tmp_path / "journal", 40_000), flush_interval_s=60,
@@ -206,3 +230,26 @@ async def test_a_batch_the_database_refuses_is_quarantined_and_the_rest_flows(db
     assert metrics.dropped == 0
     assert await volumes(db.pool) == list(range(2, 12))
     assert len(list((tmp_path / "journal" / "quarantine").glob("*.journal"))) == 1
+
+
+async def test_the_batch_transaction_commits_durably_or_leaves_nothing(db) -> None:
+    """BEGIN, the durable-commit setting and the ledger row go in one message; an error in the
+    block rolls all of it back and hands the connection back outside any transaction."""
+    import uuid
+
+    from desktop_app.database.batch_writer import _batch_transaction
+
+    kept, dropped = uuid.uuid4(), uuid.uuid4()
+    async with db.pool.acquire() as conn:
+        async with _batch_transaction(conn, kept, 3) as first:
+            assert first is True and conn.is_in_transaction()
+            assert await conn.fetchval("SHOW synchronous_commit") == "on"
+        assert not conn.is_in_transaction()
+        async with _batch_transaction(conn, kept, 3) as first:
+            assert first is False  # the ledger knows it: a replay is a no-op
+        with pytest.raises(asyncpg.UndefinedTableError):
+            async with _batch_transaction(conn, dropped, 5):
+                await conn.execute("INSERT INTO no_such_table VALUES (1)")
+        assert not conn.is_in_transaction()
+    rows = await db.pool.fetch("SELECT batch_id, rows FROM ingest_ledger ORDER BY rows")
+    assert [(r["batch_id"], r["rows"]) for r in rows] == [(kept, 3)]

@@ -302,6 +302,20 @@ def test_json_booleans_never_pass_as_cached_numbers() -> None:
     assert rejection(envelope("X-TRADE", dict(ACB_TRADE, LastVol=True))) == "bad_value"
 
 
+def test_a_full_cached_book_still_refuses_booleans_and_reads_integers_alike() -> None:
+    """Three cached levels a side take one lookup each; a boolean that hashes like a cached
+    price or volume is still a rejection, and JSON integers give the same levels as floats."""
+    book = quote_content(BidPrice3=1.0, BidVol3=1.0)
+    (plain,) = parse_envelope(envelope("X-QUOTE", book))  # every level of this book is cached now
+    assert parse_envelope(envelope("X-QUOTE", book)) == (plain,)
+    assert rejection(envelope("X-QUOTE", dict(book, BidPrice3=True))) == "bad_value"
+    assert rejection(envelope("X-QUOTE", dict(book, BidVol3=True))) == "bad_value"
+    (as_ints,) = parse_envelope(envelope("X-QUOTE", dict(book, BidPrice1=22950, AskVol2=1000)))
+    assert as_ints == plain
+    with PARSER_CACHES.disabled():
+        assert parse_envelope(envelope("X-QUOTE", book)) == (plain,)
+
+
 def test_avg_price_is_exact_whether_new_or_repeated() -> None:
     """AvgPrice changes with nearly every print, so it is converted each time (not cached)."""
     prices = [22927.93, 22927.9, 22928.0, 22927.93]

@@ -85,3 +85,19 @@ async def test_loop_lag_monitor_sees_a_stalled_loop() -> None:
     assert stats.samples >= 3
     assert stats.max_ms >= 150
     assert monitor.window().max_ms == stats.max_ms
+    late, share = monitor.late_cpu_share()
+    assert late >= 1 and share is not None and share < 0.5  # it slept: late, yet not running
+
+
+def test_late_cpu_share_counts_only_samples_later_than_a_frame() -> None:
+    monitor = LoopLagMonitor(interval_s=0.05)
+    assert monitor.late_cpu_share() == (0, None)
+    monitor.record_cpu(5.0, 0.055, 0.050)  # on time: not counted
+    monitor.record_cpu(50.0, 0.100, 0.025)  # late, running a quarter of the time
+    monitor.record_cpu(150.0, 0.200, 0.025, 0.06)  # another thread ran 60 ms of it
+    late, share = monitor.late_cpu_share()
+    assert late == 2 and share == pytest.approx(0.05 / 0.3)
+    assert monitor.late_others_share() == pytest.approx(0.06 / 0.3)
+    assert monitor.overall().samples == 3 and monitor.overall().max_ms == 150.0
+    monitor.reset()
+    assert monitor.late_cpu_share() == (0, None)
