@@ -277,7 +277,7 @@ def test_five_minute_candles_are_the_prints_binned(qrun, database_url: str, wind
         assert list(five.high * 1000) == [max(p for p, _ in buckets[s]) for s in starts]
         assert list(five.low * 1000) == [min(p for p, _ in buckets[s]) for s in starts]
         assert list(chart.volume_bars.total()) == [sum(v for _, v in buckets[s]) for s in starts]
-        assert chart.volume_plot.getAxis("left").labelText.startswith("Volume / 5 min")
+        assert chart.volume_plot.getAxis("left").labelText.startswith("Vol/5m")
         # the tick line: every print, held until the next one (steps, not diagonals)
         chart.set_interval(0)
         assert chart.price_line.isVisible() and not chart.candles.isVisible()

@@ -66,9 +66,9 @@ OVERLAYS: tuple[tuple[str, str, str, bool], ...] = (
      "put-throughs left out) per minute, from the day's first print", True),
     ("vwap", "VWAP", "Session VWAP: Σ price × volume / Σ volume of every print but put-throughs", True),
     ("profile", "Volume at price", "The day's volume at each price on the right edge: buy, sell, "
-     "neutral + auction; the line is the POC, the band the 70 % value area", True),
+     "neutral + auction; the line is the POC, the band the 70 % value area", False),
     ("big", "Big prints", "Prints worth at least the big-print threshold (auctions left out), "
-     "area by value", True),
+     "area by value", False),
 )
 FLOW_BAR_S = 60.0  # the overlays are 1-minute figures whatever the candle interval
 BILLION = 1_000_000_000
@@ -196,7 +196,7 @@ class IntradayChart(ChartPanel):
     def __init__(self, parent=None) -> None:
         super().__init__("Intraday", parent)
         self.axis = MarketTimeAxis()
-        self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(), "Volume / min", self._readout,
+        self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(), "Vol/1m", self._readout,
                                       lower_axis=MarketTimeAxis(), lower_label="CVD")
         self.price_plot = self.panes.price_plot
         self.volume_plot = self.panes.volume_plot
@@ -297,6 +297,9 @@ class IntradayChart(ChartPanel):
         self.seams.append(seam)
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
         self.volume_plot.getAxis("bottom").setStyle(showValues=False)  # the CVD pane shows the times
+        for key, _label, _tip, on in OVERLAYS:
+            if not on:  # the menu's initial state, applied (a toggle only fires on a change)
+                self.show_overlay(key, False)
 
     def matched_volume(self) -> int:
         """Volume of the order-book prints on screen (put-throughs left out, auctions in)."""
@@ -476,7 +479,7 @@ class IntradayChart(ChartPanel):
         self.candles.setVisible(not tick)
         self.volume_bars.set_data(bx + self.bars.bucket_s / 2, list(self.bars.by_type),
                                   bar_width=self.bars.bucket_s * 0.8)
-        label = f"Volume / {int(self.bars.bucket_s // 60)} min"
+        label = f"Vol/{int(self.bars.bucket_s // 60)}m"  # short: the pane is small on a laptop
         if self.volume_plot.getAxis("left").labelText != label:
             self.volume_plot.setLabel("left", label, units="sh")
         self._place_seam(matched.ts)
