@@ -56,7 +56,7 @@ from desktop_app.processing.order_flow import OrderFlowBook
 from desktop_app.services.history import HistoryService
 from desktop_app.ui import board_format
 from desktop_app.ui.async_tasks import TaskSlots
-from desktop_app.ui.charts.axes import MarketTimeAxis, market_x
+from desktop_app.ui.charts.axes import CategoryAxis, MarketTimeAxis, market_x
 from desktop_app.ui.charts.order_flow_items import BUY_COLOR, SELL_COLOR, CvdCurve
 
 log = logging.getLogger(__name__)
@@ -335,14 +335,14 @@ class FlowView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
 
-        self.stock_plot = pg.PlotWidget()
+        self.stock_plot = pg.PlotWidget(axisItems={"bottom": CategoryAxis()})
         self.stock_plot.setTitle("Active buy / sell value by stock (bn VND)")
         self.stock_plot.showGrid(y=True, alpha=0.2)
         self.buy_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=BUY_COLOR)
         self.sell_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=SELL_COLOR)
         self.stock_plot.addItem(self.buy_bars)
         self.stock_plot.addItem(self.sell_bars)
-        self.sector_plot = pg.PlotWidget()
+        self.sector_plot = pg.PlotWidget(axisItems={"bottom": CategoryAxis()})
         self.sector_plot.setTitle("Δ value by sector (bn VND)")
         self.sector_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brushes=[])
         self.sector_plot.addItem(self.sector_bars)
@@ -556,7 +556,7 @@ class FlowView(QWidget):
             x=np.arange(len(self.sector_names)), height=self.sector_deltas,
             brushes=[pg.mkBrush(BUY_COLOR if d >= 0 else SELL_COLOR) for d in self.sector_deltas],
         )
-        self.sector_plot.getAxis("bottom").setTicks([list(enumerate(self.sector_names))])
+        self.sector_plot.getAxis("bottom").set_names(self.sector_names)
         self.source_label.setText(f"{source}: {len(bars)} minutes")
         self._redraw_bars()
 
@@ -576,4 +576,4 @@ class FlowView(QWidget):
         x = np.arange(len(buy))
         self.buy_bars.setOpts(x=x, height=buy)
         self.sell_bars.setOpts(x=x, height=sell)
-        self.stock_plot.getAxis("bottom").setTicks([list(enumerate(self.symbols_in_view_order()))])
+        self.stock_plot.getAxis("bottom").set_names(self.symbols_in_view_order())

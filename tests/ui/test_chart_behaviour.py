@@ -445,3 +445,16 @@ def test_todays_levels_come_from_the_live_statistics(qrun, database_url: str, wi
         assert tabs.intraday.panes.last_tag.label.fill.color().name() == "#26c24a"  # above the reference: up
 
     qrun(scenario())
+
+
+def test_category_labels_thin_out_instead_of_overlapping(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.charts.axes import CategoryAxis
+
+    axis = CategoryAxis()
+    names = [f"S{i:02d}X" for i in range(30)]
+    axis.set_names(names)
+    ((step_wide, wide),) = axis.tickValues(-0.5, 29.5, 3000)  # 100 px a name: every one
+    ((step_narrow, narrow),) = axis.tickValues(-0.5, 29.5, 450)  # 15 px a name: thinned
+    assert step_wide == 1 and len(wide) == 30
+    assert step_narrow > 1 and len(narrow) < 30 and narrow[0] == 0.0
+    assert axis.tickStrings(narrow[:2], 1, step_narrow) == [names[0], names[int(step_narrow)]]
