@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.panel import ChartLine, ChartPanel, replace_markers
 
-PRICE_LABEL = "Price (thousand VND)"
+PRICE_LABEL = "Price (k VND)"  # short: the price pane is ~150 px tall on a laptop
 _LEVEL_COLORS = {
     "ref": board_format.REFERENCE_COLOR,
     "ceiling": board_format.CEILING_COLOR,
