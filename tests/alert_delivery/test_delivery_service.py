@@ -104,8 +104,8 @@ async def test_429_500_and_network_errors_are_retried_in_order_and_deliver_once(
 
 
 class _SlowToOpen:
-    """A pool provider whose every call after the first waits for ``release()``: the run has
-    started (it read the newest alert) but its lanes have not registered yet, as on a busy machine."""
+    """A pool provider whose calls after the first wait for ``release()``: the run has started
+    (it read the newest alert) but its lanes have not registered yet, as on a busy machine."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool, self.calls = pool, 0
