@@ -184,8 +184,8 @@ trade_minute_bars = Table(
 )
 
 # Push outbox. A channel ("telegram", "webhook", "desktop") is registered the first time it is
-# configured; only alerts with an id above its ``floor_alert_id`` (the newest alert stored at that
-# moment) get deliveries, so a newly configured channel never replays years of history.
+# configured; only alerts with an id above its ``floor_alert_id`` (the newest alert stored when that
+# run began) get deliveries, so a newly configured channel never replays years of history.
 alert_channels = Table(
     "alert_channels",
     metadata,

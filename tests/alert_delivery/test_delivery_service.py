@@ -103,6 +103,40 @@ async def test_429_500_and_network_errors_are_retried_in_order_and_deliver_once(
     assert service.summary()["push_pending"] == {"telegram": 0, "webhook": 0}
 
 
+class _SlowToOpen:
+    """A pool provider whose calls after the first wait for ``release()``: the run has started
+    (it read the newest alert) but its lanes have not registered yet, as on a busy machine."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool, self.calls = pool, 0
+        self._open = asyncio.Event()
+
+    async def __call__(self) -> asyncpg.Pool:
+        self.calls += 1
+        if self.calls > 1:
+            await self._open.wait()
+        return self._pool
+
+    def release(self) -> None:
+        self._open.set()
+
+
+async def test_alerts_stored_before_a_new_channel_registers_in_this_run_are_delivered(pool) -> None:
+    await store_alerts(pool, 2)  # older history: never replayed to the new channel
+    async with LocalPushServer() as push:
+        provider = _SlowToOpen(pool)
+        service = AlertDeliveryService(FAST, provider, [telegram(push)])
+        await service.start()
+        await push.wait_until(lambda: provider.calls >= 2)  # the run began; registration waits
+        ids = await store_alerts(pool, 3, start=10)
+        provider.release()
+        await push.wait_until(lambda: len(push.messages) == 3)
+        await service.stop(wait_s=5)
+    assert [m["text"].split(" ·")[0] for m in push.messages] == ["S10", "S11", "S12"]
+    assert all("(delayed)" not in m["text"] for m in push.messages)
+    assert sorted(await statuses(pool, "telegram")) == ids
+
+
 async def test_telegram_retry_after_is_honoured(pool, caplog) -> None:
     async with LocalPushServer() as push:
         service = AlertDeliveryService(FAST, pool, [telegram(push)])

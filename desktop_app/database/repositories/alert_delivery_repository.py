@@ -10,8 +10,8 @@ died: it is the only one per channel that may have reached the receiver without 
 two processes on one database never send the same row at once.
 
 Which alerts a channel gets: those with an id above its ``floor_alert_id``, the newest alert id
-stored when the channel was first registered. A channel configured today does not replay the
-alerts of past years.
+stored when the run that first registered the channel began. A channel configured today does not
+replay the alerts of past years, and misses none stored while it was being registered.
 """
 
 from __future__ import annotations
@@ -56,14 +56,20 @@ class ChannelRecord:
     last_error: str | None
 
 
-async def register_channel(executor: Executor, channel: str) -> ChannelRecord:
-    """The channel's row, created on first use with the current newest alert as its floor."""
+async def register_channel(executor: Executor, channel: str, floor_alert_id: int) -> ChannelRecord:
+    """The channel's row, created on first use with ``floor_alert_id`` as its floor (a known
+    channel keeps the floor it has).
+
+    WHY the caller gives the floor: the newest alert when the channel's FIRST RUN began, read
+    before anything is sent. Reading ``max(id)`` here instead would move the floor past every
+    alert committed between the run's start and this statement, and those would never be sent.
+    """
     row = await executor.fetchrow(
         """INSERT INTO alert_channels (channel, floor_alert_id)
-           VALUES ($1, (SELECT coalesce(max(id), 0) FROM alerts))
+           VALUES ($1, $2)
            ON CONFLICT (channel) DO UPDATE SET channel = EXCLUDED.channel
            RETURNING channel, floor_alert_id, last_error""",
-        channel,
+        channel, floor_alert_id,
     )
     return ChannelRecord(row[0], row[1], row[2])
 

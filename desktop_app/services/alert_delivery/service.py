@@ -326,7 +326,7 @@ class AlertDeliveryService:
             try:
                 if lane.state is ChannelState.STARTING:
                     pool = await self._pool()
-                    record = await outbox.register_channel(pool, lane.name)
+                    record = await outbox.register_channel(pool, lane.name, self._start_max_id)
                     recovered = await outbox.recover_open_deliveries(pool, lane.name)
                     await outbox.clear_channel_error(pool, lane.name)
                     if recovered:
