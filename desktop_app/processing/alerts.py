@@ -37,7 +37,6 @@ from typing import Sequence
 
 from desktop_app.config import AlertThresholds
 from desktop_app.domain import (
-    VIETNAM_TZ,
     Alert,
     AlertType,
     BasisPoint,
@@ -47,6 +46,7 @@ from desktop_app.domain import (
     TradeType,
     TradingSession,
 )
+from desktop_app.market_clock import to_vietnam
 from desktop_app.processing.foreign import ForeignFlowUpdate
 from desktop_app.processing.market_time import market_seconds
 from desktop_app.speedups import fast_constructor
@@ -97,7 +97,7 @@ def format_vnd_billions(value: Decimal) -> str:
 
 def format_time(moment: datetime) -> str:
     """Vietnam clock time, whatever the zone ``moment`` is carried in."""
-    return moment.astimezone(VIETNAM_TZ).strftime("%H:%M:%S")
+    return to_vietnam(moment).strftime("%H:%M:%S")
 
 
 def _window_text(seconds: float, end: datetime) -> str:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from desktop_app.domain import ClassifiedTrade, TradeType
-from desktop_app.market_clock import VIETNAM_TZ
+from desktop_app.market_clock import to_vietnam
 from desktop_app.speedups import remember_last
 from desktop_app.order_flow import (
     DEFAULT_BIG_TRADE_MIN_VALUE,
@@ -95,7 +95,7 @@ class SymbolDayFlow:
         volume = trade.volume
         value = price * volume
         if is_big_trade(kind, value, self.big_trade_min_value):
-            self._big.append(BigTrade(trade.timestamp.astimezone(VIETNAM_TZ), price, volume, value, kind))
+            self._big.append(BigTrade(to_vietnam(trade.timestamp), price, volume, value, kind))
         if kind is _PUT_THROUGH:
             return
         at = trade.timestamp
@@ -150,7 +150,7 @@ class SymbolDayFlow:
     # ------------------------------------------------------------------ finished figures (on demand)
     def bar_sums(self) -> list[FlowBarSums]:
         return [
-            FlowBarSums(minute.astimezone(VIETNAM_TZ), b[_OPEN], b[_HIGH], b[_LOW], b[_CLOSE], b[_VOLUME],
+            FlowBarSums(to_vietnam(minute), b[_OPEN], b[_HIGH], b[_LOW], b[_CLOSE], b[_VOLUME],
                         b[_BUY_VOL], b[_SELL_VOL], b[_NEUTRAL_VOL], b[_AUCTION_VOL], b[_BUY_VAL], b[_SELL_VAL],
                         b[_VALUE])
             for minute, b in sorted(self._bars.items())
@@ -163,7 +163,7 @@ class SymbolDayFlow:
     def minute_values(self) -> list[BasketValueSums]:
         """Per-minute buy/sell/neutral/auction value (one member of a basket's flow)."""
         return [
-            BasketValueSums(minute.astimezone(VIETNAM_TZ), b[_BUY_VAL], b[_SELL_VAL], b[_NEUTRAL_VAL],
+            BasketValueSums(to_vietnam(minute), b[_BUY_VAL], b[_SELL_VAL], b[_NEUTRAL_VAL],
                             b[_VALUE] - b[_BUY_VAL] - b[_SELL_VAL] - b[_NEUTRAL_VAL])
             for minute, b in sorted(self._bars.items())
         ]

@@ -50,7 +50,7 @@ from desktop_app.domain import BasisPoint, ClassifiedTrade, ForeignInvestorData,
 from desktop_app.feeds.basket import load_basket
 from desktop_app.feeds.sectors import sector_of
 from desktop_app.index_contribution import WEIGHTS_NOTE, Contribution, StockMove, contributions
-from desktop_app.market_clock import VIETNAM_TZ, days_bounds, vn_today
+from desktop_app.market_clock import days_bounds, vn_today
 from desktop_app.order_flow import BasketFlowBar, SessionSplit, SymbolFlowTotals
 from desktop_app.processing.order_flow import OrderFlowBook
 from desktop_app.services.history import HistoryService
@@ -482,7 +482,7 @@ class FlowView(QWidget):
             totals.append(flow.totals() if flow is not None and flow.day == self.day else empty_totals(symbol))
         self._show(totals, self.book.basket_flow(self.symbols), "live")
         self.heatmap_model.set_values({s: (f.buy_value, f.sell_value) for s, f in self.live_foreign.items()
-                                       if f.timestamp.astimezone(VIETNAM_TZ).date() == self.day})
+                                       if vn_today(f.timestamp) == self.day})
         if self.history is not None and self._refs_day != self.day and _loop_running():
             self._refs_day = self.day
             self.tasks.start("flow-refs", self._load_refs(self.day))

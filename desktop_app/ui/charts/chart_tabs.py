@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade
-from desktop_app.market_clock import Market, days_bounds, trading_open, vn_today
+from desktop_app.domain import ClassifiedTrade
+from desktop_app.market_clock import Market, days_bounds, to_vietnam, trading_open, vn_today
 from desktop_app.market_rules import futures_limits, hose_limits, is_futures_symbol
 from desktop_app.processing.order_flow import OrderFlowBook, SymbolDayFlow
 from desktop_app.ui.async_tasks import TaskSlots
@@ -194,7 +194,7 @@ class ChartTabs(QWidget):
             return
         day = stats.trading_date  # type: ignore[union-attr]
         if day is None and s.last_update is not None:
-            day = s.last_update.astimezone(VIETNAM_TZ).date()
+            day = vn_today(s.last_update)
         self.daily.set_live_bar(LiveDailyBar.from_stats(s, day) if day is not None else None)
         if day == self.day and self._intraday_ready and s.ref_price is not None:
             # the exchange's own figures for the day on screen win over the previous close
@@ -225,7 +225,7 @@ class ChartTabs(QWidget):
 
     def open_at(self, symbol: str, when: datetime) -> None:
         """Show ``symbol`` around ``when`` (double-click on an alert)."""
-        local = when.astimezone(VIETNAM_TZ)
+        local = to_vietnam(when)
         self.range_combo.blockSignals(True)
         self.range_combo.setCurrentIndex(RANGES.index(DAY))
         self.range_combo.blockSignals(False)
@@ -252,7 +252,7 @@ class ChartTabs(QWidget):
         """Pipeline subscriber hook: cheap, only buffers prints of the symbol and day on screen
         (a replay of an old file must not draw into today's chart)."""
         if (self.range is DAY and trade.symbol == self.symbol
-                and trade.timestamp.astimezone(VIETNAM_TZ).date() == self.day):
+                and vn_today(trade.timestamp) == self.day):
             self._live_buffer.append(trade)
 
     async def wait_loaded(self) -> None:
@@ -319,7 +319,7 @@ class ChartTabs(QWidget):
                 except Exception:  # reported by the slot's own error handler
                     return
         self.intraday.show_time(when.timestamp())
-        self.daily.show_day(when.astimezone(VIETNAM_TZ).date())
+        self.daily.show_day(vn_today(when))
 
     # ------------------------------------------------------------------ slots
     def _day_edited(self, qdate: QDate) -> None:
