@@ -38,12 +38,12 @@ from PySide6.QtWidgets import (
 
 from desktop_app.config import AlertThresholds, Settings, load_saved_settings, mask_dsn, save_settings, validate_database_url
 from desktop_app.errors import ConfigurationError
+from desktop_app.services.connection_check import TEST_TIMEOUT_S, check_database_url
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.credentials import CredentialStore, SsiCredentials
 
 log = logging.getLogger(__name__)
 
-TEST_TIMEOUT_S = 3.0
 
 BIG_TRADE_UNIT = 1_000_000_000  # the big-print threshold is typed in billions of VND
 THRESHOLD_LABELS = {
@@ -66,23 +66,6 @@ THRESHOLD_LABELS = {
 def saved_settings(settings: Settings) -> Settings:
     """The user's own settings (file over defaults), without environment overrides."""
     return Settings(home=settings.home).with_saved(load_saved_settings(settings.home))
-
-
-async def test_database_url(url: str, timeout: float = TEST_TIMEOUT_S) -> str:
-    """Open and close one pool on ``url``; the message for the dialog. Raises ConfigurationError."""
-    validate_database_url(url)
-    from desktop_app.database.connection import connect_dsn
-
-    database = await asyncio.wait_for(
-        connect_dsn(url, migrate=False, min_size=1, max_size=1, timeout=timeout), timeout * 4
-    )
-    try:
-        ok = await database.health_check(timeout)
-    finally:
-        await database.close()
-    if not ok:
-        raise ConfigurationError(f"{mask_dsn(url)} connected but did not answer SELECT 1")
-    return f"Connected to {mask_dsn(url)}"
 
 
 def _sentence(text: str) -> str:
@@ -300,7 +283,7 @@ class SettingsDialog(QDialog):
 
     async def _test(self, url: str) -> None:
         try:
-            self.test_label.setText(f"✓ {await test_database_url(url)}")
+            self.test_label.setText(f"✓ {await check_database_url(url)}")
         except ConfigurationError as exc:
             self.test_label.setText(f"✗ {exc}")
         except (asyncio.TimeoutError, TimeoutError):
