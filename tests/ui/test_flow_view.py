@@ -255,3 +255,18 @@ def test_the_live_days_reference_prices_are_the_stored_previous_closes(qrun, dat
     assert hpg is not None and hpg.change == pytest.approx(0.01)
     assert hpg.points is None  # no VN30 level seen yet
     assert live.contribution_label.text().startswith("VN30 level unknown")
+
+
+def test_a_hidden_flow_tab_skips_the_live_refresh_and_catches_up_when_shown(qtbot) -> None:  # type: ignore[no-untyped-def]
+    view = FlowView(symbols=SYMBOLS, today=lambda: DAY)
+    qtbot.addWidget(view)
+    book = _live_book()
+    view.attach_live(book)
+    before = view.model.row_of("FPT").totals  # type: ignore[union-attr]
+    book.on_value(_trade("FPT", "120000", 1_000, "buy", at(14, 1)))
+    view._tick()  # the 1 Hz timer while the tab sits behind another: nothing recomputed
+    assert view.model.row_of("FPT").totals == before  # type: ignore[union-attr]
+    view.show()
+    qtbot.waitExposed(view)
+    after = view.model.row_of("FPT").totals  # type: ignore[union-attr]
+    assert after.buy_value == before.buy_value + Decimal(120_000_000)
