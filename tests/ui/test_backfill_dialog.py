@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QDate, QTimer
 
 from desktop_app.config import Settings

@@ -16,7 +16,6 @@ from desktop_app.ui.charts.axes import MarketTimeAxis, TradingDayAxis, market_x
 from desktop_app.ui.charts.chart_tabs import ChartTabs
 from desktop_app.ui.charts.daily_chart import DailyChart, DailySeries
 from desktop_app.ui.charts.items import MIN_BAR_PX
-from desktop_app.ui.charts.panel import scene_point
 from desktop_app.ui.history_source import HistorySource
 from tests.support import known_history as seed
 from tests.ui.conftest import open_pool

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog
 
 from desktop_app.domain import VIETNAM_TZ, Alert, Severity
 from desktop_app.services.history import HistoryService
