@@ -31,6 +31,7 @@ from desktop_app.ui.app_runtime import AppRuntime, FeedUnavailableError
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 from desktop_app.ui.startup_probe import watch_startup
+from desktop_app.ui.translation import install_translation
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ def run_gui(settings: Settings, feed: FeedSpec, quit_after_s: float | None = Non
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("VN30 Stock Tracker")
     app.setQuitOnLastWindowClosed(False)  # the window closes itself after the shutdown finished
+    install_translation(app, settings.language)  # before any widget: texts are translated when built
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow(settings, feed)

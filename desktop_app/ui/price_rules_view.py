@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -54,11 +54,11 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Symbol", lambda r: r.symbol),
-    Column("Alert when", lambda r: KIND_LABELS[r.kind][0]),
-    Column("Threshold", lambda r: _threshold_text(r.threshold)),
-    Column("Enabled", lambda r: "yes" if r.enabled else "no"),
-    Column("Note", lambda r: r.note or ""),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Symbol"), lambda r: r.symbol),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Alert when"), lambda r: KIND_LABELS[r.kind][0]),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Threshold"), lambda r: _threshold_text(r.threshold)),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Enabled"), lambda r: "yes" if r.enabled else "no"),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Note"), lambda r: r.note or ""),
 )
 
 
@@ -80,7 +80,7 @@ class PriceRulesModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section].title
+            return QCoreApplication.translate("PriceRulesModel", COLUMNS[section].title)
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -97,7 +97,7 @@ class PriceRuleDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, *, rule: PriceAlertRule | None = None,
                  symbol: str | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Edit price alert" if rule else "New price alert")
+        self.setWindowTitle(self.tr("Edit price alert") if rule else self.tr("New price alert"))
         self.symbol = QLineEdit(rule.symbol if rule else (symbol or ""))
         self.symbol.setMaxLength(10)
         self.kind = QComboBox()
@@ -105,7 +105,7 @@ class PriceRuleDialog(QDialog):
             self.kind.addItem(label, kind)
         self.threshold = QLineEdit(_threshold_text(rule.threshold).replace(",", "") if rule else "")
         self.unit = QLabel()
-        self.enabled = QCheckBox("Enabled")
+        self.enabled = QCheckBox(self.tr("Enabled"))
         self.enabled.setChecked(rule.enabled if rule else True)
         self.note = QLineEdit(rule.note or "" if rule else "")
         self.error = QLabel()
@@ -118,14 +118,14 @@ class PriceRuleDialog(QDialog):
         buttons.accepted.connect(self._try_accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        form.addRow("Symbol", self.symbol)
-        form.addRow("Alert when", self.kind)
+        form.addRow(self.tr("Symbol"), self.symbol)
+        form.addRow(self.tr("Alert when"), self.kind)
         threshold_row = QHBoxLayout()
         threshold_row.addWidget(self.threshold)
         threshold_row.addWidget(self.unit)
-        form.addRow("Threshold", threshold_row)
+        form.addRow(self.tr("Threshold"), threshold_row)
         form.addRow("", self.enabled)
-        form.addRow("Note", self.note)
+        form.addRow(self.tr("Note"), self.note)
         form.addRow(self.error)
         form.addRow(buttons)
 
@@ -160,7 +160,7 @@ class PriceRulesView(QWidget):
     def __init__(self, service: Any = None, parent: QWidget | None = None, *,
                  on_error: ErrorHandler | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Price alert rules")
+        self.setWindowTitle(self.tr("Price alert rules"))
         self.service = service
         self.tasks = TaskSlots(on_error)
         self.model = PriceRulesModel(self)
@@ -171,9 +171,9 @@ class PriceRulesView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
-        self.add_button = QPushButton("Add…")
-        self.edit_button = QPushButton("Edit…")
-        self.delete_button = QPushButton("Delete")
+        self.add_button = QPushButton(self.tr("Add…"))
+        self.edit_button = QPushButton(self.tr("Edit…"))
+        self.delete_button = QPushButton(self.tr("Delete"))
         self.add_button.clicked.connect(lambda: self.new_rule())
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)

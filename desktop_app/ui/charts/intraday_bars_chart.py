@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 
 from desktop_app.market_clock import trading_open
 from desktop_app.ui import board_format
@@ -47,7 +48,7 @@ class BarColumns:
 
 class IntradayBarsChart(ChartPanel):
     def __init__(self, parent=None) -> None:
-        super().__init__("Intraday", parent)
+        super().__init__(QCoreApplication.translate("IntradayBarsChart", "Intraday"), parent)
         self.axis = BarTimeAxis()
         self.volume_axis = BarTimeAxis()
         self.panes = PriceVolumePlots(self, self.axis, self.volume_axis, "Volume / bar", self._readout)
@@ -84,7 +85,7 @@ class IntradayBarsChart(ChartPanel):
             noun = "bar" if len(cols) == 1 else "bars"
             self.set_status(f"{len(cols):,} {noun}{' · ' + label if label else ''}")
         else:
-            self.set_status("No trades stored in this range")
+            self.set_status(self.tr("No trades stored in this range"))
         self.panes.set_last(float(cols.close[-1]) / 1000.0 if len(cols) else None)
         self.loaded.emit()
 

@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget, QWidgetAction
 
@@ -62,13 +62,17 @@ INTERVALS: tuple[tuple[str, int], ...] = (("1 min", 60), ("5 min", 300), ("15 mi
 DEFAULT_INTERVAL_S = 60
 # the header's Flow menu: (key, label, tooltip, on at start)
 OVERLAYS: tuple[tuple[str, str, str, bool], ...] = (
-    ("cvd", "CVD pane", "Cumulative volume delta (active buy − active sell volume, auctions and "
-     "put-throughs left out) per minute, from the day's first print", True),
-    ("vwap", "VWAP", "Session VWAP: Σ price × volume / Σ volume of every print but put-throughs", True),
-    ("profile", "Volume at price", "The day's volume at each price on the right edge: buy, sell, "
-     "neutral + auction; the line is the POC, the band the 70 % value area", False),
-    ("big", "Big prints", "Prints worth at least the big-print threshold (auctions left out), "
-     "area by value", False),
+    ("cvd", QT_TRANSLATE_NOOP("IntradayChart", "CVD pane"),
+     QT_TRANSLATE_NOOP("IntradayChart", "Cumulative volume delta (active buy − active sell volume, auctions and "
+     "put-throughs left out) per minute, from the day's first print"), True),
+    ("vwap", QT_TRANSLATE_NOOP("IntradayChart", "VWAP"),
+     QT_TRANSLATE_NOOP("IntradayChart", "Session VWAP: Σ price × volume / Σ volume of every print but put-throughs"), True),
+    ("profile", QT_TRANSLATE_NOOP("IntradayChart", "Volume at price"),
+     QT_TRANSLATE_NOOP("IntradayChart", "The day's volume at each price on the right edge: buy, sell, "
+     "neutral + auction; the line is the POC, the band the 70 % value area"), False),
+    ("big", QT_TRANSLATE_NOOP("IntradayChart", "Big prints"),
+     QT_TRANSLATE_NOOP("IntradayChart", "Prints worth at least the big-print threshold (auctions left out), "
+     "area by value"), False),
 )
 FLOW_BAR_S = 60.0  # the overlays are 1-minute figures whatever the candle interval
 BILLION = 1_000_000_000
@@ -194,7 +198,7 @@ class IntradayChart(ChartPanel):
     bigTradeMinChanged = Signal(object)  # Decimal VND
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Intraday", parent)
+        super().__init__(QCoreApplication.translate("IntradayChart", "Intraday"), parent)
         self.axis = MarketTimeAxis()
         self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(), "Vol/1m", self._readout,
                                       lower_axis=MarketTimeAxis(), lower_label="CVD")
@@ -202,9 +206,9 @@ class IntradayChart(ChartPanel):
         self.volume_plot = self.panes.volume_plot
         self.crosshair = self.panes.crosshair
         self.interval_combo = QComboBox()
-        self.interval_combo.setToolTip("Candle interval, or every print as a step line (Tick)")
+        self.interval_combo.setToolTip(self.tr("Candle interval, or every print as a step line (Tick)"))
         for label, _seconds in INTERVALS:
-            self.interval_combo.addItem(label)
+            self.interval_combo.addItem(self.tr("Tick") if label == "Tick" else label)
         self.interval_s = DEFAULT_INTERVAL_S
         self.interval_combo.setCurrentIndex([s for _l, s in INTERVALS].index(DEFAULT_INTERVAL_S))
         self.interval_combo.currentIndexChanged.connect(self._interval_chosen)
@@ -222,7 +226,7 @@ class IntradayChart(ChartPanel):
                       for _ in range(2)]
         for plot, seam in zip((self.price_plot, self.volume_plot), self.seams):
             seam.setVisible(False)
-            seam.setToolTip("Lunch break 11:30–13:00 (left out)")
+            seam.setToolTip(self.tr("Lunch break 11:30–13:00 (left out)"))
             plot.addItem(seam, ignoreBounds=True)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), MINUTE * 0.8)
         self.volume_plot.addItem(self.volume_bars)
@@ -256,16 +260,16 @@ class IntradayChart(ChartPanel):
         self.big_trade_min_value = DEFAULT_BIG_TRADE_MIN_VALUE
         self._big_trades: tuple[BigTrade, ...] = ()
         self.flow_button = QToolButton()
-        self.flow_button.setText("Flow")
-        self.flow_button.setToolTip("Order-flow overlays and the big-print threshold")
+        self.flow_button.setText(self.tr("Flow"))
+        self.flow_button.setToolTip(self.tr("Order-flow overlays and the big-print threshold"))
         self.flow_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.flow_menu = QMenu(self.flow_button)
         self.overlay_actions: dict[str, QAction] = {}
         for key, label, tip, on in OVERLAYS:
-            action = self.flow_menu.addAction(label)
+            action = self.flow_menu.addAction(QCoreApplication.translate("IntradayChart", label))
             action.setCheckable(True)
             action.setChecked(on)
-            action.setToolTip(tip)
+            action.setToolTip(QCoreApplication.translate("IntradayChart", tip))
             action.toggled.connect(lambda shown, k=key: self.show_overlay(k, shown))
             self.overlay_actions[key] = action
         self.flow_menu.setToolTipsVisible(True)
@@ -274,15 +278,15 @@ class IntradayChart(ChartPanel):
         self.big_spin.setDecimals(1)
         self.big_spin.setRange(0.1, 1000.0)
         self.big_spin.setSingleStep(0.5)
-        self.big_spin.setSuffix(" bn VND")
-        self.big_spin.setToolTip("Smallest print drawn as a bubble (the default is Settings' big-print "
-                                 "threshold; today's live book keeps prints from that threshold up)")
+        self.big_spin.setSuffix(self.tr(" bn VND"))
+        self.big_spin.setToolTip(self.tr("Smallest print drawn as a bubble (the default is Settings' big-print "
+                                         "threshold; today's live book keeps prints from that threshold up)"))
         self.big_spin.setValue(float(self.big_trade_min_value) / BILLION)
         self.big_spin.valueChanged.connect(self._big_spin_changed)
         row = QWidget()
         box = QHBoxLayout(row)
         box.setContentsMargins(8, 2, 8, 2)
-        box.addWidget(QLabel("Big print ≥"))
+        box.addWidget(QLabel(self.tr("Big print ≥")))
         box.addWidget(self.big_spin)
         spin_action = QWidgetAction(self.flow_menu)
         spin_action.setDefaultWidget(row)
