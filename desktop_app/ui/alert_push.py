@@ -80,7 +80,7 @@ class PushSettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Alert push settings"))
         self._settings = settings
         d = settings.delivery
-        self.status_label = QLabel(describe(statuses) or "Push: no channel running")
+        self.status_label = QLabel(describe(statuses) or self.tr("Push: no channel running"))
         self.status_label.setWordWrap(True)
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
@@ -167,7 +167,7 @@ def describe(statuses: list[ChannelStatus]) -> str:
             parts.append(f"{s.channel} retrying ({s.pending} pending)")
         else:
             parts.append(f"{s.channel} ok" + (f" ({s.pending} pending)" if s.pending else ""))
-    return "Push: " + " · ".join(parts) if parts else ""
+    return QCoreApplication.translate("AlertPushUi", "Push: ") + " · ".join(parts) if parts else ""
 
 
 class AlertPushUi:

@@ -59,7 +59,8 @@ class IntradayBarsChart(ChartPanel):
         self.price_plot.addItem(self.candles)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), 0.8)
         self.volume_plot.addItem(self.volume_bars)
-        self.add_legend([(label, c.name()) for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
+        self.add_legend([(QCoreApplication.translate("IntradayChart", label), c.name())
+                         for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
                         tooltip=volume_key_tooltip())
         self.status_label.hint = PUT_THROUGH_NOTE
         self.columns = BarColumns.empty()

@@ -48,7 +48,7 @@ TYPE_CODES: dict[TradeType, int] = {
 }
 PUT_THROUGH_CODE = 4
 TYPE_LABELS = ("Active buy", "Active sell", "Neutral", "Auction (ATO/ATC)")  # stacks drawn
-LEGEND_LABELS = ("Buy", "Sell", "Neutral", "ATO/ATC")  # the same, short enough for the header
+LEGEND_LABELS = (QT_TRANSLATE_NOOP("IntradayChart", "Buy"), QT_TRANSLATE_NOOP("IntradayChart", "Sell"), QT_TRANSLATE_NOOP("IntradayChart", "Neutral"), QT_TRANSLATE_NOOP("IntradayChart", "ATO/ATC"))  # the same, short enough for the header
 TYPE_COLORS = (
     board_format.UP_COLOR,
     board_format.DOWN_COLOR,
@@ -200,7 +200,8 @@ class IntradayChart(ChartPanel):
     def __init__(self, parent=None) -> None:
         super().__init__(QCoreApplication.translate("IntradayChart", "Intraday"), parent)
         self.axis = MarketTimeAxis()
-        self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(), "Vol/1m", self._readout,
+        self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(),
+                                      QCoreApplication.translate("IntradayChart", "Vol/{n}m").format(n=1), self._readout,
                                       lower_axis=MarketTimeAxis(), lower_label="CVD")
         self.price_plot = self.panes.price_plot
         self.volume_plot = self.panes.volume_plot
@@ -230,7 +231,8 @@ class IntradayChart(ChartPanel):
             plot.addItem(seam, ignoreBounds=True)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), MINUTE * 0.8)
         self.volume_plot.addItem(self.volume_bars)
-        self.add_legend([(label, c.name()) for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
+        self.add_legend([(QCoreApplication.translate("IntradayChart", label), c.name())
+                         for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
                         tooltip=volume_key_tooltip())
         self.status_label.hint = PUT_THROUGH_NOTE
         self.markers: pg.ScatterPlotItem | None = None
@@ -452,7 +454,7 @@ class IntradayChart(ChartPanel):
             self._matched = self.columns.matched()
             self._matched_x = market_x(self._matched.ts)
         self._redraw()
-        self.set_status(self._describe() + " (live)")
+        self.set_status(self._describe() + " " + self.tr("(live)"))
 
     def set_levels(self, ref: float | None, ceiling: float | None, floor: float | None) -> None:
         """The day's reference, ceiling and floor in VND (None: unknown, not drawn)."""
@@ -483,7 +485,7 @@ class IntradayChart(ChartPanel):
         self.candles.setVisible(not tick)
         self.volume_bars.set_data(bx + self.bars.bucket_s / 2, list(self.bars.by_type),
                                   bar_width=self.bars.bucket_s * 0.8)
-        label = f"Vol/{int(self.bars.bucket_s // 60)}m"  # short: the pane is small on a laptop
+        label = self.tr("Vol/{n}m").format(n=int(self.bars.bucket_s // 60))  # short: the pane is small on a laptop
         if self.volume_plot.getAxis("left").labelText != label:
             self.volume_plot.setLabel("left", label, units="sh")
         self._place_seam(matched.ts)
@@ -515,9 +517,9 @@ class IntradayChart(ChartPanel):
     def _describe(self) -> str:
         pt = self.columns.type_code == PUT_THROUGH_CODE
         n = int((~pt).sum())
-        text = f"{n:,} print" if n == 1 else f"{n:,} prints"
+        text = (self.tr("{n} print") if n == 1 else self.tr("{n} prints")).format(n=f"{n:,}")
         if pt.any():
-            text += f" · put-through {board_format.volume(self.columns.volume[pt].sum())} sh"
+            text += " · " + self.tr("put-through {volume} sh").format(volume=board_format.volume(self.columns.volume[pt].sum()))
         return text
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:
