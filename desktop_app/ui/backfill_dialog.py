@@ -16,7 +16,7 @@ import logging
 from datetime import date, timedelta
 from typing import Any, Callable, Protocol, Sequence
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -53,16 +53,22 @@ class BackfillRunner(Protocol):
 
 ServiceFactory = Callable[[SsiCredentials], BackfillRunner]
 
-NO_NETWORK = "Cannot reach SSI's data server — check your internet connection."
-SSI_BUSY = "SSI's data server is not answering right now (busy or down) — try again in a few minutes."
-BAD_CREDENTIALS = ("SSI refused the consumer ID / secret — check them in File → Settings → "
-                   "SSI FastConnect credentials.")
+NO_NETWORK = QT_TRANSLATE_NOOP("BackfillDialog", "Cannot reach SSI's data server — check your internet connection.")
+SSI_BUSY = QT_TRANSLATE_NOOP("BackfillDialog",
+                             "SSI's data server is not answering right now (busy or down) — try again in a few minutes.")
+BAD_CREDENTIALS = QT_TRANSLATE_NOOP("BackfillDialog", "SSI refused the consumer ID / secret — check them in "
+                                    "File → Settings → SSI FastConnect credentials.")
 
 
 def trader_message(failure: BaseException | str) -> str | None:
-    """What a trader should read about a backfill failure, or None when the technical reason is
-    the useful one (a malformed row, a database error). ``failure`` is the exception or the
-    ``"ExceptionName: text"`` reason a summary lists per symbol."""
+    """What a trader should read about a backfill failure (in the UI language), or None when the
+    technical reason is the useful one (a malformed row, a database error)."""
+    message = _plain_reason(failure)
+    return None if message is None else QCoreApplication.translate("BackfillDialog", message)
+
+
+def _plain_reason(failure: BaseException | str) -> str | None:
+    """``failure`` is the exception or the ``"ExceptionName: text"`` reason a summary lists per symbol."""
     if isinstance(failure, SsiAuthError):
         return BAD_CREDENTIALS
     if isinstance(failure, BaseException):

@@ -35,11 +35,16 @@ from desktop_app.ui.async_tasks import ErrorHandler, TaskSlots
 
 KIND_LABELS: dict[PriceRuleKind, tuple[str, str]] = {
     # kind: (what the user picks, what the threshold means)
-    PriceRuleKind.PRICE_ABOVE: ("Price at or above", "price"),
-    PriceRuleKind.PRICE_BELOW: ("Price at or below", "price"),
-    PriceRuleKind.CHANGE_PCT: ("% change from reference", "% (negative = down)"),
-    PriceRuleKind.VOLUME_SPIKE: ("Volume spike (minute vs day average)", "k x average minute"),
-    PriceRuleKind.BIG_PRINT: ("Big print", "VND per print"),
+    PriceRuleKind.PRICE_ABOVE: (QT_TRANSLATE_NOOP("PriceRuleDialog", "Price at or above"),
+                                QT_TRANSLATE_NOOP("PriceRuleDialog", "price")),
+    PriceRuleKind.PRICE_BELOW: (QT_TRANSLATE_NOOP("PriceRuleDialog", "Price at or below"),
+                                QT_TRANSLATE_NOOP("PriceRuleDialog", "price")),
+    PriceRuleKind.CHANGE_PCT: (QT_TRANSLATE_NOOP("PriceRuleDialog", "% change from reference"),
+                               QT_TRANSLATE_NOOP("PriceRuleDialog", "% (negative = down)")),
+    PriceRuleKind.VOLUME_SPIKE: (QT_TRANSLATE_NOOP("PriceRuleDialog", "Volume spike (minute vs day average)"),
+                                 QT_TRANSLATE_NOOP("PriceRuleDialog", "k x average minute")),
+    PriceRuleKind.BIG_PRINT: (QT_TRANSLATE_NOOP("PriceRuleDialog", "Big print"),
+                              QT_TRANSLATE_NOOP("PriceRuleDialog", "VND per print")),
 }
 
 
@@ -55,7 +60,7 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Symbol"), lambda r: r.symbol),
-    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Alert when"), lambda r: KIND_LABELS[r.kind][0]),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Alert when"), lambda r: QCoreApplication.translate("PriceRuleDialog", KIND_LABELS[r.kind][0])),
     Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Threshold"), lambda r: _threshold_text(r.threshold)),
     Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Enabled"), lambda r: "yes" if r.enabled else "no"),
     Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Note"), lambda r: r.note or ""),
@@ -102,7 +107,7 @@ class PriceRuleDialog(QDialog):
         self.symbol.setMaxLength(10)
         self.kind = QComboBox()
         for kind, (label, _) in KIND_LABELS.items():
-            self.kind.addItem(label, kind)
+            self.kind.addItem(QCoreApplication.translate("PriceRuleDialog", label), kind)
         self.threshold = QLineEdit(_threshold_text(rule.threshold).replace(",", "") if rule else "")
         self.unit = QLabel()
         self.enabled = QCheckBox(self.tr("Enabled"))
@@ -130,7 +135,7 @@ class PriceRuleDialog(QDialog):
         form.addRow(buttons)
 
     def _show_unit(self) -> None:
-        self.unit.setText(KIND_LABELS[self.kind.currentData()][1])
+        self.unit.setText(QCoreApplication.translate("PriceRuleDialog", KIND_LABELS[self.kind.currentData()][1]))
 
     def _try_accept(self) -> None:
         symbol = self.symbol.text().strip().upper()
@@ -242,5 +247,5 @@ class PriceRulesView(QWidget):
     async def _run(self, work: Any) -> None:
         await work
         self.model.set_rules(self.service.rules)
-        self.status.setText(f"{len(self.model.rules)} rules")
+        self.status.setText(self.tr("{n} rules").format(n=len(self.model.rules)))
         self.changed.emit()
