@@ -110,7 +110,7 @@ class PushSettingsDialog(QDialog):
         for channel in PUSH_CHANNELS:
             route = d.route(channel)
             types = QLineEdit(", ".join(route.alert_types))
-            types.setPlaceholderText("all alert types (or e.g. ceiling_hit, price_above)")
+            types.setPlaceholderText(self.tr("all alert types (or e.g. ceiling_hit, price_above)"))
             boxes = {}
             row = QHBoxLayout()
             row.addWidget(types, 1)
@@ -120,7 +120,7 @@ class PushSettingsDialog(QDialog):
                 boxes[severity] = box
                 row.addWidget(box)
             self.routes[channel] = (types, boxes)
-            form.addRow(f"{channel.capitalize()} gets", row)
+            form.addRow(self.tr("{channel} gets").format(channel=channel.capitalize()), row)
         form.addRow(self.result_label)
         form.addRow(buttons)
 
@@ -144,12 +144,12 @@ class PushSettingsDialog(QDialog):
             settings.validate()
             save_settings(settings)
         except (ConfigurationError, OSError) as exc:
-            self.result_label.setText(f"Not saved: {exc}")
+            self.result_label.setText(self.tr("Not saved: {error}").format(error=exc))
             return
-        notes = ["Saved; channel changes apply at the next start."]
+        notes = [self.tr("Saved; channel changes apply at the next start.")]
         token = self.token.text().strip()
         if token:
-            notes.append(f"Bot token {save_keyring_token(token)}.")
+            notes.append(self.tr("Bot token {outcome}.").format(outcome=save_keyring_token(token)))
             self.token.clear()
         self.result_label.setText(" ".join(notes))
         self._settings = settings

@@ -209,7 +209,7 @@ class IntradayChart(ChartPanel):
         self.interval_combo = QComboBox()
         self.interval_combo.setToolTip(self.tr("Candle interval, or every print as a step line (Tick)"))
         for label, _seconds in INTERVALS:
-            self.interval_combo.addItem(self.tr("Tick") if label == "Tick" else label)
+            self.interval_combo.addItem(self.tr("Tick") if label == "Tick" else self.tr("{n} min").format(n=label.split()[0]))
         self.interval_s = DEFAULT_INTERVAL_S
         self.interval_combo.setCurrentIndex([s for _l, s in INTERVALS].index(DEFAULT_INTERVAL_S))
         self.interval_combo.currentIndexChanged.connect(self._interval_chosen)
