@@ -41,6 +41,7 @@ DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 PUSH_CHANNELS = ("telegram", "webhook", "desktop")
 
 FEEDS = ("demo", "ssi", "replay")
+LANGUAGES = ("auto", "en", "vi")  # the UI language: the system locale's, English, Vietnamese
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     telegram_bot_token: str | None = field(default=None, repr=False)  # env or keyring, never saved
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    language: str = "auto"  # "auto" follows the system locale; "en" / "vi" force one (next start)
 
     # ------------------------------------------------------------------ derived paths
     @property
@@ -281,6 +283,8 @@ class Settings:
             raise ConfigurationError("big trade minimum value must be a positive number of VND")
         if self.feed not in FEEDS:
             raise ConfigurationError(f"feed must be one of {', '.join(FEEDS)}, got {self.feed!r}")
+        if self.language not in LANGUAGES:
+            raise ConfigurationError(f"language must be one of {', '.join(LANGUAGES)}, got {self.language!r}")
         if not 0.05 <= float(self.flush_interval_s) <= 60:
             raise ConfigurationError("flush interval must be between 0.05 and 60 seconds")
         if int(self.queue_max) < 100:

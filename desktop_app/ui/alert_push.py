@@ -17,7 +17,7 @@ import keyring
 import keyring.errors
 from dataclasses import replace
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -77,10 +77,10 @@ class PushSettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, statuses: list[ChannelStatus], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Alert push settings")
+        self.setWindowTitle(self.tr("Alert push settings"))
         self._settings = settings
         d = settings.delivery
-        self.status_label = QLabel(describe(statuses) or "Push: no channel running")
+        self.status_label = QLabel(describe(statuses) or self.tr("Push: no channel running"))
         self.status_label.setWordWrap(True)
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
@@ -99,18 +99,18 @@ class PushSettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow(self.status_label)
-        form.addRow("Telegram bot token", self.token)
-        form.addRow("Telegram chat id", self.chat_id)
-        form.addRow("Webhook URL", self.webhook)
+        form.addRow(self.tr("Telegram bot token"), self.token)
+        form.addRow(self.tr("Telegram chat id"), self.chat_id)
+        form.addRow(self.tr("Webhook URL"), self.webhook)
         quiet = QHBoxLayout()
         quiet.addWidget(self.quiet_start)
-        quiet.addWidget(QLabel("to"))
+        quiet.addWidget(QLabel(self.tr("to")))
         quiet.addWidget(self.quiet_end)
-        form.addRow("Desktop quiet hours", quiet)
+        form.addRow(self.tr("Desktop quiet hours"), quiet)
         for channel in PUSH_CHANNELS:
             route = d.route(channel)
             types = QLineEdit(", ".join(route.alert_types))
-            types.setPlaceholderText("all alert types (or e.g. ceiling_hit, price_above)")
+            types.setPlaceholderText(self.tr("all alert types (or e.g. ceiling_hit, price_above)"))
             boxes = {}
             row = QHBoxLayout()
             row.addWidget(types, 1)
@@ -120,7 +120,7 @@ class PushSettingsDialog(QDialog):
                 boxes[severity] = box
                 row.addWidget(box)
             self.routes[channel] = (types, boxes)
-            form.addRow(f"{channel.capitalize()} gets", row)
+            form.addRow(self.tr("{channel} gets").format(channel=channel.capitalize()), row)
         form.addRow(self.result_label)
         form.addRow(buttons)
 
@@ -144,12 +144,12 @@ class PushSettingsDialog(QDialog):
             settings.validate()
             save_settings(settings)
         except (ConfigurationError, OSError) as exc:
-            self.result_label.setText(f"Not saved: {exc}")
+            self.result_label.setText(self.tr("Not saved: {error}").format(error=exc))
             return
-        notes = ["Saved; channel changes apply at the next start."]
+        notes = [self.tr("Saved; channel changes apply at the next start.")]
         token = self.token.text().strip()
         if token:
-            notes.append(f"Bot token {save_keyring_token(token)}.")
+            notes.append(self.tr("Bot token {outcome}.").format(outcome=save_keyring_token(token)))
             self.token.clear()
         self.result_label.setText(" ".join(notes))
         self._settings = settings
@@ -167,7 +167,7 @@ def describe(statuses: list[ChannelStatus]) -> str:
             parts.append(f"{s.channel} retrying ({s.pending} pending)")
         else:
             parts.append(f"{s.channel} ok" + (f" ({s.pending} pending)" if s.pending else ""))
-    return "Push: " + " · ".join(parts) if parts else ""
+    return QCoreApplication.translate("AlertPushUi", "Push: ") + " · ".join(parts) if parts else ""
 
 
 class AlertPushUi:
@@ -199,17 +199,19 @@ class AlertPushUi:
         self.rules_view.reload()
 
     def _build_menu(self) -> None:
-        menu = self.window.menuBar().addMenu("&Alerts")
-        rules = QAction("Price alert &rules…", self.window)
+        menu = self.window.menuBar().addMenu(QCoreApplication.translate("AlertPushUi", "&Alerts"))
+        rules = QAction(QCoreApplication.translate("AlertPushUi", "Price alert &rules…"), self.window)
         rules.triggered.connect(self.show_rules)
         menu.addAction(rules)
-        snooze = QAction(f"&Snooze desktop alerts for {SNOOZE_MINUTES} min", self.window)
+        snooze = QAction(QCoreApplication.translate("AlertPushUi", "&Snooze desktop alerts for {minutes} min").format(
+            minutes=SNOOZE_MINUTES), self.window)
         snooze.triggered.connect(self.snooze)
         menu.addAction(snooze)
-        resume = QAction("Resume desktop alerts", self.window)
+        resume = QAction(QCoreApplication.translate("AlertPushUi", "Resume desktop alerts"), self.window)
         resume.triggered.connect(self.desktop.resume)
         menu.addAction(resume)
-        push = QAction("&Push settings (Telegram, webhook, quiet hours)…", self.window)
+        push = QAction(QCoreApplication.translate("AlertPushUi", "&Push settings (Telegram, webhook, quiet hours)…"),
+                       self.window)
         push.triggered.connect(self.open_push_settings)
         menu.addAction(push)
         self.menu = menu
@@ -221,7 +223,8 @@ class AlertPushUi:
 
     def snooze(self) -> None:
         until = self.desktop.snooze(SNOOZE_MINUTES)
-        self.window.statusBar().showMessage(f"Desktop alerts snoozed until {until:%H:%M}", 8000)
+        self.window.statusBar().showMessage(QCoreApplication.translate("AlertPushUi", "Desktop alerts snoozed until {time}").format(
+            time=f"{until:%H:%M}"), 8000)
 
     def new_price_alert(self, symbol: str | None) -> Any:
         self.show_rules()
@@ -256,7 +259,7 @@ class AlertPushUi:
         index = table.indexAt(pos)
         symbol = watchlist.model.symbol_at(watchlist.proxy.mapToSource(index).row()) if index.isValid() else None
         menu = QMenu(table)
-        action = menu.addAction("New price alert…")
+        action = menu.addAction(QCoreApplication.translate("AlertPushUi", "New price alert…"))
         action.triggered.connect(lambda: self.new_price_alert(symbol))
         menu.popup(table.viewport().mapToGlobal(pos))
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
     QAbstractListModel,
     QAbstractTableModel,
     QDate,
@@ -121,7 +123,7 @@ class LiveAlertsModel(QAbstractListModel):
 
 # --------------------------------------------------------------------------- review table
 
-REVIEW_COLUMNS = ("Time (VN)", "Symbol", "Type", "Severity", "Message", "Acknowledged", "Note")
+REVIEW_COLUMNS = (QT_TRANSLATE_NOOP("AlertReviewModel", "Time (VN)"), QT_TRANSLATE_NOOP("AlertReviewModel", "Symbol"), QT_TRANSLATE_NOOP("AlertReviewModel", "Type"), QT_TRANSLATE_NOOP("AlertReviewModel", "Severity"), QT_TRANSLATE_NOOP("AlertReviewModel", "Message"), QT_TRANSLATE_NOOP("AlertReviewModel", "Acknowledged"), QT_TRANSLATE_NOOP("AlertReviewModel", "Note"))
 
 
 class AlertReviewModel(QAbstractTableModel):
@@ -149,7 +151,7 @@ class AlertReviewModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return REVIEW_COLUMNS[section]
+            return QCoreApplication.translate("AlertReviewModel", REVIEW_COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -276,7 +278,7 @@ class AcknowledgeDialog(QDialog):
     def __init__(self, alert: StoredAlert, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.alert = alert
-        self.setWindowTitle(f"Acknowledge {alert.symbol} alert")
+        self.setWindowTitle(self.tr("Acknowledge {symbol} alert").format(symbol=alert.symbol))
         self.setMinimumWidth(460)
         self.summary = QLabel(
             f"<b>{escape(alert.symbol)}</b> · {escape(alert.alert_type)} · "
@@ -285,14 +287,14 @@ class AcknowledgeDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText("Note (optional), e.g. Đã xem")
+        self.note_edit.setPlaceholderText(self.tr("Note (optional), e.g. Đã xem"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Acknowledge")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Acknowledge"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         box = QVBoxLayout(self)
         box.addWidget(self.summary)
-        box.addWidget(QLabel("Note:"))
+        box.addWidget(QLabel(self.tr("Note:")))
         box.addWidget(self.note_edit)
         box.addWidget(buttons)
 
@@ -330,33 +332,33 @@ class AlertsView(QWidget):
         self.review_model.modelReset.connect(self.fit_columns)
 
         self.symbol_edit = QLineEdit()
-        self.symbol_edit.setPlaceholderText("Symbol")
+        self.symbol_edit.setPlaceholderText(self.tr("Symbol"))
         self.symbol_edit.setMaximumWidth(90)
         self.type_combo = QComboBox()
-        self.type_combo.addItem("All types", None)
+        self.type_combo.addItem(self.tr("All types"), None)
         for t in ALERT_TYPES:
             self.type_combo.addItem(t, t)
         self.severity_combo = QComboBox()
-        self.severity_combo.addItem("All severities", None)
+        self.severity_combo.addItem(self.tr("All severities"), None)
         for s in Severity:
             self.severity_combo.addItem(s.value, s.value)
-        self.range_check = QCheckBox("From")
+        self.range_check = QCheckBox(self.tr("From"))
         today = vn_today()
         self.from_edit = QDateEdit(QDate(today.year, today.month, today.day).addDays(-7))
         self.to_edit = QDateEdit(QDate(today.year, today.month, today.day))
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat(fmt.QT_DATE_FORMAT)
-        self.unack_check = QCheckBox("Unacknowledged only")
-        apply_button = QPushButton("Apply")
+        self.unack_check = QCheckBox(self.tr("Unacknowledged only"))
+        apply_button = QPushButton(self.tr("Apply"))
         apply_button.clicked.connect(self.apply_filter)
         self.symbol_edit.returnPressed.connect(self.apply_filter)
-        self.ack_button = QPushButton("Acknowledge…")
+        self.ack_button = QPushButton(self.tr("Acknowledge…"))
         self.ack_button.clicked.connect(self._ask_acknowledge)
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = QPushButton(self.tr("Export CSV…"))
         self.export_button.clicked.connect(self._ask_export)
         self.count_label = QLabel("")
-        self.review_model.total_changed.connect(lambda n: self.count_label.setText(f"{n:,} alerts"))
+        self.review_model.total_changed.connect(lambda n: self.count_label.setText(self.tr("{n} alerts").format(n=f"{n:,}")))
         self.ack_dialog: AcknowledgeDialog | None = None
         self.export_dialog: QFileDialog | None = None
 
@@ -366,7 +368,7 @@ class AlertsView(QWidget):
             filters.addWidget(w)
         filters.addStretch(1)
         actions = QHBoxLayout()
-        for w in (self.range_check, self.from_edit, QLabel("to"), self.to_edit):
+        for w in (self.range_check, self.from_edit, QLabel(self.tr("to")), self.to_edit):
             actions.addWidget(w)
         actions.addSpacing(12)
         actions.addWidget(self.count_label)
@@ -380,8 +382,8 @@ class AlertsView(QWidget):
         rbox.addWidget(self.table, 1)
         rbox.addLayout(actions)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.live_list, "Live")
-        self.review_tab = self.tabs.addTab(review, "Review")
+        self.tabs.addTab(self.live_list, self.tr("Live"))
+        self.review_tab = self.tabs.addTab(review, self.tr("Review"))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setSingleShot(True)
@@ -461,8 +463,8 @@ class AlertsView(QWidget):
         await self.review_model.load_all()
         alerts = list(self.review_model.rows)
         n = await asyncio.get_running_loop().run_in_executor(None, write_csv, path, alerts)
-        self.count_label.setText(f"Exported {n:,}")
-        self.count_label.setToolTip(f"Exported {n:,} alerts to {path}")
+        self.count_label.setText(self.tr("Exported {n}").format(n=f"{n:,}"))
+        self.count_label.setToolTip(self.tr("Exported {n} alerts to {path}").format(n=f"{n:,}", path=path))
         return n
 
     def _ask_acknowledge(self) -> AcknowledgeDialog | None:
@@ -483,7 +485,7 @@ class AlertsView(QWidget):
         if self.review_model.history is None:
             return None
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        dialog = QFileDialog(self, "Export alerts", str(Path(folder) / "alerts.csv"), "CSV (*.csv)")
+        dialog = QFileDialog(self, self.tr("Export alerts"), str(Path(folder) / "alerts.csv"), "CSV (*.csv)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 import qasync
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.config import Settings
@@ -31,6 +32,7 @@ from desktop_app.ui.app_runtime import AppRuntime, FeedUnavailableError
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 from desktop_app.ui.startup_probe import watch_startup
+from desktop_app.ui.translation import install_translation
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +59,10 @@ class GuiController:
         except ConfigurationError as exc:
             self.startup_error = exc
             w.status.set_database_text("unavailable", "#f04848")
-            w.show_step(f"Cannot open the database: {exc}\n\nFix it in File → Settings, then restart.")
+            w.show_step(QCoreApplication.translate(
+                "GuiController", "Cannot open the database: {error}\n\nFix it in File → Settings, then restart.").format(error=exc))
             w.overlay.bar.setRange(0, 1)
-            w.show_message("Database unavailable", str(exc), QMessageBox.Icon.Critical)
+            w.show_message(QCoreApplication.translate("GuiController", "Database unavailable"), str(exc), QMessageBox.Icon.Critical)
             self.started.set()
             return
         w.attach_database(database)
@@ -102,8 +105,10 @@ def install_exception_hooks(app: QApplication, loop: asyncio.AbstractEventLoop, 
 
     def show(summary: str) -> None:
         window = window_getter()
-        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error",
-                          f"{summary}\n\nThe app keeps running. Details are in the log file:\n{settings.log_file}",
+        box = QMessageBox(QMessageBox.Icon.Critical, QCoreApplication.translate("GuiController", "Unexpected error"),
+                          f"{summary}\n\n" + QCoreApplication.translate(
+                              "GuiController", "The app keeps running. Details are in the log file:\n{log}").format(
+                                  log=settings.log_file),
                           QMessageBox.StandardButton.Ok, window)
         shown.append(box)
         box.finished.connect(lambda _r, b=box: shown.remove(b) if b in shown else None)
@@ -137,6 +142,7 @@ def run_gui(settings: Settings, feed: FeedSpec, quit_after_s: float | None = Non
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("VN30 Stock Tracker")
     app.setQuitOnLastWindowClosed(False)  # the window closes itself after the shutdown finished
+    install_translation(app, settings.language)  # before any widget: texts are translated when built
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow(settings, feed)

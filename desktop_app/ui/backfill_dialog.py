@@ -16,7 +16,7 @@ import logging
 from datetime import date, timedelta
 from typing import Any, Callable, Protocol, Sequence
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -53,16 +53,22 @@ class BackfillRunner(Protocol):
 
 ServiceFactory = Callable[[SsiCredentials], BackfillRunner]
 
-NO_NETWORK = "Cannot reach SSI's data server — check your internet connection."
-SSI_BUSY = "SSI's data server is not answering right now (busy or down) — try again in a few minutes."
-BAD_CREDENTIALS = ("SSI refused the consumer ID / secret — check them in File → Settings → "
-                   "SSI FastConnect credentials.")
+NO_NETWORK = QT_TRANSLATE_NOOP("BackfillDialog", "Cannot reach SSI's data server — check your internet connection.")
+SSI_BUSY = QT_TRANSLATE_NOOP("BackfillDialog",
+                             "SSI's data server is not answering right now (busy or down) — try again in a few minutes.")
+BAD_CREDENTIALS = QT_TRANSLATE_NOOP("BackfillDialog", "SSI refused the consumer ID / secret — check them in "
+                                    "File → Settings → SSI FastConnect credentials.")
 
 
 def trader_message(failure: BaseException | str) -> str | None:
-    """What a trader should read about a backfill failure, or None when the technical reason is
-    the useful one (a malformed row, a database error). ``failure`` is the exception or the
-    ``"ExceptionName: text"`` reason a summary lists per symbol."""
+    """What a trader should read about a backfill failure (in the UI language), or None when the
+    technical reason is the useful one (a malformed row, a database error)."""
+    message = _plain_reason(failure)
+    return None if message is None else QCoreApplication.translate("BackfillDialog", message)
+
+
+def _plain_reason(failure: BaseException | str) -> str | None:
+    """``failure`` is the exception or the ``"ExceptionName: text"`` reason a summary lists per symbol."""
     if isinstance(failure, SsiAuthError):
         return BAD_CREDENTIALS
     if isinstance(failure, BaseException):
@@ -93,18 +99,18 @@ class CredentialsDialog(QDialog):
 
     def __init__(self, store: CredentialStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("SSI FastConnect credentials")
+        self.setWindowTitle(self.tr("SSI FastConnect credentials"))
         self.setMinimumWidth(440)
         self.store = store
         self.id_edit = QLineEdit()
         self.secret_edit = QLineEdit()
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout(self)
-        intro = QLabel("The backfill and the live feed need SSI FastConnect Data credentials.")
+        intro = QLabel(self.tr("The backfill and the live feed need SSI FastConnect Data credentials."))
         intro.setWordWrap(True)
         form.addRow(intro)
-        form.addRow("Consumer ID", self.id_edit)
-        form.addRow("Consumer secret", self.secret_edit)
+        form.addRow(self.tr("Consumer ID"), self.id_edit)
+        form.addRow(self.tr("Consumer secret"), self.secret_edit)
         where = store.describe_backend()
         note = QLabel(where[:1].upper() + where[1:] + ".")
         note.setWordWrap(True)
@@ -122,7 +128,7 @@ class CredentialsDialog(QDialog):
     def _accept(self) -> None:
         cid, secret = self.id_edit.text().strip(), self.secret_edit.text().strip()
         if not cid or not secret:
-            self.error_label.setText("Both the consumer ID and the secret are needed.")
+            self.error_label.setText(self.tr("Both the consumer ID and the secret are needed."))
             return
         self.saved_where = self.store.save(SsiCredentials(cid, secret))
         self.accept()
@@ -134,7 +140,7 @@ class BackfillDialog(QDialog):
     def __init__(self, service_factory: ServiceFactory, store: CredentialStore,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Backfill daily OHLC")
+        self.setWindowTitle(self.tr("Backfill daily OHLC"))
         self.setMinimumWidth(520)
         self.service_factory = service_factory
         self.store = store
@@ -142,8 +148,8 @@ class BackfillDialog(QDialog):
         self.cancel_event: asyncio.Event | None = None
         self.summary: Any = None
 
-        self.vn30_radio = QRadioButton("VN30 basket")
-        self.list_radio = QRadioButton("Symbols:")
+        self.vn30_radio = QRadioButton(self.tr("VN30 basket"))
+        self.list_radio = QRadioButton(self.tr("Symbols:"))
         self.vn30_radio.setChecked(True)
         self.symbols_edit = QLineEdit()
         self.symbols_edit.setPlaceholderText("FPT, VNM, HPG")
@@ -166,13 +172,13 @@ class BackfillDialog(QDialog):
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(2000)
-        self.start_button = QPushButton("Start")
+        self.start_button = QPushButton(self.tr("Start"))
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel run")
+        self.cancel_button = QPushButton(self.tr("Cancel run"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        self.close_button = QPushButton("Close")
+        self.close_button = QPushButton(self.tr("Close"))
         self.close_button.clicked.connect(self.close)
 
         symbols_row = QHBoxLayout()
@@ -181,12 +187,12 @@ class BackfillDialog(QDialog):
         symbols_row.addWidget(self.symbols_edit, 1)
         dates_row = QHBoxLayout()
         dates_row.addWidget(self.from_edit)
-        dates_row.addWidget(QLabel("to"))
+        dates_row.addWidget(QLabel(self.tr("to")))
         dates_row.addWidget(self.to_edit)
         dates_row.addStretch(1)
         form = QFormLayout()
-        form.addRow("Symbols", symbols_row)
-        form.addRow("Dates", dates_row)
+        form.addRow(self.tr("Symbols"), symbols_row)
+        form.addRow(self.tr("Dates"), dates_row)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.start_button)
@@ -254,7 +260,7 @@ class BackfillDialog(QDialog):
         self.summary = None
         self._running(True)
         self.progress.setValue(0)
-        self.current_label.setText("Connecting to SSI…")
+        self.current_label.setText(self.tr("Connecting to SSI…"))
         label = symbols if isinstance(symbols, str) else ", ".join(symbols)
         self.append_log(f"Backfill {label} from {start:%d/%m/%Y} to {end:%d/%m/%Y}…")
         return self.tasks.start("backfill", self._run(service, symbols, start, end, self.cancel_event))
@@ -262,7 +268,7 @@ class BackfillDialog(QDialog):
     def cancel(self) -> None:
         if self.cancel_event is not None and not self.cancel_event.is_set():
             self.cancel_event.set()
-            self.current_label.setText("Cancelling after the current window…")
+            self.current_label.setText(self.tr("Cancelling after the current window…"))
             self.cancel_button.setEnabled(False)
 
     async def _run(self, service: BackfillRunner, symbols: Sequence[str] | str, start: date, end: date,

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
@@ -21,7 +29,8 @@ from desktop_app.ui import board_format as fmt
 
 LEVELS = 10
 REFRESH_MS = 100
-HEADERS = ("Bid vol", "Bid", "Ask", "Ask vol")
+HEADERS = (QT_TRANSLATE_NOOP("DepthModel", "Bid vol"), QT_TRANSLATE_NOOP("DepthModel", "Bid"),
+           QT_TRANSLATE_NOOP("DepthModel", "Ask"), QT_TRANSLATE_NOOP("DepthModel", "Ask vol"))
 
 
 class DepthModel(QAbstractTableModel):
@@ -44,7 +53,7 @@ class DepthModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        return HEADERS[section] if orientation == Qt.Orientation.Horizontal else str(section + 1)
+        return QCoreApplication.translate("DepthModel", HEADERS[section]) if orientation == Qt.Orientation.Horizontal else str(section + 1)
 
     def level(self, row: int, col: int) -> PriceLevel | None:
         s = self.stats
@@ -81,10 +90,10 @@ class DepthPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = DepthModel(self)
-        self.title = QLabel("Depth")
+        self.title = QLabel(self.tr("Depth"))
         self.title.setMinimumWidth(1)
-        self.futures_box = QCheckBox("Futures")
-        self.futures_box.setToolTip("Show the front-month VN30 futures contract's book")
+        self.futures_box = QCheckBox(self.tr("Futures"))
+        self.futures_box.setToolTip(self.tr("Show the front-month VN30 futures contract's book"))
         self.futures_box.toggled.connect(lambda _on: self.refresh(force=True))
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -131,5 +140,5 @@ class DepthPanel(QWidget):
         if not force and version == self._shown_version:
             return
         self._shown_version = version
-        self.title.setText(f"Depth — {symbol}" if symbol else "Depth")
+        self.title.setText(self.tr("Depth — {symbol}").format(symbol=symbol) if symbol else self.tr("Depth"))
         self.model.show(s)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Callable
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -102,8 +103,10 @@ class DesktopChannel:
         silenced = self.silenced_by()
         if alert.delayed and silenced is None:
             if not self._told_missed and self._tray is not None:
-                self._tray.showMessage("Missed alerts", "Alerts that fired while the app was closed are in "
-                                       "the Alerts list", _ICONS["info"], NOTIFICATION_MS)
+                self._tray.showMessage(QCoreApplication.translate("DesktopChannel", "Missed alerts"),
+                                       QCoreApplication.translate("DesktopChannel", "Alerts that fired while the app "
+                                                                  "was closed are in the Alerts list"),
+                                       _ICONS["info"], NOTIFICATION_MS)
             self._told_missed = True
             silenced = "delayed"
         severity = alert.severity

@@ -25,6 +25,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
     QAbstractTableModel,
     QDate,
     QModelIndex,
@@ -83,14 +85,14 @@ class FlowColumn:
 
 
 COLUMNS: tuple[FlowColumn, ...] = (
-    FlowColumn("Sector", lambda r: r.sector, is_value=False),
-    FlowColumn("Symbol", lambda r: r.totals.symbol, is_value=False),
-    FlowColumn("Buy (bn)", lambda r: r.totals.buy_value),
-    FlowColumn("Sell (bn)", lambda r: r.totals.sell_value),
-    FlowColumn("Δ value (bn)", lambda r: r.totals.delta_value),
-    FlowColumn("ATO (bn)", lambda r: r.totals.split.ato_value),
-    FlowColumn("Continuous (bn)", lambda r: r.totals.split.continuous_value),
-    FlowColumn("ATC (bn)", lambda r: r.totals.split.atc_value),
+    FlowColumn(QT_TRANSLATE_NOOP("BasketFlowModel", "Sector"), lambda r: r.sector, is_value=False),
+    FlowColumn(QT_TRANSLATE_NOOP("BasketFlowModel", "Symbol"), lambda r: r.totals.symbol, is_value=False),
+    FlowColumn(QT_TRANSLATE_NOOP("BasketFlowModel", "Buy (bn)"), lambda r: r.totals.buy_value),
+    FlowColumn(QT_TRANSLATE_NOOP("BasketFlowModel", "Sell (bn)"), lambda r: r.totals.sell_value),
+    FlowColumn(QT_TRANSLATE_NOOP("BasketFlowModel", "Δ value (bn)"), lambda r: r.totals.delta_value),
+    FlowColumn(QT_TRANSLATE_NOOP("BasketFlowModel", "ATO (bn)"), lambda r: r.totals.split.ato_value),
+    FlowColumn(QT_TRANSLATE_NOOP("BasketFlowModel", "Continuous (bn)"), lambda r: r.totals.split.continuous_value),
+    FlowColumn(QT_TRANSLATE_NOOP("BasketFlowModel", "ATC (bn)"), lambda r: r.totals.split.atc_value),
 )
 BUY_COLUMN, SELL_COLUMN, DELTA_COLUMN = 2, 3, 4
 
@@ -118,7 +120,7 @@ class BasketFlowModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].title
+            return QCoreApplication.translate("BasketFlowModel", COLUMNS[section].title)
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -233,10 +235,10 @@ def _opt(fmt: str) -> Callable[[Any], str]:
 
 
 CONTRIBUTION_COLUMNS: tuple[ContributionColumn, ...] = (
-    ContributionColumn("Symbol", lambda c: c.symbol, str),
-    ContributionColumn("Weight %", lambda c: c.weight * 100, _opt(".1f")),
-    ContributionColumn("Change %", lambda c: None if c.change is None else c.change * 100, _opt("+.2f")),
-    ContributionColumn("Points", lambda c: c.points, _opt("+.2f")),
+    ContributionColumn(QT_TRANSLATE_NOOP("ContributionModel", "Symbol"), lambda c: c.symbol, str),
+    ContributionColumn(QT_TRANSLATE_NOOP("ContributionModel", "Weight %"), lambda c: c.weight * 100, _opt(".1f")),
+    ContributionColumn(QT_TRANSLATE_NOOP("ContributionModel", "Change %"), lambda c: None if c.change is None else c.change * 100, _opt("+.2f")),
+    ContributionColumn(QT_TRANSLATE_NOOP("ContributionModel", "Points"), lambda c: c.points, _opt("+.2f")),
 )
 POINTS_COLUMN = 3
 
@@ -258,7 +260,7 @@ class ContributionModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return CONTRIBUTION_COLUMNS[section].title
+            return QCoreApplication.translate("ContributionModel", CONTRIBUTION_COLUMNS[section].title)
         if role == Qt.ItemDataRole.ToolTipRole:
             return WEIGHTS_NOTE
         return None
@@ -336,18 +338,18 @@ class FlowView(QWidget):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
 
         self.stock_plot = pg.PlotWidget(axisItems={"bottom": CategoryAxis()})
-        self.stock_plot.setTitle("Active buy / sell value by stock (bn VND)")
+        self.stock_plot.setTitle(self.tr("Active buy / sell value by stock (bn VND)"))
         self.stock_plot.showGrid(y=True, alpha=0.2)
         self.buy_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=BUY_COLOR)
         self.sell_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=SELL_COLOR)
         self.stock_plot.addItem(self.buy_bars)
         self.stock_plot.addItem(self.sell_bars)
         self.sector_plot = pg.PlotWidget(axisItems={"bottom": CategoryAxis()})
-        self.sector_plot.setTitle("Δ value by sector (bn VND)")
+        self.sector_plot.setTitle(self.tr("Δ value by sector (bn VND)"))
         self.sector_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brushes=[])
         self.sector_plot.addItem(self.sector_bars)
         self.cvd_plot = pg.PlotWidget(axisItems={"bottom": MarketTimeAxis()})  # lunch cut out, as the charts
-        self.cvd_plot.setTitle("Basket cumulative Δ value (bn VND)")
+        self.cvd_plot.setTitle(self.tr("Basket cumulative Δ value (bn VND)"))
         self.cvd_plot.showGrid(x=True, y=True, alpha=0.2)
         self.cvd = CvdCurve()
         self.cvd_plot.addItem(self.cvd)
@@ -361,7 +363,7 @@ class FlowView(QWidget):
         self.date_edit.dateChanged.connect(self._date_changed)
         self.source_label = QLabel()
         top = QHBoxLayout()
-        top.addWidget(QLabel("Day"))
+        top.addWidget(QLabel(self.tr("Day")))
         top.addWidget(self.date_edit)
         top.addWidget(self.source_label)
         top.addStretch(1)
@@ -376,8 +378,8 @@ class FlowView(QWidget):
         for header in (self.heatmap.horizontalHeader(), self.heatmap.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
             header.setMinimumSectionSize(24)
-        self.heatmap.setToolTip("Foreign investors' net value today (buy − sell, bn VND), the basket "
-                                "in sector order; darker = bigger")
+        self.heatmap.setToolTip(self.tr("Foreign investors' net value today (buy − sell, bn VND), the basket "
+                                        "in sector order; darker = bigger"))
         self.contribution_model = ContributionModel(self)
         self.contribution_proxy = QSortFilterProxyModel(self)
         self.contribution_proxy.setSourceModel(self.contribution_model)
@@ -396,9 +398,9 @@ class FlowView(QWidget):
         contribution_box.addWidget(self.contributions_table, 1)
         contribution_box.addWidget(self.contribution_label)
         self.left_tabs = QTabWidget()
-        self.left_tabs.addTab(self.table, "By stock")
-        self.left_tabs.addTab(self.heatmap, "Foreign net")
-        self.left_tabs.addTab(contribution_page, "VN30 points")
+        self.left_tabs.addTab(self.table, self.tr("By stock"))
+        self.left_tabs.addTab(self.heatmap, self.tr("Foreign net"))
+        self.left_tabs.addTab(contribution_page, self.tr("VN30 points"))
         self.left_tabs.setTabToolTip(2, WEIGHTS_NOTE)
         # live inputs of the heatmap and the contributions (``on_value``), for the live day
         self.live_foreign: dict[str, ForeignInvestorData] = {}
@@ -466,7 +468,7 @@ class FlowView(QWidget):
         if self.is_live:
             self.refresh_live()
         elif self.history is not None:
-            self.source_label.setText("loading…")
+            self.source_label.setText(self.tr("loading…"))
             self.tasks.start("flow-day", self._load(day))
 
     def _date_changed(self, qd: QDate) -> None:

@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 
 from desktop_app.market_clock import Market, at_vietnam_time, to_vietnam, trading_open
 from desktop_app.processing.live_stats import MarketStats
@@ -40,20 +40,20 @@ class IndexChart(ChartPanel):
     """VN30 intraday (stored spot values + live MI) and daily (daily_ohlc 'VN30' closes)."""
 
     def __init__(self, on_error: Callable[[str, BaseException], None] | None = None, parent=None) -> None:
-        super().__init__("VN30 index", parent)
+        super().__init__(QCoreApplication.translate("IndexChart", "VN30 index"), parent)
         self.intraday_plot: pg.PlotItem = self.layout_widget.addPlot(
             row=0, col=0, axisItems={"bottom": MarketTimeAxis()})
         self.day_axis = TradingDayAxis()
         self.daily_plot: pg.PlotItem = self.layout_widget.addPlot(row=1, col=0, axisItems={"bottom": self.day_axis})
         self.layout_widget.ci.layout.setRowStretchFactor(0, 3)
         self.layout_widget.ci.layout.setRowStretchFactor(1, 2)
-        self.intraday_plot.setLabel("left", "VN30 (points)")
-        self.daily_plot.setLabel("left", "Daily close")
+        self.intraday_plot.setLabel("left", self.tr("VN30 (points)"))
+        self.daily_plot.setLabel("left", self.tr("Daily close"))
         self.intraday_line = self.intraday_plot.plot(pen=pg.mkPen("#50a0f0", width=1.5))
         self.daily_line = self.daily_plot.plot(pen=pg.mkPen("#e8e8e8", width=1.2))
         for line in (self.intraday_line, self.daily_line):
             line.setData(connect="finite")
-        self.daily_empty = pg.TextItem("No daily VN30 rows stored (the backfill imports the basket's stocks)",
+        self.daily_empty = pg.TextItem(self.tr("No daily VN30 rows stored (the backfill imports the basket's stocks)"),
                                        color="#909090", anchor=(0.5, 0.5))
         self.daily_plot.addItem(self.daily_empty, ignoreBounds=True)
         self.daily_empty.setPos(0.5, 0.5)
@@ -134,7 +134,7 @@ class IndexChart(ChartPanel):
     # ------------------------------------------------------------------ drawing
     async def _load(self, day: date) -> None:
         assert self.source is not None
-        self.set_status("Loading…")
+        self.set_status(self.tr("Loading…"))
         basis = await self.source.basis_day(day)
         keep = ~np.isnan(basis.spot)
         self.stored_ts, self.stored_value = basis.ts[keep], basis.spot[keep]
@@ -162,9 +162,10 @@ class IndexChart(ChartPanel):
         x, y = break_gaps(market_x(ts), values)
         self.intraday_line.setData(x, y)
         parts = []
-        parts.append(f"{len(ts):,} intraday values" if len(ts) else "No VN30 values stored for this day")
-        parts.append(f"{len(self.daily_dates):,} daily closes" if self.daily_dates
-                     else "no daily VN30 rows stored")
+        parts.append(self.tr("{n} intraday values").format(n=f"{len(ts):,}") if len(ts)
+                     else self.tr("No VN30 values stored for this day"))
+        parts.append(self.tr("{n} daily closes").format(n=f"{len(self.daily_dates):,}") if self.daily_dates
+                     else self.tr("no daily VN30 rows stored"))
         self.set_status(" · ".join(parts))
 
     def _readout(self, x: float, _y: float) -> str:

@@ -85,7 +85,7 @@ class StartupOverlay(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("StartupOverlay { background: rgba(16, 20, 24, 235); } QLabel { color: #e0e0e0; }")
         self.title = QLabel("<h2>VN30 Stock Tracker</h2>")
-        self.step = QLabel("Starting…")
+        self.step = QLabel(self.tr("Starting…"))
         self.step.setStyleSheet("font-size: 14px;")
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy indicator
@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self._can_close = False
         self._close_requested = False
         self.errors: list[str] = []  # what the user was told went wrong (tests read it)
-        self.setWindowTitle("VN30 Stock Tracker")
+        self.setWindowTitle(self.tr("VN30 Stock Tracker"))
         self.setWindowIcon(find_icon())
         self.setMinimumSize(MINIMUM_SIZE)  # explicit: no child's minimum can raise it
         self.resize(self.default_size())
@@ -138,24 +138,24 @@ class MainWindow(QMainWindow):
         self.watchlist = WatchlistView()
         self.watchlist.setMinimumWidth(BOARD_MIN_WIDTH)
         self.watchlist.symbolSelected.connect(self.charts.show_symbol)
-        self.watchlist_dock = self._dock("Watchlist", "watchlistDock", self.watchlist,
+        self.watchlist_dock = self._dock(self.tr("Watchlist"), "watchlistDock", self.watchlist,
                                          Qt.DockWidgetArea.LeftDockWidgetArea)
         self.alerts = AlertsView(on_error=self.report_error)
         self.alerts.setMinimumSize(ALERTS_MIN_SIZE)
         self.alerts.openChart.connect(self.open_chart_at)
-        self.alerts_dock = self._dock("Alerts", "alertsDock", self.alerts, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.alerts_dock = self._dock(self.tr("Alerts"), "alertsDock", self.alerts, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.flow = FlowView(on_error=self.report_error)  # basket order flow, a tab beside the alerts
-        self.flow_dock = self._dock("Flow", "flowDock", self.flow, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.flow_dock = self._dock(self.tr("Flow"), "flowDock", self.flow, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.alerts_dock, self.flow_dock)
         self.tape_panel = TapePanel(on_error=self.report_error)  # depth + time and sales, a third tab
         self.tape_panel.set_big_print_threshold(Decimal(settings.big_trade_min_value))
         self.watchlist.symbolSelected.connect(self.tape_panel.follow)
-        self.tape_dock = self._dock("Depth && tape", "tapeDock", self.tape_panel,
+        self.tape_dock = self._dock(self.tr("Depth && tape"), "tapeDock", self.tape_panel,
                                     Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.flow_dock, self.tape_dock)
         self.alerts_dock.raise_()
         self.index_chart = IndexChart(on_error=self.report_error)  # beside the symbol charts
-        self.charts.tabs.addTab(self.index_chart, "VN30 index")
+        self.charts.tabs.addTab(self.index_chart, self.tr("VN30 index"))
         self.charts.day_edit.dateChanged.connect(
             lambda q: self.index_chart.set_day(date(q.year(), q.month(), q.day())))
         self.index_chart.set_day(self.charts.day)
@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         self.status.set_feed_text(feed.describe(), "#f0c020")
         self._build_menus()
         self.overlay = StartupOverlay(self)
-        self.overlay.show_step("Starting…")
+        self.overlay.show_step(self.tr("Starting…"))
 
         self._live_alerts: list[Alert] = []
         self._alert_timer = QTimer(self)
@@ -189,40 +189,40 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.settings_action = QAction("&Settings…", self)
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.settings_action = QAction(self.tr("&Settings…"), self)
         self.settings_action.triggered.connect(self.open_settings)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
+        quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
-        data_menu = self.menuBar().addMenu("&Data")
-        self.backfill_action = QAction("&Backfill daily OHLC…", self)
+        data_menu = self.menuBar().addMenu(self.tr("&Data"))
+        self.backfill_action = QAction(self.tr("&Backfill daily OHLC…"), self)
         self.backfill_action.triggered.connect(self.open_backfill)
         self.charts.backfill_requested.connect(self.open_backfill)  # the daily chart's empty state
         self.backfill_action.setEnabled(False)
         data_menu.addAction(self.backfill_action)
-        reload_action = QAction("&Reload charts", self)
+        reload_action = QAction(self.tr("&Reload charts"), self)
         reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
         reload_action.triggered.connect(lambda: self.charts.reload())
         data_menu.addAction(reload_action)
 
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
         view_menu.addAction(self.watchlist_dock.toggleViewAction())
         view_menu.addAction(self.alerts_dock.toggleViewAction())
         view_menu.addAction(self.flow_dock.toggleViewAction())
         view_menu.addAction(self.tape_dock.toggleViewAction())
 
-        help_menu = self.menuBar().addMenu("&Help")
-        log_action = QAction("Open &log folder", self)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        log_action = QAction(self.tr("Open &log folder"), self)
         log_action.triggered.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.settings.log_dir)))
         )
         help_menu.addAction(log_action)
-        about = QAction("&About", self)
+        about = QAction(self.tr("&About"), self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
@@ -333,9 +333,9 @@ class MainWindow(QMainWindow):
 
     def feed_unavailable(self, message: str) -> None:
         """The live feed could not start: say so in the status bar and in a dialog."""
-        self.status.set_feed_text("SSI credentials missing"
-                                  if "credential" in message.lower() else "not connected", "#f04848")
-        self.show_message("Live feed not available", message, QMessageBox.Icon.Warning)
+        self.status.set_feed_text(self.tr("SSI credentials missing")
+                                  if "credential" in message.lower() else self.tr("not connected"), "#f04848")
+        self.show_message(self.tr("Live feed not available"), message, QMessageBox.Icon.Warning)
 
     # ------------------------------------------------------------------ live values
     def _on_processed(self, value: Any) -> None:
@@ -370,7 +370,7 @@ class MainWindow(QMainWindow):
     def _settings_saved(self, settings: Settings) -> None:
         self.settingsSaved.emit(settings)
         self.tape_panel.set_big_print_threshold(Decimal(settings.big_trade_min_value))  # applies at once
-        self.statusBar().showMessage("Settings saved — restart the app to apply database/feed changes", 8000)
+        self.statusBar().showMessage(self.tr("Settings saved — restart the app to apply database/feed changes"), 8000)
 
     def open_backfill(self) -> Any:
         from desktop_app.ui.backfill_dialog import BackfillDialog
@@ -395,10 +395,12 @@ class MainWindow(QMainWindow):
 
     def _about(self) -> QMessageBox:
         return self.show_message(
-            "About VN30 Stock Tracker",
+            self.tr("About VN30 Stock Tracker"),
             f"VN30 Stock Tracker {app_version()}\n\n"
-            "Live VN30 board with active buy/sell, foreign flow, futures basis and alerts, "
-            f"persisted to PostgreSQL.\n\nData folder: {self.settings.home}\nLog: {self.settings.log_file}",
+            + self.tr("Live VN30 board with active buy/sell, foreign flow, futures basis and alerts, "
+                      "persisted to PostgreSQL.")
+            + "\n\n" + self.tr("Data folder: {home}\nLog: {log}").format(home=self.settings.home,
+                                                                          log=self.settings.log_file),
         )
 
     # ------------------------------------------------------------------ errors
@@ -425,7 +427,7 @@ class MainWindow(QMainWindow):
         if not self._close_requested:
             self._close_requested = True
             self.save_layout()
-            self.show_step("Saving and shutting down…")
+            self.show_step(self.tr("Saving and shutting down…"))
             self.closeRequested.emit()
 
     def finish_close(self) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,11 +35,16 @@ from desktop_app.ui.async_tasks import ErrorHandler, TaskSlots
 
 KIND_LABELS: dict[PriceRuleKind, tuple[str, str]] = {
     # kind: (what the user picks, what the threshold means)
-    PriceRuleKind.PRICE_ABOVE: ("Price at or above", "price"),
-    PriceRuleKind.PRICE_BELOW: ("Price at or below", "price"),
-    PriceRuleKind.CHANGE_PCT: ("% change from reference", "% (negative = down)"),
-    PriceRuleKind.VOLUME_SPIKE: ("Volume spike (minute vs day average)", "k x average minute"),
-    PriceRuleKind.BIG_PRINT: ("Big print", "VND per print"),
+    PriceRuleKind.PRICE_ABOVE: (QT_TRANSLATE_NOOP("PriceRuleDialog", "Price at or above"),
+                                QT_TRANSLATE_NOOP("PriceRuleDialog", "price")),
+    PriceRuleKind.PRICE_BELOW: (QT_TRANSLATE_NOOP("PriceRuleDialog", "Price at or below"),
+                                QT_TRANSLATE_NOOP("PriceRuleDialog", "price")),
+    PriceRuleKind.CHANGE_PCT: (QT_TRANSLATE_NOOP("PriceRuleDialog", "% change from reference"),
+                               QT_TRANSLATE_NOOP("PriceRuleDialog", "% (negative = down)")),
+    PriceRuleKind.VOLUME_SPIKE: (QT_TRANSLATE_NOOP("PriceRuleDialog", "Volume spike (minute vs day average)"),
+                                 QT_TRANSLATE_NOOP("PriceRuleDialog", "k x average minute")),
+    PriceRuleKind.BIG_PRINT: (QT_TRANSLATE_NOOP("PriceRuleDialog", "Big print"),
+                              QT_TRANSLATE_NOOP("PriceRuleDialog", "VND per print")),
 }
 
 
@@ -54,11 +59,11 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Symbol", lambda r: r.symbol),
-    Column("Alert when", lambda r: KIND_LABELS[r.kind][0]),
-    Column("Threshold", lambda r: _threshold_text(r.threshold)),
-    Column("Enabled", lambda r: "yes" if r.enabled else "no"),
-    Column("Note", lambda r: r.note or ""),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Symbol"), lambda r: r.symbol),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Alert when"), lambda r: QCoreApplication.translate("PriceRuleDialog", KIND_LABELS[r.kind][0])),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Threshold"), lambda r: _threshold_text(r.threshold)),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Enabled"), lambda r: "yes" if r.enabled else "no"),
+    Column(QT_TRANSLATE_NOOP("PriceRulesModel", "Note"), lambda r: r.note or ""),
 )
 
 
@@ -80,7 +85,7 @@ class PriceRulesModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section].title
+            return QCoreApplication.translate("PriceRulesModel", COLUMNS[section].title)
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -97,15 +102,15 @@ class PriceRuleDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, *, rule: PriceAlertRule | None = None,
                  symbol: str | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Edit price alert" if rule else "New price alert")
+        self.setWindowTitle(self.tr("Edit price alert") if rule else self.tr("New price alert"))
         self.symbol = QLineEdit(rule.symbol if rule else (symbol or ""))
         self.symbol.setMaxLength(10)
         self.kind = QComboBox()
         for kind, (label, _) in KIND_LABELS.items():
-            self.kind.addItem(label, kind)
+            self.kind.addItem(QCoreApplication.translate("PriceRuleDialog", label), kind)
         self.threshold = QLineEdit(_threshold_text(rule.threshold).replace(",", "") if rule else "")
         self.unit = QLabel()
-        self.enabled = QCheckBox("Enabled")
+        self.enabled = QCheckBox(self.tr("Enabled"))
         self.enabled.setChecked(rule.enabled if rule else True)
         self.note = QLineEdit(rule.note or "" if rule else "")
         self.error = QLabel()
@@ -118,19 +123,19 @@ class PriceRuleDialog(QDialog):
         buttons.accepted.connect(self._try_accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        form.addRow("Symbol", self.symbol)
-        form.addRow("Alert when", self.kind)
+        form.addRow(self.tr("Symbol"), self.symbol)
+        form.addRow(self.tr("Alert when"), self.kind)
         threshold_row = QHBoxLayout()
         threshold_row.addWidget(self.threshold)
         threshold_row.addWidget(self.unit)
-        form.addRow("Threshold", threshold_row)
+        form.addRow(self.tr("Threshold"), threshold_row)
         form.addRow("", self.enabled)
-        form.addRow("Note", self.note)
+        form.addRow(self.tr("Note"), self.note)
         form.addRow(self.error)
         form.addRow(buttons)
 
     def _show_unit(self) -> None:
-        self.unit.setText(KIND_LABELS[self.kind.currentData()][1])
+        self.unit.setText(QCoreApplication.translate("PriceRuleDialog", KIND_LABELS[self.kind.currentData()][1]))
 
     def _try_accept(self) -> None:
         symbol = self.symbol.text().strip().upper()
@@ -160,7 +165,7 @@ class PriceRulesView(QWidget):
     def __init__(self, service: Any = None, parent: QWidget | None = None, *,
                  on_error: ErrorHandler | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Price alert rules")
+        self.setWindowTitle(self.tr("Price alert rules"))
         self.service = service
         self.tasks = TaskSlots(on_error)
         self.model = PriceRulesModel(self)
@@ -171,9 +176,9 @@ class PriceRulesView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
-        self.add_button = QPushButton("Add…")
-        self.edit_button = QPushButton("Edit…")
-        self.delete_button = QPushButton("Delete")
+        self.add_button = QPushButton(self.tr("Add…"))
+        self.edit_button = QPushButton(self.tr("Edit…"))
+        self.delete_button = QPushButton(self.tr("Delete"))
         self.add_button.clicked.connect(lambda: self.new_rule())
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -242,5 +247,5 @@ class PriceRulesView(QWidget):
     async def _run(self, work: Any) -> None:
         await work
         self.model.set_rules(self.service.rules)
-        self.status.setText(f"{len(self.model.rules)} rules")
+        self.status.setText(self.tr("{n} rules").format(n=len(self.model.rules)))
         self.changed.emit()

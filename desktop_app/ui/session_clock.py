@@ -10,19 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop_app.market_clock import Market, SessionPhase, session_at, to_vietnam, vn_now
 
 PHASE_LABELS: dict[SessionPhase, str] = {
-    SessionPhase.PRE_OPEN: "Pre-open",
-    SessionPhase.ATO: "ATO",
-    SessionPhase.CONTINUOUS: "Continuous",
-    SessionPhase.LUNCH: "Lunch break",
-    SessionPhase.ATC: "ATC",
-    SessionPhase.PUT_THROUGH: "Put-through",
-    SessionPhase.CLOSED: "Closed",
+    SessionPhase.PRE_OPEN: QT_TRANSLATE_NOOP("SessionClock", "Pre-open"),
+    SessionPhase.ATO: QT_TRANSLATE_NOOP("SessionClock", "ATO"),
+    SessionPhase.CONTINUOUS: QT_TRANSLATE_NOOP("SessionClock", "Continuous"),
+    SessionPhase.LUNCH: QT_TRANSLATE_NOOP("SessionClock", "Lunch break"),
+    SessionPhase.ATC: QT_TRANSLATE_NOOP("SessionClock", "ATC"),
+    SessionPhase.PUT_THROUGH: QT_TRANSLATE_NOOP("SessionClock", "Put-through"),
+    SessionPhase.CLOSED: QT_TRANSLATE_NOOP("SessionClock", "Closed"),
 }
 PHASE_COLOURS: dict[SessionPhase, str] = {
     SessionPhase.PRE_OPEN: "#9a9a9a",
@@ -40,7 +40,14 @@ def session_text(moment: datetime) -> tuple[str, SessionPhase, SessionPhase]:
     stocks = session_at(moment, Market.HOSE)
     futures = session_at(moment, Market.DERIVATIVES)
     clock = to_vietnam(moment).strftime("%H:%M:%S")
-    return f"HOSE {PHASE_LABELS[stocks]} · Futures {PHASE_LABELS[futures]} · {clock}", stocks, futures
+    text = QCoreApplication.translate("SessionClock", "HOSE {stocks} · Futures {futures} · {clock}").format(
+        stocks=phase_label(stocks), futures=phase_label(futures), clock=clock)
+    return text, stocks, futures
+
+
+def phase_label(phase: SessionPhase) -> str:
+    """The phase's name in the UI language."""
+    return QCoreApplication.translate("SessionClock", PHASE_LABELS[phase])
 
 
 class SessionClock(QLabel):
@@ -50,7 +57,10 @@ class SessionClock(QLabel):
         super().__init__(parent)
         self._now = now
         self.phase = SessionPhase.CLOSED
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("HOSE Put-through · Futures Continuous · 00:00:00") + 8)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(
+            self.tr("HOSE {stocks} · Futures {futures} · {clock}").format(
+                stocks=phase_label(SessionPhase.PUT_THROUGH), futures=phase_label(SessionPhase.CONTINUOUS),
+                clock="00:00:00")) + 8)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.refresh)

@@ -14,7 +14,7 @@ import logging
 from dataclasses import fields, replace
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -47,19 +47,19 @@ log = logging.getLogger(__name__)
 
 BIG_TRADE_UNIT = 1_000_000_000  # the big-print threshold is typed in billions of VND
 THRESHOLD_LABELS = {
-    "limit_exit_pct": "Ceiling/floor episode ends (% away)",
-    "block_trade_value_vnd": "Block trade value (VND)",
-    "foreign_surge_shares": "Foreign surge (shares net)",
-    "foreign_surge_exit_shares": "Foreign surge ends below (shares net)",
-    "foreign_window_s": "Foreign window (s)",
-    "basis_extreme_points": "Basis extreme (points)",
-    "basis_flip_dead_band_points": "Basis flip dead band (points)",
-    "imbalance_min_shares": "Imbalance minimum (shares)",
-    "imbalance_high_share": "Imbalance high share (0–1)",
-    "imbalance_low_share": "Imbalance low share (0–1)",
-    "imbalance_exit_margin": "Imbalance ends after falling back (0–1)",
-    "imbalance_window_s": "Imbalance window (s)",
-    "cooldown_s": "Alert cooldown (s)",
+    "limit_exit_pct": QT_TRANSLATE_NOOP("SettingsDialog", "Ceiling/floor episode ends (% away)"),
+    "block_trade_value_vnd": QT_TRANSLATE_NOOP("SettingsDialog", "Block trade value (VND)"),
+    "foreign_surge_shares": QT_TRANSLATE_NOOP("SettingsDialog", "Foreign surge (shares net)"),
+    "foreign_surge_exit_shares": QT_TRANSLATE_NOOP("SettingsDialog", "Foreign surge ends below (shares net)"),
+    "foreign_window_s": QT_TRANSLATE_NOOP("SettingsDialog", "Foreign window (s)"),
+    "basis_extreme_points": QT_TRANSLATE_NOOP("SettingsDialog", "Basis extreme (points)"),
+    "basis_flip_dead_band_points": QT_TRANSLATE_NOOP("SettingsDialog", "Basis flip dead band (points)"),
+    "imbalance_min_shares": QT_TRANSLATE_NOOP("SettingsDialog", "Imbalance minimum (shares)"),
+    "imbalance_high_share": QT_TRANSLATE_NOOP("SettingsDialog", "Imbalance high share (0–1)"),
+    "imbalance_low_share": QT_TRANSLATE_NOOP("SettingsDialog", "Imbalance low share (0–1)"),
+    "imbalance_exit_margin": QT_TRANSLATE_NOOP("SettingsDialog", "Imbalance ends after falling back (0–1)"),
+    "imbalance_window_s": QT_TRANSLATE_NOOP("SettingsDialog", "Imbalance window (s)"),
+    "cooldown_s": QT_TRANSLATE_NOOP("SettingsDialog", "Alert cooldown (s)"),
 }
 
 
@@ -77,7 +77,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, store: CredentialStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(560)
         self.current = settings
         self.base = saved_settings(settings)
@@ -85,8 +85,8 @@ class SettingsDialog(QDialog):
         self.tasks = TaskSlots(self._task_failed)
 
         # database
-        self.embedded_radio = QRadioButton("Embedded PostgreSQL (in the data folder)")
-        self.external_radio = QRadioButton("External PostgreSQL:")
+        self.embedded_radio = QRadioButton(self.tr("Embedded PostgreSQL (in the data folder)"))
+        self.external_radio = QRadioButton(self.tr("External PostgreSQL:"))
         group = QButtonGroup(self)
         group.addButton(self.embedded_radio)
         group.addButton(self.external_radio)
@@ -94,11 +94,11 @@ class SettingsDialog(QDialog):
         self.url_edit.setPlaceholderText("postgresql://user:password@host:5432/dbname")
         self.url_edit.textEdited.connect(lambda _t: self.external_radio.setChecked(True))
         (self.external_radio if self.base.database_url else self.embedded_radio).setChecked(True)
-        self.test_button = QPushButton("Test connection")
+        self.test_button = QPushButton(self.tr("Test connection"))
         self.test_button.clicked.connect(self.test_connection)
         self.test_label = QLabel("")
         self.test_label.setWordWrap(True)
-        db_box = QGroupBox("Database")
+        db_box = QGroupBox(self.tr("Database"))
         db_form = QVBoxLayout(db_box)
         db_form.addWidget(self.embedded_radio)
         ext = QHBoxLayout()
@@ -108,35 +108,44 @@ class SettingsDialog(QDialog):
         db_form.addLayout(ext)
         db_form.addWidget(self.test_label)
         if settings.database_url and settings.database_url != self.base.database_url:
-            env_note = QLabel("STOCK_TRACKER_DATABASE_URL is set in the environment and wins over this choice.")
+            env_note = QLabel(self.tr("STOCK_TRACKER_DATABASE_URL is set in the environment and wins over this choice."))
             env_note.setWordWrap(True)
             db_form.addWidget(env_note)
 
         # feed + writer
         self.feed_combo = QComboBox()
-        self.feed_combo.addItem("Demo (simulated market)", "demo")
-        self.feed_combo.addItem("SSI FastConnect live", "ssi")
+        self.feed_combo.addItem(self.tr("Demo (simulated market)"), "demo")
+        self.feed_combo.addItem(self.tr("SSI FastConnect live"), "ssi")
         self.feed_combo.setCurrentIndex(max(0, self.feed_combo.findData(self.base.feed)))
         self.flush_spin = QDoubleSpinBox()
         self.flush_spin.setRange(0.01, 120.0)
         self.flush_spin.setDecimals(2)
         self.flush_spin.setSuffix(" s")
         self.flush_spin.setValue(float(self.base.flush_interval_s))
-        feed_box = QGroupBox("Feed and writer")
+        self.language_combo = QComboBox()
+        self.language_combo.addItem(self.tr("System language"), "auto")
+        self.language_combo.addItem("English", "en")
+        self.language_combo.addItem("Tiếng Việt", "vi")
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(self.base.language)))
+        self.language_note = QLabel(self.tr("The language changes at the next start."))
+        self.language_note.setWordWrap(True)
+        feed_box = QGroupBox(self.tr("Feed and writer"))
         feed_form = QFormLayout(feed_box)
-        feed_form.addRow("Default feed", self.feed_combo)
-        feed_form.addRow("Database flush interval", self.flush_spin)
+        feed_form.addRow(self.tr("Default feed"), self.feed_combo)
+        feed_form.addRow(self.tr("Database flush interval"), self.flush_spin)
+        feed_form.addRow(self.tr("Language"), self.language_combo)
+        feed_form.addRow("", self.language_note)
 
         # credentials
         creds = store.get()
         self.ssi_id_edit = QLineEdit(creds.consumer_id if creds else "")
         self.ssi_secret_edit = QLineEdit(creds.consumer_secret if creds else "")
         self.ssi_secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        ssi_box = QGroupBox("SSI FastConnect credentials")
+        ssi_box = QGroupBox(self.tr("SSI FastConnect credentials"))
         ssi_form = QFormLayout(ssi_box)
-        ssi_form.addRow("Consumer ID", self.ssi_id_edit)
-        ssi_form.addRow("Consumer secret", self.ssi_secret_edit)
-        where = "Set by SSI_CONSUMER_ID / SSI_CONSUMER_SECRET in the environment." if store.from_environment() \
+        ssi_form.addRow(self.tr("Consumer ID"), self.ssi_id_edit)
+        ssi_form.addRow(self.tr("Consumer secret"), self.ssi_secret_edit)
+        where = self.tr("Set by SSI_CONSUMER_ID / SSI_CONSUMER_SECRET in the environment.") if store.from_environment() \
             else _sentence(store.describe_backend())
         where_label = QLabel(where)
         where_label.setWordWrap(True)
@@ -147,7 +156,7 @@ class SettingsDialog(QDialog):
 
         # thresholds
         self.threshold_spins: dict[str, QDoubleSpinBox | QSpinBox] = {}
-        alert_box = QGroupBox("Alert thresholds")
+        alert_box = QGroupBox(self.tr("Alert thresholds"))
         alert_form = QFormLayout(alert_box)
         for f in fields(AlertThresholds):
             value = getattr(self.base.alerts, f.name)
@@ -164,16 +173,17 @@ class SettingsDialog(QDialog):
                 spin.setGroupSeparatorShown(True)
                 spin.setValue(float(value))
             self.threshold_spins[f.name] = spin
-            alert_form.addRow(THRESHOLD_LABELS.get(f.name, f.name), spin)
+            alert_form.addRow(QCoreApplication.translate("SettingsDialog", THRESHOLD_LABELS[f.name])
+                              if f.name in THRESHOLD_LABELS else f.name, spin)
         # order flow: the big-print threshold (the chart's bubbles, the Flow view, the API's default)
         self.big_trade_spin = QDoubleSpinBox()
         self.big_trade_spin.setRange(0.01, 1000.0)
         self.big_trade_spin.setDecimals(2)
-        self.big_trade_spin.setSuffix(" bn VND")
+        self.big_trade_spin.setSuffix(self.tr(" bn VND"))
         self.big_trade_spin.setValue(self.base.big_trade_min_value / BIG_TRADE_UNIT)
-        self.big_trade_spin.setToolTip("A print worth this much or more is a big print: bubbles on the "
-                                       "intraday chart and the history API's default big-trade filter")
-        alert_form.addRow("Big print (order flow)", self.big_trade_spin)
+        self.big_trade_spin.setToolTip(self.tr("A print worth this much or more is a big print: bubbles on the "
+                                               "intraday chart and the history API's default big-trade filter"))
+        alert_form.addRow(self.tr("Big print (order flow)"), self.big_trade_spin)
 
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
@@ -208,7 +218,7 @@ class SettingsDialog(QDialog):
         """The settings as edited, validated; raises ConfigurationError with the reason."""
         url = self.url_edit.text().strip() if self.external_radio.isChecked() else None
         if self.external_radio.isChecked() and not url:
-            raise ConfigurationError("enter the external database URL, or choose the embedded database")
+            raise ConfigurationError(self.tr("enter the external database URL, or choose the embedded database"))
         thresholds: dict[str, Any] = {}
         for name, spin in self.threshold_spins.items():
             default = getattr(AlertThresholds(), name)
@@ -220,6 +230,7 @@ class SettingsDialog(QDialog):
             flush_interval_s=round(float(self.flush_spin.value()), 3),
             alerts=AlertThresholds(**thresholds),
             big_trade_min_value=round(self.big_trade_spin.value() * BIG_TRADE_UNIT),
+            language=self.language_combo.currentData(),
         )
         edited.validate()
         return edited
@@ -229,7 +240,7 @@ class SettingsDialog(QDialog):
         if not cid and not secret:
             return None
         if not cid or not secret:
-            raise ConfigurationError("SSI credentials need both the consumer ID and the secret")
+            raise ConfigurationError(self.tr("SSI credentials need both the consumer ID and the secret"))
         return SsiCredentials(cid, secret)
 
     def validate(self) -> str | None:
@@ -251,15 +262,15 @@ class SettingsDialog(QDialog):
         try:
             path = save_settings(edited)
         except (OSError, ConfigurationError) as exc:
-            self.error_label.setText(f"Cannot save the settings: {exc}")
+            self.error_label.setText(self.tr("Cannot save the settings: {error}").format(error=exc))
             return None
-        notes = [f"Saved to {path}."]
+        notes = [self.tr("Saved to {path}.").format(path=path)]
         creds = self.edited_credentials()
         if creds is not None and not self.store.from_environment() and creds != self.store.get():
-            notes.append(f"SSI credentials {self.store.save(creds)}.")
+            notes.append(self.tr("SSI credentials {outcome}.").format(outcome=self.store.save(creds)))
         if self._needs_restart(edited):
-            notes.append("Restart the app for the database, feed, flush interval and alert threshold "
-                         "changes to take effect.")
+            notes.append(self.tr("Restart the app for the database, feed, flush interval, alert threshold "
+                                 "and language changes to take effect."))
         self.restart_label.setText(" ".join(notes))
         self.saved.emit(edited)
         self.accept()
@@ -268,7 +279,8 @@ class SettingsDialog(QDialog):
     def _needs_restart(self, edited: Settings) -> bool:
         before = self.base
         return (edited.database_url != before.database_url or edited.feed != before.feed
-                or edited.flush_interval_s != before.flush_interval_s or edited.alerts != before.alerts)
+                or edited.flush_interval_s != before.flush_interval_s or edited.alerts != before.alerts
+                or edited.language != before.language)
 
     def test_connection(self) -> asyncio.Task | None:
         url = self.url_edit.text().strip()
@@ -278,7 +290,7 @@ class SettingsDialog(QDialog):
             self.test_label.setText(f"✗ {exc}")
             return None
         self.test_button.setEnabled(False)
-        self.test_label.setText(f"Connecting to {mask_dsn(url)}…")
+        self.test_label.setText(self.tr("Connecting to {url}…").format(url=mask_dsn(url)))
         return self.tasks.start("test-connection", self._test(url))
 
     async def _test(self, url: str) -> None:
@@ -287,7 +299,7 @@ class SettingsDialog(QDialog):
         except ConfigurationError as exc:
             self.test_label.setText(f"✗ {exc}")
         except (asyncio.TimeoutError, TimeoutError):
-            self.test_label.setText(f"✗ no answer from {mask_dsn(url)} within {TEST_TIMEOUT_S:g} s")
+            self.test_label.setText("✗ " + self.tr("no answer from {url} within {seconds} s").format(url=mask_dsn(url), seconds=f"{TEST_TIMEOUT_S:g}"))
         finally:
             self.test_button.setEnabled(True)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from html import escape
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
@@ -21,12 +21,12 @@ from desktop_app.feeds.base import FeedState
 REFRESH_MS = 500
 
 FEED_TEXT = {
-    FeedState.CONNECTING: ("connecting…", "#f0c020"),
-    FeedState.LIVE: ("live", "#26c24a"),
-    FeedState.RECONNECTING: ("reconnecting…", "#f0a030"),
-    FeedState.REPLAY: ("replay", "#50a0f0"),
-    FeedState.ENDED: ("ended", "#a0a0a0"),
-    FeedState.FAILED: ("failed", "#f04848"),
+    FeedState.CONNECTING: (QT_TRANSLATE_NOOP("AppStatusBar", "connecting…"), "#f0c020"),
+    FeedState.LIVE: (QT_TRANSLATE_NOOP("AppStatusBar", "live"), "#26c24a"),
+    FeedState.RECONNECTING: (QT_TRANSLATE_NOOP("AppStatusBar", "reconnecting…"), "#f0a030"),
+    FeedState.REPLAY: (QT_TRANSLATE_NOOP("AppStatusBar", "replay"), "#50a0f0"),
+    FeedState.ENDED: (QT_TRANSLATE_NOOP("AppStatusBar", "ended"), "#a0a0a0"),
+    FeedState.FAILED: (QT_TRANSLATE_NOOP("AppStatusBar", "failed"), "#f04848"),
 }
 
 
@@ -86,11 +86,11 @@ class StatusField(QLabel):
 class AppStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.feed_label = StatusField("Feed: SSI credentials missing", "Feed: —")
-        self.db_label = StatusField("Database: down — buffering to journal", "Database: starting…")
-        self.writer_label = StatusField("Queue 99,999 · last flush 99,999 rows in 999.9 ms")
-        self.journal_label = StatusField("journal 999.9 MiB · dropped 99,999")
-        self.lag_label = StatusField("Loop lag p99 999.9 ms")
+        self.feed_label = StatusField(self.tr("Feed: SSI credentials missing"), self.tr("Feed: —"))
+        self.db_label = StatusField(self.tr("Database: down — buffering to journal"), self.tr("Database: starting…"))
+        self.writer_label = StatusField(self.tr("Queue {depth} · last flush {rows} rows in {ms} ms").format(depth="99,999", rows="99,999", ms="999.9"))
+        self.journal_label = StatusField(self.tr("journal {size}").format(size="999.9 MiB") + " · " + self.tr("dropped {count}").format(count="99,999"))
+        self.lag_label = StatusField(self.tr("Loop lag p99 {ms} ms").format(ms="999.9"))
         for label in (self.feed_label, self.db_label, self.writer_label, self.journal_label, self.lag_label):
             self.addPermanentWidget(label)
         self.journal_label.setVisible(False)
@@ -108,10 +108,10 @@ class AppStatusBar(QStatusBar):
             self.timer.start()
 
     def set_feed_text(self, text: str, colour: str = "#e0e0e0") -> None:
-        self.feed_label.show_value("Feed: ", text, colour, bold=True)
+        self.feed_label.show_value(self.tr("Feed: "), text, colour, bold=True)
 
     def set_database_text(self, text: str, colour: str = "#e0e0e0") -> None:
-        self.db_label.show_value("Database: ", text, colour)
+        self.db_label.show_value(self.tr("Database: "), text, colour)
 
     def refresh(self) -> None:
         p = self.pipeline
@@ -120,6 +120,7 @@ class AppStatusBar(QStatusBar):
         feed = getattr(p, "feed", None)
         if feed is not None:
             text, colour = FEED_TEXT.get(feed.state, (str(feed.state), "#e0e0e0"))
+            text = QCoreApplication.translate("AppStatusBar", text)
             self.set_feed_text(f"{getattr(feed, 'name', '')} {text}".strip(), colour)
         writer = getattr(p, "writer", None)
         if writer is not None:
@@ -129,22 +130,23 @@ class AppStatusBar(QStatusBar):
             stats = lag.window() if hasattr(lag, "window") else lag  # LoopLagMonitor or its stats
             p99 = _metric(stats, "p99_ms", "p99")
             if p99 is not None:
-                self.lag_label.show_value("", f"Loop lag p99 {float(p99):.1f} ms")
+                self.lag_label.show_value("", self.tr("Loop lag p99 {ms} ms").format(ms=f"{float(p99):.1f}"))
 
     def show_writer(self, m: Any) -> None:
         up = bool(getattr(m, "database_up", True))
-        self.set_database_text("up" if up else "down — buffering to journal",
+        self.set_database_text(self.tr("up") if up else self.tr("down — buffering to journal"),
                                "#26c24a" if up else "#f04848")
         rows = _metric(m, "last_flush_rows", default=0) or 0
         ms = _metric(m, "last_flush_ms", default=0.0) or 0.0
         self.writer_label.show_value(
-            "", f"Queue {_queue_depth(m):,} · last flush {int(rows):,} rows in {float(ms):.1f} ms"
+            "", self.tr("Queue {depth} · last flush {rows} rows in {ms} ms").format(
+                depth=f"{_queue_depth(m):,}", rows=f"{int(rows):,}", ms=f"{float(ms):.1f}")
         )
         journal_bytes = int(_metric(m, "journal_bytes", "journal_size_bytes", "journal_size", default=0) or 0)
         dropped = int(_metric(m, "dropped", "dropped_rows", default=0) or 0)
-        journal = f"journal {_human_bytes(journal_bytes)}" if journal_bytes else ""
+        journal = self.tr("journal {size}").format(size=_human_bytes(journal_bytes)) if journal_bytes else ""
         if dropped:
-            self.journal_label.show_value(f"{journal} · " if journal else "", f"dropped {dropped:,}",
+            self.journal_label.show_value(f"{journal} · " if journal else "", self.tr("dropped {count}").format(count=f"{dropped:,}"),
                                           "#f04848", bold=True)
         else:
             self.journal_label.show_value("", journal)

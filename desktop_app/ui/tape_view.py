@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
@@ -27,12 +35,12 @@ DEFAULT_BIG_PRINT_VND = Decimal(1_000_000_000)
 FLUSH_MS = 100
 
 TYPE_LABELS: dict[TradeType, str] = {
-    TradeType.BUY: "Buy",
-    TradeType.SELL: "Sell",
-    TradeType.NEUTRAL: "Neutral",
-    TradeType.ATO: "ATO",
-    TradeType.ATC: "ATC",
-    TradeType.PUT_THROUGH: "Put-through",
+    TradeType.BUY: QT_TRANSLATE_NOOP("TapeModel", "Buy"),
+    TradeType.SELL: QT_TRANSLATE_NOOP("TapeModel", "Sell"),
+    TradeType.NEUTRAL: QT_TRANSLATE_NOOP("TapeModel", "Neutral"),
+    TradeType.ATO: QT_TRANSLATE_NOOP("TapeModel", "ATO"),
+    TradeType.ATC: QT_TRANSLATE_NOOP("TapeModel", "ATC"),
+    TradeType.PUT_THROUGH: QT_TRANSLATE_NOOP("TapeModel", "Put-through"),
 }
 TYPE_COLOURS: dict[TradeType, QColor] = {
     TradeType.BUY: fmt.UP_COLOR,
@@ -65,11 +73,12 @@ def _value(t: ClassifiedTrade) -> str:
 
 
 COLUMNS: tuple[TapeColumn, ...] = (
-    TapeColumn("Time", lambda t: fmt.vietnam_time(t.timestamp), Qt.AlignmentFlag.AlignCenter),
-    TapeColumn("Price", _price),
-    TapeColumn("Volume", lambda t: fmt.volume(t.volume)),
-    TapeColumn("Value (mn)", _value),
-    TapeColumn("Type", lambda t: TYPE_LABELS[t.trade_type], Qt.AlignmentFlag.AlignCenter),
+    TapeColumn(QT_TRANSLATE_NOOP("TapeModel", "Time"), lambda t: fmt.vietnam_time(t.timestamp), Qt.AlignmentFlag.AlignCenter),
+    TapeColumn(QT_TRANSLATE_NOOP("TapeModel", "Price"), _price),
+    TapeColumn(QT_TRANSLATE_NOOP("TapeModel", "Volume"), lambda t: fmt.volume(t.volume)),
+    TapeColumn(QT_TRANSLATE_NOOP("TapeModel", "Value (mn)"), _value),
+    TapeColumn(QT_TRANSLATE_NOOP("TapeModel", "Type"),
+               lambda t: QCoreApplication.translate("TapeModel", TYPE_LABELS[t.trade_type]), Qt.AlignmentFlag.AlignCenter),
 )
 
 
@@ -160,7 +169,7 @@ class TapeModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].title
+            return QCoreApplication.translate("TapeModel", COLUMNS[section].title)
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -187,7 +196,7 @@ class TapeView(QWidget):
     def __init__(self, parent: QWidget | None = None, capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(parent)
         self.model = TapeModel(capacity=capacity, parent=self)
-        self.title = QLabel("Time and sales")
+        self.title = QLabel(self.tr("Time and sales"))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
@@ -207,7 +216,8 @@ class TapeView(QWidget):
         self._timer.start()
 
     def show_symbol(self, symbol: str | None, history: Iterable[ClassifiedTrade] = ()) -> None:
-        self.title.setText(f"Time and sales — {symbol}" if symbol else "Time and sales")
+        self.title.setText(self.tr("Time and sales — {symbol}").format(symbol=symbol) if symbol
+                           else self.tr("Time and sales"))
         self.model.show_symbol(symbol, history)
 
     def add(self, trade: ClassifiedTrade) -> None:

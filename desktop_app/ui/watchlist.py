@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Any, Callable, Protocol, Sequence
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
     QAbstractTableModel,
     QItemSelection,
     QModelIndex,
@@ -112,20 +114,48 @@ def _level_volume(side: str, n: int) -> Callable[[SymbolStats], int | None]:
     return volume
 
 
+# the depth columns' texts, written out so that each one is a translatable literal
+_DEPTH_TEXTS: dict[tuple[str, int], tuple[str, str, str, str]] = {
+    ("bid", 0): (QT_TRANSLATE_NOOP("BoardColumn", "Bid 1"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Bid vol 1"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Bid price level 1 (dư mua, thousand VND)"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Bid volume at level 1 (dư mua, shares)")),
+    ("bid", 1): (QT_TRANSLATE_NOOP("BoardColumn", "Bid 2"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Bid vol 2"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Bid price level 2 (dư mua, thousand VND)"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Bid volume at level 2 (dư mua, shares)")),
+    ("bid", 2): (QT_TRANSLATE_NOOP("BoardColumn", "Bid 3"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Bid vol 3"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Bid price level 3 (dư mua, thousand VND)"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Bid volume at level 3 (dư mua, shares)")),
+    ("ask", 0): (QT_TRANSLATE_NOOP("BoardColumn", "Ask 1"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Ask vol 1"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Ask price level 1 (dư bán, thousand VND)"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Ask volume at level 1 (dư bán, shares)")),
+    ("ask", 1): (QT_TRANSLATE_NOOP("BoardColumn", "Ask 2"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Ask vol 2"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Ask price level 2 (dư bán, thousand VND)"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Ask volume at level 2 (dư bán, shares)")),
+    ("ask", 2): (QT_TRANSLATE_NOOP("BoardColumn", "Ask 3"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Ask vol 3"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Ask price level 3 (dư bán, thousand VND)"),
+                  QT_TRANSLATE_NOOP("BoardColumn", "Ask volume at level 3 (dư bán, shares)")),
+}
+
+
 def _depth_columns(side: str) -> tuple[BoardColumn, ...]:
     """Dư mua (bids, level 3 to 1, reading towards the match) or dư bán (asks, level 1 to 3)."""
-    name = "Bid" if side == "bid" else "Ask"
-    words = "dư mua" if side == "bid" else "dư bán"
     levels = (2, 1, 0) if side == "bid" else (0, 1, 2)
     out: list[BoardColumn] = []
     for n in levels:
         price, volume = _level_price(side, n), _level_volume(side, n)
         colour = _colour_of(price)
-        out.append(BoardColumn(f"{side}{n + 1}", f"{name} {n + 1}", lambda s, p=price: fmt.price_thousands(p(s)),
-                               price, "999.99", colour, tooltip=f"{name} price level {n + 1} ({words}, thousand VND)",
+        header, vol_header, tip, vol_tip = _DEPTH_TEXTS[(side, n)]
+        out.append(BoardColumn(f"{side}{n + 1}", header, lambda s, p=price: fmt.price_thousands(p(s)),
+                               price, "999.99", colour, tooltip=tip,
                                default=False, flash=True))
-        out.append(BoardColumn(f"{side}{n + 1}_vol", f"{name} vol {n + 1}", lambda s, v=volume: fmt.volume(v(s)),
-                               volume, "9,999,999", colour, tooltip=f"{name} volume at level {n + 1} ({words}, shares)",
+        out.append(BoardColumn(f"{side}{n + 1}_vol", vol_header, lambda s, v=volume: fmt.volume(v(s)),
+                               volume, "9,999,999", colour, tooltip=vol_tip,
                                default=False, flash=True))
     return tuple(out)
 
@@ -159,68 +189,77 @@ class BoardColumn:
     flash: bool = False  # a change flashes the cell's background, as boards do
     spark: Callable[[SymbolStats], Sparkline | None] | None = None  # painted by the sparkline delegate
 
+    def title(self) -> str:
+        """The header in the UI language."""
+        return QCoreApplication.translate("BoardColumn", self.header)
+
+    def hint(self) -> str:
+        """The tooltip in the UI language ('' when there is none)."""
+        return QCoreApplication.translate("BoardColumn", self.tooltip) if self.tooltip else ""
+
 
 COLUMNS: tuple[BoardColumn, ...] = (
-    BoardColumn("symbol", "Symbol", lambda s: s.symbol, lambda s: s.symbol, "WWWW", _price_colour, bold=True),
-    BoardColumn("ceiling", "Ceil", lambda s: fmt.price_thousands(s.ceiling), lambda s: s.ceiling, "999.99",
-                lambda _s: fmt.CEILING_COLOR, static=True, tooltip="Ceiling price (thousand VND)"),
-    BoardColumn("floor", "Floor", lambda s: fmt.price_thousands(s.floor), lambda s: s.floor, "999.99",
-                lambda _s: fmt.FLOOR_COLOR, static=True, tooltip="Floor price (thousand VND)"),
-    BoardColumn("ref", "Ref", lambda s: fmt.price_thousands(s.ref_price), lambda s: s.ref_price, "999.99",
-                lambda _s: fmt.REFERENCE_COLOR, static=True, tooltip="Reference price (thousand VND)"),
+    BoardColumn("symbol", QT_TRANSLATE_NOOP("BoardColumn", "Symbol"), lambda s: s.symbol, lambda s: s.symbol, "WWWW",
+                _price_colour, bold=True),
+    BoardColumn("ceiling", QT_TRANSLATE_NOOP("BoardColumn", "Ceil"), lambda s: fmt.price_thousands(s.ceiling), lambda s: s.ceiling, "999.99",
+                lambda _s: fmt.CEILING_COLOR, static=True, tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Ceiling price (thousand VND)")),
+    BoardColumn("floor", QT_TRANSLATE_NOOP("BoardColumn", "Floor"), lambda s: fmt.price_thousands(s.floor), lambda s: s.floor, "999.99",
+                lambda _s: fmt.FLOOR_COLOR, static=True, tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Floor price (thousand VND)")),
+    BoardColumn("ref", QT_TRANSLATE_NOOP("BoardColumn", "Ref"), lambda s: fmt.price_thousands(s.ref_price), lambda s: s.ref_price, "999.99",
+                lambda _s: fmt.REFERENCE_COLOR, static=True, tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Reference price (thousand VND)")),
     *_depth_columns("bid"),
-    BoardColumn("last", "Last", lambda s: fmt.price_thousands(s.last), lambda s: s.last, "999.99",
-                _price_colour, bold=True, tooltip="Last matched price (thousand VND)", flash=True),
-    BoardColumn("change", "+/-", _change_thousands, lambda s: s.change, "+99.99", _price_colour,
-                tooltip="Change from the reference (thousand VND)"),
-    BoardColumn("pct", "%", lambda s: fmt.percent(s.change_pct), lambda s: s.change_pct, "+9.99%", _price_colour),
+    BoardColumn("last", QT_TRANSLATE_NOOP("BoardColumn", "Last"), lambda s: fmt.price_thousands(s.last), lambda s: s.last, "999.99",
+                _price_colour, bold=True, tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Last matched price (thousand VND)"), flash=True),
+    BoardColumn("change", QT_TRANSLATE_NOOP("BoardColumn", "+/-"), _change_thousands, lambda s: s.change, "+99.99", _price_colour,
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Change from the reference (thousand VND)")),
+    BoardColumn("pct", QT_TRANSLATE_NOOP("BoardColumn", "%"), lambda s: fmt.percent(s.change_pct), lambda s: s.change_pct, "+9.99%", _price_colour),
     *_depth_columns("ask"),
-    BoardColumn("spark", "Today", lambda _s: "", lambda s: s.change_pct, "WWWWW",
-                tooltip="The day's price, one point a minute; the dotted line is the reference",
+    BoardColumn("spark", QT_TRANSLATE_NOOP("BoardColumn", "Today"), lambda _s: "", lambda s: s.change_pct, "WWWWW",
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "The day's price, one point a minute; the dotted line is the reference"),
                 spark=_price_spark),
-    BoardColumn("high", "High", lambda s: fmt.price_thousands(s.high), lambda s: s.high, "999.99",
-                _colour_of(lambda s: s.high), tooltip="Session high (thousand VND)", default=False),
-    BoardColumn("low", "Low", lambda s: fmt.price_thousands(s.low), lambda s: s.low, "999.99",
-                _colour_of(lambda s: s.low), tooltip="Session low (thousand VND)", default=False),
-    BoardColumn("avg", "Avg", lambda s: fmt.price_thousands(s.avg_price), lambda s: s.avg_price, "999.99",
-                _colour_of(lambda s: s.avg_price), tooltip="Average matched price (thousand VND)", default=False),
-    BoardColumn("volume", "Vol (matched)", lambda s: fmt.volume(s.matched_volume), lambda s: s.matched_volume,
-                "99,999,999", tooltip="Matched volume today: continuous session and ATO/ATC auctions, "
-                "no put-throughs (shares)"),
-    BoardColumn("value", "Value (matched, bn)", lambda s: fmt.value_billions(s.matched_value),
+    BoardColumn("high", QT_TRANSLATE_NOOP("BoardColumn", "High"), lambda s: fmt.price_thousands(s.high), lambda s: s.high, "999.99",
+                _colour_of(lambda s: s.high), tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Session high (thousand VND)"), default=False),
+    BoardColumn("low", QT_TRANSLATE_NOOP("BoardColumn", "Low"), lambda s: fmt.price_thousands(s.low), lambda s: s.low, "999.99",
+                _colour_of(lambda s: s.low), tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Session low (thousand VND)"), default=False),
+    BoardColumn("avg", QT_TRANSLATE_NOOP("BoardColumn", "Avg"), lambda s: fmt.price_thousands(s.avg_price), lambda s: s.avg_price, "999.99",
+                _colour_of(lambda s: s.avg_price), tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Average matched price (thousand VND)"), default=False),
+    BoardColumn("volume", QT_TRANSLATE_NOOP("BoardColumn", "Vol (matched)"), lambda s: fmt.volume(s.matched_volume), lambda s: s.matched_volume,
+                "99,999,999", tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Matched volume today: continuous session and ATO/ATC auctions, "
+                "no put-throughs (shares)")),
+    BoardColumn("value", QT_TRANSLATE_NOOP("BoardColumn", "Value (matched, bn)"), lambda s: fmt.value_billions(s.matched_value),
                 lambda s: s.matched_value, "9,999.99",
-                tooltip="Matched value today, no put-throughs (billion VND)"),
-    BoardColumn("total_volume", "Total vol", lambda s: fmt.volume(s.total_volume) if s.total_volume else "",
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Matched value today, no put-throughs (billion VND)")),
+    BoardColumn("total_volume", QT_TRANSLATE_NOOP("BoardColumn", "Total vol"), lambda s: fmt.volume(s.total_volume) if s.total_volume else "",
                 lambda s: s.total_volume, "99,999,999", default=False,
-                tooltip="Total volume today as the exchange reports it: matched and put-through (shares)"),
-    BoardColumn("total_value", "Total value (bn)", lambda s: fmt.value_billions(s.total_value),
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Total volume today as the exchange reports it: matched and put-through (shares)")),
+    BoardColumn("total_value", QT_TRANSLATE_NOOP("BoardColumn", "Total value (bn)"), lambda s: fmt.value_billions(s.total_value),
                 lambda s: s.total_value, "9,999.99", default=False,
-                tooltip="Total value today as the exchange reports it: matched and put-through (billion VND)"),
-    BoardColumn("buy_share", "Buy %", lambda s: fmt.share(s.active_buy_share), lambda s: s.active_buy_share,
-                "99.9%", _buy_share_colour, tooltip="Active buy share of the classified volume"),
-    BoardColumn("delta_value", "Δ value (bn)", lambda s: _signed_billions(s.delta_value) if s.buy_value or s.sell_value
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Total value today as the exchange reports it: matched and put-through (billion VND)")),
+    BoardColumn("buy_share", QT_TRANSLATE_NOOP("BoardColumn", "Buy %"), lambda s: fmt.share(s.active_buy_share), lambda s: s.active_buy_share,
+                "99.9%", _buy_share_colour, tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Active buy share of the classified volume")),
+    BoardColumn("delta_value", QT_TRANSLATE_NOOP("BoardColumn", "Δ value (bn)"), lambda s: _signed_billions(s.delta_value) if s.buy_value or s.sell_value
                 else "", lambda s: s.delta_value, "+9,999.99", lambda s: fmt.sign_color(s.delta_value), default=False,
-                tooltip="Active buy minus active sell value today (billion VND)"),
-    BoardColumn("cvd", "CVD", lambda _s: "", lambda s: s.delta_value, "WWWWW", default=False,
-                tooltip="Cumulative value delta over the day, one point a minute; the dotted line is zero",
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Active buy minus active sell value today (billion VND)")),
+    BoardColumn("cvd", QT_TRANSLATE_NOOP("BoardColumn", "CVD"), lambda _s: "", lambda s: s.delta_value, "WWWWW", default=False,
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Cumulative value delta over the day, one point a minute; the dotted line is zero"),
                 spark=_delta_spark),
-    BoardColumn("foreign_buy", "Foreign buy", lambda s: fmt.volume(s.foreign_buy_volume),
+    BoardColumn("foreign_buy", QT_TRANSLATE_NOOP("BoardColumn", "Foreign buy"), lambda s: fmt.volume(s.foreign_buy_volume),
                 _foreign("foreign_buy_volume"), "9,999,999", default=False,
-                tooltip="Foreign buy volume today (shares)"),
-    BoardColumn("foreign_sell", "Foreign sell", lambda s: fmt.volume(s.foreign_sell_volume),
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Foreign buy volume today (shares)")),
+    BoardColumn("foreign_sell", QT_TRANSLATE_NOOP("BoardColumn", "Foreign sell"), lambda s: fmt.volume(s.foreign_sell_volume),
                 _foreign("foreign_sell_volume"), "9,999,999", default=False,
-                tooltip="Foreign sell volume today (shares)"),
-    BoardColumn("foreign_net", "Foreign net", lambda s: fmt.signed_volume(s.foreign_net_volume),
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Foreign sell volume today (shares)")),
+    BoardColumn("foreign_net", QT_TRANSLATE_NOOP("BoardColumn", "Foreign net"), lambda s: fmt.signed_volume(s.foreign_net_volume),
                 lambda s: s.foreign_net_volume, "+9,999,999", lambda s: fmt.sign_color(s.foreign_net_volume),
-                tooltip="Foreign buy minus sell today (shares)"),
-    BoardColumn("foreign_room", "Room", lambda s: fmt.volume(s.foreign_room_left),
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Foreign buy minus sell today (shares)")),
+    BoardColumn("foreign_room", QT_TRANSLATE_NOOP("BoardColumn", "Room"), lambda s: fmt.volume(s.foreign_room_left),
                 _foreign("foreign_room_left"), "9,999,999,999", default=False,
-                tooltip="Foreign room left: shares foreign investors may still buy"),
-    BoardColumn("pt_volume", "PT vol", lambda s: fmt.volume(s.put_through_volume) if s.put_through_volume else "",
-                lambda s: s.put_through_volume, "9,999,999", tooltip="Put-through (thỏa thuận) volume today (shares)"),
-    BoardColumn("pt_value", "PT value (bn)", lambda s: fmt.value_billions(s.put_through_value),
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Foreign room left: shares foreign investors may still buy")),
+    BoardColumn("pt_volume", QT_TRANSLATE_NOOP("BoardColumn", "PT vol"), lambda s: fmt.volume(s.put_through_volume) if s.put_through_volume else "",
+                lambda s: s.put_through_volume, "9,999,999", tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Put-through (thỏa thuận) volume today (shares)")),
+    BoardColumn("pt_value", QT_TRANSLATE_NOOP("BoardColumn", "PT value (bn)"), lambda s: fmt.value_billions(s.put_through_value),
                 lambda s: s.put_through_value, "9,999.99",
-                tooltip="Put-through (thỏa thuận) value today (billion VND)"),
+                tooltip=QT_TRANSLATE_NOOP("BoardColumn", "Put-through (thỏa thuận) value today (billion VND)")),
 )
 COLUMN_INDEX = {c.id: i for i, c in enumerate(COLUMNS)}
 SYMBOL_COLUMN = COLUMN_INDEX["symbol"]
@@ -284,9 +323,9 @@ class WatchlistModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].header
+            return COLUMNS[section].title()
         if role == _TOOLTIP:
-            return COLUMNS[section].tooltip or None
+            return COLUMNS[section].hint() or None
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -490,8 +529,8 @@ class MarketStrip(QWidget):
         self.index_label = QLabel("VN30 —")
         self.vnindex_label = QLabel("")
         self.breadth_label = QLabel("")
-        self.futures_label = QLabel("Futures —")
-        self.basis_label = QLabel("Basis —")
+        self.futures_label = QLabel(self.tr("Futures —"))
+        self.basis_label = QLabel(self.tr("Basis —"))
         rows = QVBoxLayout(self)
         rows.setContentsMargins(4, 2, 4, 2)
         rows.setSpacing(1)
@@ -522,13 +561,13 @@ class MarketStrip(QWidget):
         if breadth:
             self.breadth_label.setText(breadth)
         if m.futures_price is not None:
-            self.futures_label.setText(f"<b>{m.futures_symbol or 'Futures'}</b> {fmt.points(m.futures_price)}")
+            self.futures_label.setText(f"<b>{m.futures_symbol or self.tr('Futures')}</b> {fmt.points(m.futures_price)}")
         if m.basis is not None:
             colour = fmt.sign_color(m.basis)
             c = colour.name() if colour is not None else "#e0e0e0"
-            kind = "premium" if m.basis > 0 else "discount" if m.basis < 0 else "flat"
+            kind = self.tr("premium") if m.basis > 0 else self.tr("discount") if m.basis < 0 else self.tr("flat")
             self.basis_label.setText(
-                f"<b>Basis</b> <span style='color:{c}'><b>{fmt.signed_points(m.basis)}</b></span> ({kind})"
+                f"<b>{self.tr('Basis')}</b> <span style='color:{c}'><b>{fmt.signed_points(m.basis)}</b></span> ({kind})"
             )
 
 
@@ -771,15 +810,15 @@ class WatchlistView(QWidget):
         for i, c in enumerate(COLUMNS):
             if c.id == "symbol":
                 continue
-            action = QAction(c.header, menu)
+            action = QAction(c.title(), menu)
             action.setCheckable(True)
             action.setChecked(not self.table.isColumnHidden(i))
-            action.setToolTip(c.tooltip)
+            action.setToolTip(c.hint())
             action.setData(c.id)
             action.toggled.connect(lambda on, cid=c.id: self.set_column_visible(cid, on))
             menu.addAction(action)
         menu.addSeparator()
-        reset = QAction("Default columns", menu)
+        reset = QAction(self.tr("Default columns"), menu)
         reset.triggered.connect(lambda: self.show_columns(DEFAULT_COLUMNS))
         menu.addAction(reset)
         menu.setToolTipsVisible(True)

@@ -123,12 +123,12 @@ class WatchlistPicker(QWidget):
         self.tasks = TaskSlots(self._failed)
 
         self.combo = QComboBox()
-        self.combo.setToolTip("Watchlist shown on the board")
+        self.combo.setToolTip(self.tr("Watchlist shown on the board"))
         self.combo.setEnabled(False)
         self.combo.currentIndexChanged.connect(self._combo_changed)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Add symbol…")
-        self.search.setToolTip("Type a symbol or a company name (Vietnamese or English), then Enter")
+        self.search.setPlaceholderText(self.tr("Add symbol…"))
+        self.search.setToolTip(self.tr("Type a symbol or a company name (Vietnamese or English), then Enter"))
         self.search.setClearButtonEnabled(True)
         self.search.setEnabled(False)
         self.search_model = SecuritySearchModel(self)
@@ -140,7 +140,7 @@ class WatchlistPicker(QWidget):
         self.search.returnPressed.connect(self.add_typed_symbol)
         self.completer.activated[QModelIndex].connect(self._suggestion_chosen)
         self.manage_button = QToolButton()
-        self.manage_button.setText("Manage lists…")
+        self.manage_button.setText(self.tr("Manage lists…"))
         self.manage_button.setEnabled(False)
         self.manage_button.clicked.connect(self.open_manager)
         row = QHBoxLayout(self)
@@ -149,11 +149,11 @@ class WatchlistPicker(QWidget):
         row.addWidget(self.search, 3)
         row.addWidget(self.manage_button)
 
-        self.remove_action = self._board_action("Remove from list", QKeySequence.StandardKey.Delete,
+        self.remove_action = self._board_action(self.tr("Remove from list"), QKeySequence.StandardKey.Delete,
                                                 self.remove_selected)
-        self.move_up_action = self._board_action("Move up", QKeySequence("Ctrl+Up"),
+        self.move_up_action = self._board_action(self.tr("Move up"), QKeySequence("Ctrl+Up"),
                                                  lambda: self.move_selected(-1))
-        self.move_down_action = self._board_action("Move down", QKeySequence("Ctrl+Down"),
+        self.move_down_action = self._board_action(self.tr("Move down"), QKeySequence("Ctrl+Down"),
                                                    lambda: self.move_selected(1))
         view.table.installEventFilter(self)  # the keys also work where shortcuts are not dispatched
         layout = view.layout()
@@ -288,7 +288,7 @@ class WatchlistPicker(QWidget):
     def add_typed_symbol(self) -> None:
         symbol = self.resolve(self.search.text())
         if symbol is None:
-            self.search.setToolTip(f"No listed symbol matches “{self.search.text()}”")
+            self.search.setToolTip(self.tr("No listed symbol matches “{text}”").format(text=self.search.text()))
             return
         self.add_symbol(symbol)
 
@@ -363,26 +363,26 @@ class ManageListsDialog(QDialog):
     def __init__(self, picker: WatchlistPicker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.picker = picker
-        self.setWindowTitle("Manage watchlists")
+        self.setWindowTitle(self.tr("Manage watchlists"))
         self.lists = QListWidget()
         self.lists.currentRowChanged.connect(self._show_symbols)
         self.symbols = QListWidget()
         self.symbols.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.symbols.setToolTip("Drag symbols to reorder the list")
+        self.symbols.setToolTip(self.tr("Drag symbols to reorder the list"))
         self.symbols.model().rowsMoved.connect(self._symbols_moved)
         self.name = QLineEdit()
-        self.name.setPlaceholderText("List name")
-        self.new_button = QPushButton("New list")
+        self.name.setPlaceholderText(self.tr("List name"))
+        self.new_button = QPushButton(self.tr("New list"))
         self.new_button.clicked.connect(self._new)
-        self.rename_button = QPushButton("Rename")
+        self.rename_button = QPushButton(self.tr("Rename"))
         self.rename_button.clicked.connect(self._rename)
-        self.delete_button = QPushButton("Delete")
+        self.delete_button = QPushButton(self.tr("Delete"))
         self.delete_button.clicked.connect(self._delete)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         grid = QGridLayout(self)
-        grid.addWidget(QLabel("Lists"), 0, 0)
-        grid.addWidget(QLabel("Symbols (drag to reorder)"), 0, 1)
+        grid.addWidget(QLabel(self.tr("Lists")), 0, 0)
+        grid.addWidget(QLabel(self.tr("Symbols (drag to reorder)")), 0, 1)
         grid.addWidget(self.lists, 1, 0)
         grid.addWidget(self.symbols, 1, 1)
         grid.addWidget(self.name, 2, 0, 1, 2)
@@ -407,7 +407,7 @@ class ManageListsDialog(QDialog):
         self.lists.blockSignals(True)
         self.lists.clear()
         for watchlist in self.picker.lists:
-            text = f"{watchlist.name} (default)" if watchlist.builtin else watchlist.name
+            text = self.tr("{name} (default)").format(name=watchlist.name) if watchlist.builtin else watchlist.name
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, watchlist.id)
             self.lists.addItem(item)

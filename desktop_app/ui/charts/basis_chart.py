@@ -8,6 +8,7 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication
 
 from desktop_app.domain import BasisPoint, StoredAlert
 from desktop_app.ui import board_format
@@ -41,10 +42,10 @@ class BasisColumns:
 
 class BasisChart(ChartPanel):
     def __init__(self, parent=None) -> None:
-        super().__init__("Basis", parent)
+        super().__init__(QCoreApplication.translate("BasisChart", "Basis"), parent)
         self.level_plot, self.basis_plot = self.add_stacked_time_plots()
-        self.level_plot.setLabel("left", "Points")
-        self.basis_plot.setLabel("left", "Basis (points)")
+        self.level_plot.setLabel("left", self.tr("Points"))
+        self.basis_plot.setLabel("left", self.tr("Basis (points)"))
         self.futures_line = self.level_plot.plot(name="Futures", pen=pg.mkPen("#f0a030", width=1.5))
         self.spot_line = self.level_plot.plot(name="VN30", pen=pg.mkPen("#50a0f0", width=1.5))
         self.zero_line = ChartLine(angle=0, pos=0, pen=pg.mkPen("#a0a0a0", width=1))
@@ -70,7 +71,8 @@ class BasisChart(ChartPanel):
         self.basis_line.setData(ts, basis)
         self.reset_zoom()
         label = f" ({cols.futures_symbol})" if cols.futures_symbol else ""
-        self.set_status(f"{len(cols):,} points{label}" if len(cols) else "No basis stored for this day")
+        self.set_status(self.tr("{n} points").format(n=f"{len(cols):,}") + label if len(cols)
+                        else self.tr("No basis stored for this day"))
         self.loaded.emit()
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Callable, Protocol
 
-from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -86,13 +86,13 @@ class ChartTabs(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.symbol_label)
         top.addStretch(1)
-        top.addWidget(QLabel("Day:"))
+        top.addWidget(QLabel(self.tr("Day:")))
         top.addWidget(self.day_edit)
         self.range: IntradayRange = DAY
         self.range_combo = QComboBox()
-        self.range_combo.setToolTip("Intraday span ending at the chosen day")
+        self.range_combo.setToolTip(self.tr("Intraday span ending at the chosen day"))
         for r in RANGES:
-            self.range_combo.addItem(r.label)
+            self.range_combo.addItem(QCoreApplication.translate("ChartTabs", r.label), r.label)
         self.range_combo.currentIndexChanged.connect(self._range_chosen)
         top.addWidget(self.range_combo)
         self.tabs = QTabWidget()
@@ -109,10 +109,10 @@ class ChartTabs(QWidget):
         self.intraday_stack.addWidget(self.intraday_bars)
         self.foreign = ForeignChart()
         self.basis = BasisChart()
-        self.tabs.addTab(self.intraday_stack, "Intraday")
-        self.tabs.addTab(self.daily, "Daily")
-        self.tabs.addTab(self.foreign, "Foreign flow")
-        self.tabs.addTab(self.basis, "Basis")
+        self.tabs.addTab(self.intraday_stack, self.tr("Intraday"))
+        self.tabs.addTab(self.daily, self.tr("Daily"))
+        self.tabs.addTab(self.foreign, self.tr("Foreign flow"))
+        self.tabs.addTab(self.basis, self.tr("Basis"))
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(top)
@@ -218,7 +218,7 @@ class ChartTabs(QWidget):
     def set_range(self, span: IntradayRange | str) -> None:
         """Choose the intraday span (an entry of ``RANGES`` or its label)."""
         label = span if isinstance(span, str) else span.label
-        index = self.range_combo.findText(label)
+        index = self.range_combo.findData(label)
         if index < 0:
             raise ValueError(f"unknown intraday range {label!r}")
         self.range_combo.setCurrentIndex(index)  # -> _range_chosen
@@ -261,7 +261,7 @@ class ChartTabs(QWidget):
     # ------------------------------------------------------------------ loads
     async def _load_daily(self, symbol: str) -> None:
         assert self.source is not None
-        self.daily.set_status("Loading…")
+        self.daily.set_status(self.tr("Loading…"))
         series = await self.source.daily(symbol)
         self.daily.set_series(series, symbol)
         self.refresh_live_bar()
@@ -271,7 +271,7 @@ class ChartTabs(QWidget):
 
     async def _load_intraday(self, symbol: str, day: date) -> None:
         assert self.source is not None
-        self.intraday.set_status("Loading…")
+        self.intraday.set_status(self.tr("Loading…"))
         cols = await self.source.trades_day(symbol, day)
         before = await self.source.daily(symbol, day - timedelta(days=20), day - timedelta(days=1))
         self.intraday.set_columns(cols)
@@ -288,7 +288,7 @@ class ChartTabs(QWidget):
 
     async def _load_bars(self, symbol: str, day: date, span: IntradayRange) -> None:
         assert self.source is not None
-        self.intraday_bars.set_status("Loading…")
+        self.intraday_bars.set_status(self.tr("Loading…"))
         first = span.start(day)
         cols = await self.source.bars(symbol, first, day, span.bucket)
         market = Market.DERIVATIVES if is_futures_symbol(symbol) else Market.HOSE
@@ -298,12 +298,12 @@ class ChartTabs(QWidget):
 
     async def _load_foreign(self, symbol: str, day: date) -> None:
         assert self.source is not None
-        self.foreign.set_status("Loading…")
+        self.foreign.set_status(self.tr("Loading…"))
         self.foreign.set_columns(await self.source.foreign_day(symbol, day))
 
     async def _load_basis(self, day: date) -> None:
         assert self.source is not None
-        self.basis.set_status("Loading…")
+        self.basis.set_status(self.tr("Loading…"))
         cols = await self.source.basis_day(day)
         self.basis.set_columns(cols)
         if cols.futures_symbol:

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
@@ -94,10 +94,10 @@ class DailyChart(ChartPanel):
     backfill_requested = Signal()  # the empty state's button: open Data → Backfill
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Daily", parent)
+        super().__init__(QCoreApplication.translate("DailyChart", "Daily"), parent)
         self.axis = TradingDayAxis()
         self.volume_axis = TradingDayAxis()
-        self.panes = PriceVolumePlots(self, self.axis, self.volume_axis, "Volume", self._readout)
+        self.panes = PriceVolumePlots(self, self.axis, self.volume_axis, self.tr("Volume"), self._readout)
         self.price_plot = self.panes.price_plot
         self.volume_plot = self.panes.volume_plot
         self.crosshair = self.panes.crosshair
@@ -119,9 +119,9 @@ class DailyChart(ChartPanel):
         self.empty_state = QFrame()
         self.empty_state.setStyleSheet("QFrame { background: #1c2430; border-radius: 4px; }"
                                        " QLabel { color: #e0e4e8; }")
-        self.empty_message = QLabel("No daily history is stored for this symbol.")
-        self.backfill_button = QPushButton("Backfill daily history…")
-        self.backfill_button.setToolTip("Data → Backfill: fetch past daily OHLC into the database")
+        self.empty_message = QLabel(self.tr("No daily history is stored for this symbol."))
+        self.backfill_button = QPushButton(self.tr("Backfill daily history…"))
+        self.backfill_button.setToolTip(self.tr("Data → Backfill: fetch past daily OHLC into the database"))
         self.backfill_button.clicked.connect(self.backfill_requested)
         row = QHBoxLayout(self.empty_state)
         row.setContentsMargins(8, 4, 8, 4)
@@ -145,10 +145,12 @@ class DailyChart(ChartPanel):
         self.volume_bars.set_data(x, [np.where(up, series.volume, 0.0), np.where(up, 0.0, series.volume)])
         if n:
             self._show_last_bars(n)
-            self.set_status(f"{n:,} trading days, {series.dates[0]:%d/%m/%Y} – {series.dates[-1]:%d/%m/%Y}")
+            self.set_status(self.tr("{n} trading days, {first} – {last}").format(
+                n=f"{n:,}", first=f"{series.dates[0]:%d/%m/%Y}", last=f"{series.dates[-1]:%d/%m/%Y}"))
         else:
-            self.set_status("No daily bars stored")
-        self.empty_message.setText(f"No daily history is stored for {symbol or 'this symbol'}.")
+            self.set_status(self.tr("No daily bars stored"))
+        self.empty_message.setText(self.tr("No daily history is stored for {symbol}.").format(symbol=symbol)
+                                        if symbol else self.tr("No daily history is stored for this symbol."))
         self.empty_state.setVisible(n == 0)
         self.panes.set_last(float(series.close[-1]) / 1000.0 if n else None)
         self.live_bar = None  # re-placed after the new series (or dropped: its day is stored)

@@ -8,6 +8,7 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication
 
 from desktop_app.domain import ForeignInvestorData
 from desktop_app.ui import board_format
@@ -43,10 +44,10 @@ class ForeignColumns:
 
 class ForeignChart(ChartPanel):
     def __init__(self, parent=None) -> None:
-        super().__init__("Foreign flow", parent)
+        super().__init__(QCoreApplication.translate("ForeignChart", "Foreign flow"), parent)
         self.flow_plot, self.speed_plot = self.add_stacked_time_plots()
-        self.flow_plot.setLabel("left", "Cumulative", units="sh")
-        self.speed_plot.setLabel("left", "Speed", units="sh/min")
+        self.flow_plot.setLabel("left", self.tr("Cumulative"), units="sh")
+        self.speed_plot.setLabel("left", self.tr("Speed"), units="sh/min")
         self.flow_plot.addItem(ChartLine(angle=0, pos=0, pen=pg.mkPen("#606060")), ignoreBounds=True)
         self.buy_line = self.flow_plot.plot(name="Foreign buy", pen=pg.mkPen(board_format.UP_COLOR, width=1.5))
         self.sell_line = self.flow_plot.plot(name="Foreign sell", pen=pg.mkPen(board_format.DOWN_COLOR, width=1.5))
@@ -71,7 +72,8 @@ class ForeignChart(ChartPanel):
         self.buy_speed_line.setData(ts, buy_speed)
         self.sell_speed_line.setData(ts, sell_speed)
         self.reset_zoom()
-        self.set_status(f"{len(cols):,} snapshots" if len(cols) else "No foreign flow stored for this day")
+        self.set_status(self.tr("{n} snapshots").format(n=f"{len(cols):,}") if len(cols)
+                        else self.tr("No foreign flow stored for this day"))
         self.loaded.emit()
 
     def _readout(self, x: float, y: float) -> str:

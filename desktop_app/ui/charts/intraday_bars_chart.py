@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 
 from desktop_app.market_clock import trading_open
 from desktop_app.ui import board_format
@@ -47,7 +48,7 @@ class BarColumns:
 
 class IntradayBarsChart(ChartPanel):
     def __init__(self, parent=None) -> None:
-        super().__init__("Intraday", parent)
+        super().__init__(QCoreApplication.translate("IntradayBarsChart", "Intraday"), parent)
         self.axis = BarTimeAxis()
         self.volume_axis = BarTimeAxis()
         self.panes = PriceVolumePlots(self, self.axis, self.volume_axis, "Volume / bar", self._readout)
@@ -58,7 +59,8 @@ class IntradayBarsChart(ChartPanel):
         self.price_plot.addItem(self.candles)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), 0.8)
         self.volume_plot.addItem(self.volume_bars)
-        self.add_legend([(label, c.name()) for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
+        self.add_legend([(QCoreApplication.translate("IntradayChart", label), c.name())
+                         for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
                         tooltip=volume_key_tooltip())
         self.status_label.hint = PUT_THROUGH_NOTE
         self.columns = BarColumns.empty()
@@ -84,7 +86,7 @@ class IntradayBarsChart(ChartPanel):
             noun = "bar" if len(cols) == 1 else "bars"
             self.set_status(f"{len(cols):,} {noun}{' · ' + label if label else ''}")
         else:
-            self.set_status("No trades stored in this range")
+            self.set_status(self.tr("No trades stored in this range"))
         self.panes.set_last(float(cols.close[-1]) / 1000.0 if len(cols) else None)
         self.loaded.emit()
 

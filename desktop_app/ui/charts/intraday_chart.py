@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget, QWidgetAction
 
@@ -48,7 +48,7 @@ TYPE_CODES: dict[TradeType, int] = {
 }
 PUT_THROUGH_CODE = 4
 TYPE_LABELS = ("Active buy", "Active sell", "Neutral", "Auction (ATO/ATC)")  # stacks drawn
-LEGEND_LABELS = ("Buy", "Sell", "Neutral", "ATO/ATC")  # the same, short enough for the header
+LEGEND_LABELS = (QT_TRANSLATE_NOOP("IntradayChart", "Buy"), QT_TRANSLATE_NOOP("IntradayChart", "Sell"), QT_TRANSLATE_NOOP("IntradayChart", "Neutral"), QT_TRANSLATE_NOOP("IntradayChart", "ATO/ATC"))  # the same, short enough for the header
 TYPE_COLORS = (
     board_format.UP_COLOR,
     board_format.DOWN_COLOR,
@@ -62,13 +62,17 @@ INTERVALS: tuple[tuple[str, int], ...] = (("1 min", 60), ("5 min", 300), ("15 mi
 DEFAULT_INTERVAL_S = 60
 # the header's Flow menu: (key, label, tooltip, on at start)
 OVERLAYS: tuple[tuple[str, str, str, bool], ...] = (
-    ("cvd", "CVD pane", "Cumulative volume delta (active buy − active sell volume, auctions and "
-     "put-throughs left out) per minute, from the day's first print", True),
-    ("vwap", "VWAP", "Session VWAP: Σ price × volume / Σ volume of every print but put-throughs", True),
-    ("profile", "Volume at price", "The day's volume at each price on the right edge: buy, sell, "
-     "neutral + auction; the line is the POC, the band the 70 % value area", False),
-    ("big", "Big prints", "Prints worth at least the big-print threshold (auctions left out), "
-     "area by value", False),
+    ("cvd", QT_TRANSLATE_NOOP("IntradayChart", "CVD pane"),
+     QT_TRANSLATE_NOOP("IntradayChart", "Cumulative volume delta (active buy − active sell volume, auctions and "
+     "put-throughs left out) per minute, from the day's first print"), True),
+    ("vwap", QT_TRANSLATE_NOOP("IntradayChart", "VWAP"),
+     QT_TRANSLATE_NOOP("IntradayChart", "Session VWAP: Σ price × volume / Σ volume of every print but put-throughs"), True),
+    ("profile", QT_TRANSLATE_NOOP("IntradayChart", "Volume at price"),
+     QT_TRANSLATE_NOOP("IntradayChart", "The day's volume at each price on the right edge: buy, sell, "
+     "neutral + auction; the line is the POC, the band the 70 % value area"), False),
+    ("big", QT_TRANSLATE_NOOP("IntradayChart", "Big prints"),
+     QT_TRANSLATE_NOOP("IntradayChart", "Prints worth at least the big-print threshold (auctions left out), "
+     "area by value"), False),
 )
 FLOW_BAR_S = 60.0  # the overlays are 1-minute figures whatever the candle interval
 BILLION = 1_000_000_000
@@ -194,17 +198,18 @@ class IntradayChart(ChartPanel):
     bigTradeMinChanged = Signal(object)  # Decimal VND
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Intraday", parent)
+        super().__init__(QCoreApplication.translate("IntradayChart", "Intraday"), parent)
         self.axis = MarketTimeAxis()
-        self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(), "Vol/1m", self._readout,
+        self.panes = PriceVolumePlots(self, self.axis, MarketTimeAxis(),
+                                      QCoreApplication.translate("IntradayChart", "Vol/{n}m").format(n=1), self._readout,
                                       lower_axis=MarketTimeAxis(), lower_label="CVD")
         self.price_plot = self.panes.price_plot
         self.volume_plot = self.panes.volume_plot
         self.crosshair = self.panes.crosshair
         self.interval_combo = QComboBox()
-        self.interval_combo.setToolTip("Candle interval, or every print as a step line (Tick)")
+        self.interval_combo.setToolTip(self.tr("Candle interval, or every print as a step line (Tick)"))
         for label, _seconds in INTERVALS:
-            self.interval_combo.addItem(label)
+            self.interval_combo.addItem(self.tr("Tick") if label == "Tick" else self.tr("{n} min").format(n=label.split()[0]))
         self.interval_s = DEFAULT_INTERVAL_S
         self.interval_combo.setCurrentIndex([s for _l, s in INTERVALS].index(DEFAULT_INTERVAL_S))
         self.interval_combo.currentIndexChanged.connect(self._interval_chosen)
@@ -222,11 +227,12 @@ class IntradayChart(ChartPanel):
                       for _ in range(2)]
         for plot, seam in zip((self.price_plot, self.volume_plot), self.seams):
             seam.setVisible(False)
-            seam.setToolTip("Lunch break 11:30–13:00 (left out)")
+            seam.setToolTip(self.tr("Lunch break 11:30–13:00 (left out)"))
             plot.addItem(seam, ignoreBounds=True)
         self.volume_bars = StackedBarItem(list(TYPE_COLORS), MINUTE * 0.8)
         self.volume_plot.addItem(self.volume_bars)
-        self.add_legend([(label, c.name()) for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
+        self.add_legend([(QCoreApplication.translate("IntradayChart", label), c.name())
+                         for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
                         tooltip=volume_key_tooltip())
         self.status_label.hint = PUT_THROUGH_NOTE
         self.markers: pg.ScatterPlotItem | None = None
@@ -256,16 +262,16 @@ class IntradayChart(ChartPanel):
         self.big_trade_min_value = DEFAULT_BIG_TRADE_MIN_VALUE
         self._big_trades: tuple[BigTrade, ...] = ()
         self.flow_button = QToolButton()
-        self.flow_button.setText("Flow")
-        self.flow_button.setToolTip("Order-flow overlays and the big-print threshold")
+        self.flow_button.setText(self.tr("Flow"))
+        self.flow_button.setToolTip(self.tr("Order-flow overlays and the big-print threshold"))
         self.flow_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.flow_menu = QMenu(self.flow_button)
         self.overlay_actions: dict[str, QAction] = {}
         for key, label, tip, on in OVERLAYS:
-            action = self.flow_menu.addAction(label)
+            action = self.flow_menu.addAction(QCoreApplication.translate("IntradayChart", label))
             action.setCheckable(True)
             action.setChecked(on)
-            action.setToolTip(tip)
+            action.setToolTip(QCoreApplication.translate("IntradayChart", tip))
             action.toggled.connect(lambda shown, k=key: self.show_overlay(k, shown))
             self.overlay_actions[key] = action
         self.flow_menu.setToolTipsVisible(True)
@@ -274,15 +280,15 @@ class IntradayChart(ChartPanel):
         self.big_spin.setDecimals(1)
         self.big_spin.setRange(0.1, 1000.0)
         self.big_spin.setSingleStep(0.5)
-        self.big_spin.setSuffix(" bn VND")
-        self.big_spin.setToolTip("Smallest print drawn as a bubble (the default is Settings' big-print "
-                                 "threshold; today's live book keeps prints from that threshold up)")
+        self.big_spin.setSuffix(self.tr(" bn VND"))
+        self.big_spin.setToolTip(self.tr("Smallest print drawn as a bubble (the default is Settings' big-print "
+                                         "threshold; today's live book keeps prints from that threshold up)"))
         self.big_spin.setValue(float(self.big_trade_min_value) / BILLION)
         self.big_spin.valueChanged.connect(self._big_spin_changed)
         row = QWidget()
         box = QHBoxLayout(row)
         box.setContentsMargins(8, 2, 8, 2)
-        box.addWidget(QLabel("Big print ≥"))
+        box.addWidget(QLabel(self.tr("Big print ≥")))
         box.addWidget(self.big_spin)
         spin_action = QWidgetAction(self.flow_menu)
         spin_action.setDefaultWidget(row)
@@ -448,7 +454,7 @@ class IntradayChart(ChartPanel):
             self._matched = self.columns.matched()
             self._matched_x = market_x(self._matched.ts)
         self._redraw()
-        self.set_status(self._describe() + " (live)")
+        self.set_status(self._describe() + " " + self.tr("(live)"))
 
     def set_levels(self, ref: float | None, ceiling: float | None, floor: float | None) -> None:
         """The day's reference, ceiling and floor in VND (None: unknown, not drawn)."""
@@ -479,7 +485,7 @@ class IntradayChart(ChartPanel):
         self.candles.setVisible(not tick)
         self.volume_bars.set_data(bx + self.bars.bucket_s / 2, list(self.bars.by_type),
                                   bar_width=self.bars.bucket_s * 0.8)
-        label = f"Vol/{int(self.bars.bucket_s // 60)}m"  # short: the pane is small on a laptop
+        label = self.tr("Vol/{n}m").format(n=int(self.bars.bucket_s // 60))  # short: the pane is small on a laptop
         if self.volume_plot.getAxis("left").labelText != label:
             self.volume_plot.setLabel("left", label, units="sh")
         self._place_seam(matched.ts)
@@ -511,9 +517,9 @@ class IntradayChart(ChartPanel):
     def _describe(self) -> str:
         pt = self.columns.type_code == PUT_THROUGH_CODE
         n = int((~pt).sum())
-        text = f"{n:,} print" if n == 1 else f"{n:,} prints"
+        text = (self.tr("{n} print") if n == 1 else self.tr("{n} prints")).format(n=f"{n:,}")
         if pt.any():
-            text += f" · put-through {board_format.volume(self.columns.volume[pt].sum())} sh"
+            text += " · " + self.tr("put-through {volume} sh").format(volume=board_format.volume(self.columns.volume[pt].sum()))
         return text
 
     def set_alerts(self, alerts: Sequence[StoredAlert]) -> None:

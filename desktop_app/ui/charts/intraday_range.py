@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 
 @dataclass(frozen=True, slots=True)
 class IntradayRange:
@@ -33,10 +35,10 @@ class IntradayRange:
     def bucket_label(self) -> str:
         minutes = int(self.bucket.total_seconds() // 60)
         if minutes % 1440 == 0:
-            return f"{minutes // 1440}-day bars"
+            return QCoreApplication.translate("ChartTabs", "{n}-day bars").format(n=minutes // 1440)
         if minutes % 60 == 0:
-            return f"{minutes // 60}-hour bars"
-        return f"{minutes}-min bars"
+            return QCoreApplication.translate("ChartTabs", "{n}-hour bars").format(n=minutes // 60)
+        return QCoreApplication.translate("ChartTabs", "{n}-min bars").format(n=minutes)
 
 
 def _months_before(day: date, months: int) -> date:
@@ -51,12 +53,12 @@ def _months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-DAY = IntradayRange("Day", weekdays=1)
+DAY = IntradayRange(QT_TRANSLATE_NOOP("ChartTabs", "Day"), weekdays=1)
 RANGES: tuple[IntradayRange, ...] = (
     DAY,
-    IntradayRange("5 days", weekdays=5, bucket=timedelta(minutes=1)),  # ~1,350 bars
-    IntradayRange("1 month", months=1, bucket=timedelta(minutes=15)),  # ~420 bars
-    IntradayRange("3 months", months=3, bucket=timedelta(minutes=30)),  # ~650 bars
+    IntradayRange(QT_TRANSLATE_NOOP("ChartTabs", "5 days"), weekdays=5, bucket=timedelta(minutes=1)),  # ~1,350 bars
+    IntradayRange(QT_TRANSLATE_NOOP("ChartTabs", "1 month"), months=1, bucket=timedelta(minutes=15)),  # ~420 bars
+    IntradayRange(QT_TRANSLATE_NOOP("ChartTabs", "3 months"), months=3, bucket=timedelta(minutes=30)),  # ~650 bars
     # 4-hour bins from Vietnam midnight: one morning and one afternoon bar a day (~500 bars)
-    IntradayRange("1 year", months=12, bucket=timedelta(minutes=240)),
+    IntradayRange(QT_TRANSLATE_NOOP("ChartTabs", "1 year"), months=12, bucket=timedelta(minutes=240)),
 )

@@ -158,9 +158,9 @@ class ChartPanel(QWidget):
         self.readout_label = ElidedLabel("")
         self.status_label = ElidedLabel("")
         self.status_label.setStyleSheet("color: #909090;")
-        reset = QPushButton("Reset zoom")
+        reset = QPushButton(self.tr("Reset zoom"))
         reset.clicked.connect(self.reset_zoom)
-        save = QPushButton("Save PNG…")
+        save = QPushButton(self.tr("Save PNG…"))
         save.clicked.connect(self._ask_export_png)
         bar = QHBoxLayout()
         bar.addWidget(self.title)
@@ -242,7 +242,7 @@ class ChartPanel(QWidget):
 
     def _ask_export_png(self) -> None:
         """A non-blocking save dialog (``open`` + a signal: no nested event loop under qasync)."""
-        dialog = QFileDialog(self, "Save chart as PNG", "chart.png", "PNG (*.png)")
+        dialog = QFileDialog(self, self.tr("Save chart as PNG"), "chart.png", "PNG (*.png)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("png")
         dialog.fileSelected.connect(self._save_png_to)
@@ -254,7 +254,7 @@ class ChartPanel(QWidget):
             self.export_png(Path(name))
         except OSError as exc:
             log.error("cannot save chart PNG to %s: %s", name, exc)
-            self.set_status(f"Could not save: {exc}")
+            self.set_status(self.tr("Could not save: {error}").format(error=exc))
 
 
 def float_column(rows: Sequence[Row], value: Callable[[Row], float]) -> np.ndarray:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.panel import ChartLine, ChartPanel, replace_markers
 
-PRICE_LABEL = "Price (k VND)"  # short: the price pane is ~150 px tall on a laptop
+PRICE_LABEL = QT_TRANSLATE_NOOP("PriceVolumePlots", "Price (k VND)")  # short: the price pane is ~150 px tall on a laptop
 _LEVEL_COLORS = {
     "ref": board_format.REFERENCE_COLOR,
     "ceiling": board_format.CEILING_COLOR,
@@ -43,7 +43,7 @@ class PriceVolumePlots:
             self.lower_plot.setLabel("left", lower_label)
         lower = [self.lower_plot] if self.lower_plot is not None else []
         self.price_plot.getAxis("bottom").setStyle(showValues=False)
-        self.price_plot.setLabel("left", PRICE_LABEL)
+        self.price_plot.setLabel("left", QCoreApplication.translate("PriceVolumePlots", PRICE_LABEL))
         self.volume_plot.setLabel("left", volume_label, units="sh")
         for plot in (self.price_plot, self.volume_plot, *lower):
             plot.setMouseEnabled(x=True, y=False)
