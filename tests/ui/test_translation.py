@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.config import Settings, save_settings
+from desktop_app.config import Settings
 from desktop_app.errors import ConfigurationError
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.ui.credentials import CredentialStore
