@@ -102,3 +102,14 @@ def test_in_english_the_stored_text_is_shown_and_an_unknown_text_is_kept(qapp) -
 
 def test_an_unknown_text_stays_english_in_vietnamese_too(vietnamese) -> None:  # type: ignore[no-untyped-def]
     assert localized_message("custom", "a user's own rule said hello") == "a user's own rule said hello"
+
+
+def test_the_live_list_shows_the_message_in_vietnamese(qapp, vietnamese) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.alerts_view import LiveAlertsModel
+
+    model = LiveAlertsModel()
+    (ceiling,) = [a for a in _market_alerts() if a.alert_type == "ceiling_hit"]
+    model.add([ceiling])
+    shown = model.data(model.index(0))
+    assert shown.endswith("FPT       chạm trần 107.00 (+7.00%)"), shown
+    assert ceiling.message == "hit ceiling 107.00 (+7.00%)"  # what is stored and pushed
