@@ -284,7 +284,8 @@ class AcknowledgeDialog(QDialog):
         self.setMinimumWidth(460)
         self.summary = QLabel(
             f"<b>{escape(alert.symbol)}</b> · {escape(alert.alert_type)} · "
-            f"{fmt.vietnam_time(alert.created_at, True)}<br>{escape(localized_message(alert.alert_type, alert.message or ''))}"
+            f"{fmt.vietnam_time(alert.created_at, True)}<br>"
+            f"{escape(localized_message(alert.alert_type, alert.message or ''))}"
         )
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)

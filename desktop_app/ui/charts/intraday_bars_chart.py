@@ -18,7 +18,7 @@ from desktop_app.market_clock import trading_open
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import BarTimeAxis
 from desktop_app.ui.charts.intraday_chart import (
-    LEGEND_LABELS, PUT_THROUGH_NOTE, TYPE_COLORS, TYPE_LABELS, volume_key_tooltip, volume_split,
+    LEGEND_LABELS, TYPE_COLORS, TYPE_LABELS, put_through_note, volume_key_tooltip, volume_split,
 )
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
 from desktop_app.ui.charts.panel import ChartPanel
@@ -62,7 +62,7 @@ class IntradayBarsChart(ChartPanel):
         self.add_legend([(QCoreApplication.translate("IntradayChart", label), c.name())
                          for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
                         tooltip=volume_key_tooltip())
-        self.status_label.hint = PUT_THROUGH_NOTE
+        self.status_label.hint = put_through_note()
         self.columns = BarColumns.empty()
 
     def set_columns(self, cols: BarColumns, label: str = "", opens_at: time = trading_open()) -> None:
@@ -98,7 +98,7 @@ class IntradayBarsChart(ChartPanel):
         t = self.axis.local_time_at(i)
         b = cols.by_type[:, i]
         p = board_format.price_thousands
-        return (
-            f"{t:%d/%m/%Y %H:%M}  O {p(cols.open[i])}  H {p(cols.high[i])}  L {p(cols.low[i])}"
-            f"  C {p(cols.close[i])}  {volume_split(b)}"
-        )
+        return QCoreApplication.translate(
+            "ChartReadout", "{time}  O {open}  H {high}  L {low}  C {close}  {volumes}").format(
+            time=f"{t:%d/%m/%Y %H:%M}", open=p(cols.open[i]), high=p(cols.high[i]), low=p(cols.low[i]),
+            close=p(cols.close[i]), volumes=volume_split(b))
