@@ -162,11 +162,16 @@ def describe(statuses: list[ChannelStatus]) -> str:
     parts = []
     for s in statuses:
         if s.state is ChannelState.STOPPED:
-            parts.append(f"{s.channel} stopped: {s.reason}")
+            parts.append(QCoreApplication.translate("AlertPushUi", "{channel} stopped: {reason}").format(
+                channel=s.channel, reason=s.reason))
         elif s.state is ChannelState.RETRYING:
-            parts.append(f"{s.channel} retrying ({s.pending} pending)")
+            parts.append(QCoreApplication.translate("AlertPushUi", "{channel} retrying ({pending} pending)").format(
+                channel=s.channel, pending=s.pending))
+        elif s.pending:
+            parts.append(QCoreApplication.translate("AlertPushUi", "{channel} ok ({pending} pending)").format(
+                channel=s.channel, pending=s.pending))
         else:
-            parts.append(f"{s.channel} ok" + (f" ({s.pending} pending)" if s.pending else ""))
+            parts.append(QCoreApplication.translate("AlertPushUi", "{channel} ok").format(channel=s.channel))
     return QCoreApplication.translate("AlertPushUi", "Push: ") + " · ".join(parts) if parts else ""
 
 

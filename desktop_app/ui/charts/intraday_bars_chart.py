@@ -80,11 +80,14 @@ class IntradayBarsChart(ChartPanel):
         self.volume_bars.set_data(x, list(cols.by_type))
         self.reset_zoom()
         minutes = int(bucket_s // 60)
-        per = f"{minutes} min" if minutes < 60 or minutes % 60 else f"{minutes // 60} h"
-        self.volume_plot.setLabel("left", f"Volume / {per}", units="sh")
+        per = (QCoreApplication.translate("ChartReadout", "{n} min").format(n=minutes) if minutes < 60 or minutes % 60
+               else QCoreApplication.translate("ChartReadout", "{n} h").format(n=minutes // 60))
+        self.volume_plot.setLabel("left", QCoreApplication.translate("ChartReadout", "Volume / {per}").format(per=per),
+                                  units="sh")
         if len(cols):
-            noun = "bar" if len(cols) == 1 else "bars"
-            self.set_status(f"{len(cols):,} {noun}{' · ' + label if label else ''}")
+            count = (QCoreApplication.translate("ChartReadout", "{n} bar") if len(cols) == 1
+                     else QCoreApplication.translate("ChartReadout", "{n} bars")).format(n=f"{len(cols):,}")
+            self.set_status(f"{count}{' · ' + label if label else ''}")
         else:
             self.set_status(self.tr("No trades stored in this range"))
         self.panes.set_last(float(cols.close[-1]) / 1000.0 if len(cols) else None)
