@@ -235,7 +235,8 @@ class BackfillDialog(QDialog):
         return dialog
 
     def _credentials_given(self, saved_where: str) -> None:
-        self.append_log(f"SSI credentials {saved_where}.")
+        where = QCoreApplication.translate("CredentialStore", saved_where)
+        self.append_log(self.tr("SSI credentials {where}.").format(where=where))
         if self.store.get() is not None:
             self.start()
 
