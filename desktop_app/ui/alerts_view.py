@@ -106,7 +106,8 @@ class LiveAlertsModel(QAbstractListModel):
 
             return QColor(SEVERITY_COLOURS.get(a.severity.value, "#e0e0e0"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{a.alert_type} ({a.severity.value}) at {fmt.vietnam_time(a.timestamp, True)}"
+            return self.tr("{type} ({severity}) at {time}").format(
+                type=a.alert_type, severity=a.severity.value, time=fmt.vietnam_time(a.timestamp, True))
         return None
 
     def add(self, alerts: Sequence[Alert]) -> None:
