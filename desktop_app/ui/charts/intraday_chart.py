@@ -417,7 +417,7 @@ class IntradayChart(ChartPanel):
         """"Alert when price crosses …" first in the price pane's right-click menu."""
         vb = self.price_plot.getViewBox()
         self.context_price: Decimal | None = None
-        self.alert_action = QAction("Alert when price crosses…", self)
+        self.alert_action = QAction(self.tr("Alert when price crosses…"), self)
         self.alert_action.triggered.connect(self._alert_chosen)
         vb.menu.insertAction(vb.menu.actions()[0] if vb.menu.actions() else None, self.alert_action)
         vb.menu.insertSeparator(vb.menu.actions()[1])
@@ -432,8 +432,9 @@ class IntradayChart(ChartPanel):
     def set_context_price(self, price_vnd: float) -> None:
         self.context_price = snap_to_tick(price_vnd) if price_vnd > 0 else None
         self.alert_action.setEnabled(self.context_price is not None)
-        self.alert_action.setText("Alert when price crosses…" if self.context_price is None else
-                                  f"Alert when price crosses {board_format.price_thousands(self.context_price)}…")
+        self.alert_action.setText(self.tr("Alert when price crosses…") if self.context_price is None else
+                                  self.tr("Alert when price crosses {price}…").format(
+                                      price=board_format.price_thousands(self.context_price)))
 
     def _alert_chosen(self) -> None:
         if self.context_price is not None:
