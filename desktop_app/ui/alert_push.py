@@ -61,12 +61,14 @@ def keyring_token() -> str | None:
 def save_keyring_token(token: str) -> str:
     """Keep the token in the OS keyring; returns what happened, in words for the dialog."""
     if not CredentialStore.keyring_available():
-        return "no system keyring on this computer: set STOCK_TRACKER_TELEGRAM_BOT_TOKEN instead"
+        return QCoreApplication.translate("AlertPushUi", "no system keyring on this computer: "
+                                          "set STOCK_TRACKER_TELEGRAM_BOT_TOKEN instead")
     try:
         keyring.set_password(TOKEN_SERVICE, TOKEN_KEY, token)
     except keyring.errors.KeyringError as exc:
-        return f"not saved (keyring error: {type(exc).__name__})"
-    return "saved in the system keyring (used from the next start)"
+        return QCoreApplication.translate("AlertPushUi", "not saved (keyring error: {error})").format(
+            error=type(exc).__name__)
+    return QCoreApplication.translate("AlertPushUi", "saved in the system keyring (used from the next start)")
 
 
 class PushSettingsDialog(QDialog):
@@ -162,11 +164,16 @@ def describe(statuses: list[ChannelStatus]) -> str:
     parts = []
     for s in statuses:
         if s.state is ChannelState.STOPPED:
-            parts.append(f"{s.channel} stopped: {s.reason}")
+            parts.append(QCoreApplication.translate("AlertPushUi", "{channel} stopped: {reason}").format(
+                channel=s.channel, reason=s.reason))
         elif s.state is ChannelState.RETRYING:
-            parts.append(f"{s.channel} retrying ({s.pending} pending)")
+            parts.append(QCoreApplication.translate("AlertPushUi", "{channel} retrying ({pending} pending)").format(
+                channel=s.channel, pending=s.pending))
+        elif s.pending:
+            parts.append(QCoreApplication.translate("AlertPushUi", "{channel} ok ({pending} pending)").format(
+                channel=s.channel, pending=s.pending))
         else:
-            parts.append(f"{s.channel} ok" + (f" ({s.pending} pending)" if s.pending else ""))
+            parts.append(QCoreApplication.translate("AlertPushUi", "{channel} ok").format(channel=s.channel))
     return QCoreApplication.translate("AlertPushUi", "Push: ") + " · ".join(parts) if parts else ""
 
 

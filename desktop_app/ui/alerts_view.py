@@ -56,6 +56,7 @@ from desktop_app.domain import VIETNAM_TZ, Alert, Severity, StoredAlert
 from desktop_app.market_clock import to_vietnam, vn_today
 from desktop_app.services.history import AlertFilter, HistoryService
 from desktop_app.ui import board_format as fmt
+from desktop_app.ui.alert_text import localized_message
 from desktop_app.ui.async_tasks import TaskSlots
 
 log = logging.getLogger(__name__)
@@ -99,13 +100,14 @@ class LiveAlertsModel(QAbstractListModel):
             return None
         a = self.alerts[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{fmt.vietnam_time(a.timestamp)}  {a.symbol:<9} {a.message}"
+            return f"{fmt.vietnam_time(a.timestamp)}  {a.symbol:<9} {localized_message(a.alert_type, a.message)}"
         if role == Qt.ItemDataRole.ForegroundRole:
             from PySide6.QtGui import QColor
 
             return QColor(SEVERITY_COLOURS.get(a.severity.value, "#e0e0e0"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{a.alert_type} ({a.severity.value}) at {fmt.vietnam_time(a.timestamp, True)}"
+            return self.tr("{type} ({severity}) at {time}").format(
+                type=a.alert_type, severity=a.severity.value, time=fmt.vietnam_time(a.timestamp, True))
         return None
 
     def add(self, alerts: Sequence[Alert]) -> None:
@@ -162,14 +164,15 @@ class AlertReviewModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 fmt.vietnam_time(a.created_at, True), a.symbol, a.alert_type, a.severity or "",
-                a.message or "", fmt.vietnam_time(a.acknowledged_at, True), a.note or "",
+                localized_message(a.alert_type, a.message or ""), fmt.vietnam_time(a.acknowledged_at, True),
+                a.note or "",
             )[col]
         if role == Qt.ItemDataRole.ForegroundRole and col == 3 and a.severity:
             from PySide6.QtGui import QColor
 
             return QColor(SEVERITY_COLOURS.get(a.severity, "#e0e0e0"))
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
-            return a.message
+            return localized_message(a.alert_type, a.message or "")
         return None
 
     def alert_at(self, row: int) -> StoredAlert:
@@ -282,7 +285,8 @@ class AcknowledgeDialog(QDialog):
         self.setMinimumWidth(460)
         self.summary = QLabel(
             f"<b>{escape(alert.symbol)}</b> · {escape(alert.alert_type)} · "
-            f"{fmt.vietnam_time(alert.created_at, True)}<br>{escape(alert.message or '')}"
+            f"{fmt.vietnam_time(alert.created_at, True)}<br>"
+            f"{escape(localized_message(alert.alert_type, alert.message or ''))}"
         )
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)

@@ -235,7 +235,8 @@ class BackfillDialog(QDialog):
         return dialog
 
     def _credentials_given(self, saved_where: str) -> None:
-        self.append_log(f"SSI credentials {saved_where}.")
+        where = QCoreApplication.translate("CredentialStore", saved_where)
+        self.append_log(self.tr("SSI credentials {where}.").format(where=where))
         if self.store.get() is not None:
             self.start()
 
@@ -262,7 +263,8 @@ class BackfillDialog(QDialog):
         self.progress.setValue(0)
         self.current_label.setText(self.tr("Connecting to SSI…"))
         label = symbols if isinstance(symbols, str) else ", ".join(symbols)
-        self.append_log(f"Backfill {label} from {start:%d/%m/%Y} to {end:%d/%m/%Y}…")
+        self.append_log(self.tr("Backfill {symbols} from {start} to {end}…").format(
+            symbols=label, start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"))
         return self.tasks.start("backfill", self._run(service, symbols, start, end, self.cancel_event))
 
     def cancel(self) -> None:
@@ -289,17 +291,17 @@ class BackfillDialog(QDialog):
 
     def on_progress(self, p: Any) -> None:
         self.progress.setValue(int(round(p.fraction * 1000)))
-        self.current_label.setText(
-            f"{p.symbol} ({p.symbol_index}/{p.symbols_total}) — {p.symbol_rows:,} bars for it,"
-            f" {p.rows:,} bars so far"
-        )
+        self.current_label.setText(self.tr("{symbol} ({index}/{total}) — {symbol_rows} bars for it, {rows} bars so far")
+                                   .format(symbol=p.symbol, index=p.symbol_index, total=p.symbols_total,
+                                           symbol_rows=f"{p.symbol_rows:,}", rows=f"{p.rows:,}"))
 
     def show_summary(self, s: Any) -> None:
         if not s.cancelled:
             self.progress.setValue(1000)
-        head = "Cancelled" if s.cancelled else "Done"
-        text = (f"{head}: inserted {s.inserted:,}, updated {s.updated:,}, unchanged {s.unchanged:,},"
-                f" failed {len(s.failed)}")
+        text = (self.tr("Cancelled: inserted {inserted}, updated {updated}, unchanged {unchanged}, failed {failed}")
+                if s.cancelled else
+                self.tr("Done: inserted {inserted}, updated {updated}, unchanged {unchanged}, failed {failed}")).format(
+            inserted=f"{s.inserted:,}", updated=f"{s.updated:,}", unchanged=f"{s.unchanged:,}", failed=len(s.failed))
         plain = {trader_message(reason) for reason in s.failed.values()}
         if len(plain) == 1 and None not in plain:  # one cause for every failure: say it once
             text += f" — {plain.pop()}"
@@ -309,10 +311,10 @@ class BackfillDialog(QDialog):
             readable = trader_message(reason)
             if readable is not None:
                 log.warning("backfill of %s failed: %s", symbol, reason)  # the detail, for the log
-            self.append_log(f"  {symbol}: FAILED — {readable or reason}")
+            self.append_log(self.tr("  {symbol}: FAILED — {reason}").format(symbol=symbol, reason=readable or reason))
 
     def show_error(self, message: str) -> None:
-        self.append_log(f"Error: {message}")
+        self.append_log(self.tr("Error: {message}").format(message=message))
         self.current_label.setText(message)
 
     def append_log(self, line: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import keyring
 import keyring.errors
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from desktop_app.config import Settings
 
@@ -77,14 +78,14 @@ class CredentialStore:
         """Keep the credentials; returns where they went, in words for the dialog."""
         self._session = credentials
         if not self.keyring_available():
-            return "kept for this session only (no system keyring)"
+            return QT_TRANSLATE_NOOP("CredentialStore", "kept for this session only (no system keyring)")
         try:
             keyring.set_password(SERVICE, ID_KEY, credentials.consumer_id)
             keyring.set_password(SERVICE, SECRET_KEY, credentials.consumer_secret)
         except keyring.errors.KeyringError as exc:
             log.warning("cannot store SSI credentials in the keyring: %s", exc)
             return f"kept for this session only (keyring error: {exc})"
-        return "saved in the system keyring"
+        return QT_TRANSLATE_NOOP("CredentialStore", "saved in the system keyring")
 
     def forget(self) -> None:
         self._session = None

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from desktop_app.config import DeliverySettings, parse_clock
 from desktop_app.market_clock import to_vietnam, vn_now
 from desktop_app.services.alert_delivery.channels import OutgoingAlert
+from desktop_app.ui.alert_text import localized_message
 
 NOTIFICATION_MS = 8_000
 BEEPS = {"info": 1, "warning": 1, "critical": 2}
@@ -100,6 +101,7 @@ class DesktopChannel:
 
     async def send(self, alert: OutgoingAlert) -> None:
         title, _, body = alert.text().partition("\n")
+        body = localized_message(alert.alert_type, body) if body else body  # the push itself stays English
         silenced = self.silenced_by()
         if alert.delayed and silenced is None:
             if not self._told_missed and self._tray is not None:

@@ -217,9 +217,11 @@ class ForeignHeatmapModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             pair = self.values.get(symbol)
             if pair is None:
-                return f"{symbol} ({sector_of(symbol)}): no foreign flow this day"
-            return (f"{symbol} ({sector_of(symbol)}): foreign buy {billions(pair[0])} bn, "
-                    f"sell {billions(pair[1])} bn, net {billions(pair[0] - pair[1])} bn VND")
+                return self.tr("{symbol} ({sector}): no foreign flow this day").format(
+                    symbol=symbol, sector=sector_of(symbol))
+            return self.tr("{symbol} ({sector}): foreign buy {buy} bn, sell {sell} bn, net {net} bn VND").format(
+                symbol=symbol, sector=sector_of(symbol), buy=billions(pair[0]), sell=billions(pair[1]),
+                net=billions(pair[0] - pair[1]))
         return None
 
 
@@ -517,9 +519,10 @@ class FlowView(QWidget):
         rows = contributions(moves, index_level)
         self.contribution_model.set_rows(rows)
         points = [r.points for r in rows if r.points is not None]
-        level = "VN30 level unknown: no points" if index_level is None else f"VN30 {index_level:,.2f}"
-        self.contribution_label.setText(f"{level} · Σ {sum(points):+.2f} points (weights: share of matched "
-                                        "value today, an approximation — hover for how)")
+        level = self.tr("VN30 level unknown: no points") if index_level is None else f"VN30 {index_level:,.2f}"
+        self.contribution_label.setText(self.tr("{level} · Σ {points} points (weights: share of matched value today, "
+                                                "an approximation — hover for how)").format(
+            level=level, points=f"{sum(points):+.2f}"))
 
     async def _load(self, day: date) -> None:
         assert self.history is not None
@@ -569,7 +572,7 @@ class FlowView(QWidget):
             brushes=[pg.mkBrush(BUY_COLOR if d >= 0 else SELL_COLOR) for d in self.sector_deltas],
         )
         self.sector_plot.getAxis("bottom").set_names(self.sector_names)
-        self.source_label.setText(f"{source}: {len(bars)} minutes")
+        self.source_label.setText(self.tr("{source}: {n} minutes").format(source=source, n=len(bars)))
         self._redraw_bars()
 
     # ------------------------------------------------------------------ stock bars in table order

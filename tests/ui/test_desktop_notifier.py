@@ -87,3 +87,21 @@ def test_desktop_alerts_come_through_the_outbox_once(qrun, qtbot, database_url: 
 
     qrun(scenario())
     assert [s.text for s in channel.shown] == ["floor 0", "floor 1", "floor 2"]
+
+
+def test_the_tray_shows_the_message_in_the_ui_language(qrun, qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.translation import CatalogueTranslator, load_catalogue
+
+    ceiling = replace(alert(1, "warning"), message="hit ceiling 107.00 (+7.00%)")
+    english = DesktopChannel(DeliverySettings(), None, beep=lambda: None, clock=lambda: vn(10))
+    qrun(english.send(ceiling))
+    assert english.shown[0].text == "hit ceiling 107.00 (+7.00%)"
+    translator = CatalogueTranslator(load_catalogue("vi"))
+    qapp.installTranslator(translator)
+    try:
+        vietnamese = DesktopChannel(DeliverySettings(), None, beep=lambda: None, clock=lambda: vn(10))
+        qrun(vietnamese.send(ceiling))
+        assert vietnamese.shown[0].text == "chạm trần 107.00 (+7.00%)"
+    finally:
+        qapp.removeTranslator(translator)
+    assert ceiling.text().endswith("\nhit ceiling 107.00 (+7.00%)")  # what Telegram / webhooks get

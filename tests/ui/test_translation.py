@@ -162,3 +162,21 @@ def test_auto_follows_a_vietnamese_locale(qapp) -> None:  # type: ignore[no-unty
         assert QCoreApplication.translate("SettingsDialog", "Settings") == "Settings"
     finally:
         QLocale.setDefault(before)
+
+
+def test_chart_read_outs_and_the_volume_key_follow_the_language(qapp) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from desktop_app.ui.charts.intraday_chart import volume_key_tooltip, volume_split
+
+    volumes = np.array([1200.0, 800.0, 0.0, 300.0])
+    assert volume_split(volumes) == "buy 1,200 sell 800 auction 300"
+    assert volume_key_tooltip().startswith("Volume by trade type: Active buy, Active sell, Neutral, Auction (ATO/ATC). ")
+    translator = CatalogueTranslator(load_catalogue("vi"))
+    qapp.installTranslator(translator)
+    try:
+        assert volume_split(volumes) == "mua 1,200 bán 800 khớp định kỳ 300"
+        assert volume_key_tooltip().startswith("Khối lượng theo loại lệnh: Mua chủ động, Bán chủ động, Trung tính, ")
+        assert "Giao dịch thỏa thuận" in volume_key_tooltip()
+    finally:
+        qapp.removeTranslator(translator)

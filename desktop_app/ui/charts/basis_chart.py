@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication
 
 from desktop_app.domain import BasisPoint, StoredAlert
 from desktop_app.ui import board_format
+from desktop_app.ui.alert_text import localized_message
 from desktop_app.ui.charts.axes import epoch_of_market_x, market_x
 from desktop_app.ui.charts.panel import (
     ChartLine, ChartPanel, break_gaps, replace_markers, float_column, sample_at,
@@ -83,7 +84,8 @@ class BasisChart(ChartPanel):
             i = max(0, sample_at(cols.ts, t))
             xs.append(market_x(t))
             ys.append(float(cols.basis[i]))
-            tips.append(f"{board_format.vietnam_time(alert.created_at)} {alert.message or alert.alert_type}")
+            message = localized_message(alert.alert_type, alert.message or alert.alert_type)
+            tips.append(f"{board_format.vietnam_time(alert.created_at)} {message}")
         self.markers = replace_markers(self.basis_plot, self.markers, xs, ys, tips)
 
     def _readout(self, x: float, y: float) -> str:
@@ -92,7 +94,7 @@ class BasisChart(ChartPanel):
         if i < 0 or not len(cols):
             return ""
         when = datetime.fromtimestamp(cols.ts[i], timezone.utc)
-        return (
-            f"{board_format.vietnam_time(when)}  futures {board_format.points(cols.futures[i])}"
-            f"  VN30 {board_format.points(cols.spot[i])}  basis {board_format.signed_points(cols.basis[i])}"
-        )
+        return QCoreApplication.translate(
+            "ChartReadout", "{time}  futures {futures}  VN30 {spot}  basis {basis}").format(
+            time=board_format.vietnam_time(when), futures=board_format.points(cols.futures[i]),
+            spot=board_format.points(cols.spot[i]), basis=board_format.signed_points(cols.basis[i]))

@@ -22,6 +22,7 @@ from desktop_app.market_clock import vn_today
 from desktop_app.domain import DailyBar, StoredAlert
 from desktop_app.processing.live_stats import SymbolStats
 from desktop_app.ui import board_format
+from desktop_app.ui.alert_text import localized_message
 from desktop_app.ui.charts.axes import TradingDayAxis
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
 from desktop_app.ui.charts.panel import ChartPanel
@@ -214,7 +215,8 @@ class DailyChart(ChartPanel):
                 continue
             xs.append(float(i))
             ys.append(float(self.series.high[i]) / 1000.0)
-            tips.append(f"{board_format.vietnam_time(alert.created_at, True)} {alert.message or alert.alert_type}")
+            message = localized_message(alert.alert_type, alert.message or alert.alert_type)
+            tips.append(f"{board_format.vietnam_time(alert.created_at, True)} {message}")
         self.panes.set_markers(xs, ys, tips)
         self.markers = self.panes.markers
 
@@ -233,18 +235,18 @@ class DailyChart(ChartPanel):
         s = self.series
         live = self.live_bar
         if live is not None and i == len(s.dates):
-            return (
-                f"{live.day:%d/%m/%Y} (live)  O {board_format.price_thousands(live.open)}"
-                f"  H {board_format.price_thousands(live.high)}  L {board_format.price_thousands(live.low)}"
-                f"  C {board_format.price_thousands(live.close)}  V {board_format.volume(live.volume)}"
-            )
+            return QCoreApplication.translate(
+                "ChartReadout", "{day} (live)  O {open}  H {high}  L {low}  C {close}  V {volume}").format(
+                day=f"{live.day:%d/%m/%Y}", open=board_format.price_thousands(live.open),
+                high=board_format.price_thousands(live.high), low=board_format.price_thousands(live.low),
+                close=board_format.price_thousands(live.close), volume=board_format.volume(live.volume))
         if not 0 <= i < len(s.dates):
             return ""
-        return (
-            f"{s.dates[i]:%d/%m/%Y}  O {board_format.price_thousands(s.open[i])}"
-            f"  H {board_format.price_thousands(s.high[i])}  L {board_format.price_thousands(s.low[i])}"
-            f"  C {board_format.price_thousands(s.close[i])}  V {board_format.volume(s.volume[i])}"
-        )
+        return QCoreApplication.translate(
+            "ChartReadout", "{day}  O {open}  H {high}  L {low}  C {close}  V {volume}").format(
+            day=f"{s.dates[i]:%d/%m/%Y}", open=board_format.price_thousands(s.open[i]),
+            high=board_format.price_thousands(s.high[i]), low=board_format.price_thousands(s.low[i]),
+            close=board_format.price_thousands(s.close[i]), volume=board_format.volume(s.volume[i]))
 
 
 def _translucent(color: QColor) -> QColor:

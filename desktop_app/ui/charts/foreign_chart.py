@@ -82,8 +82,8 @@ class ForeignChart(ChartPanel):
         if i < 0 or not len(cols):
             return ""
         when = datetime.fromtimestamp(cols.ts[i], timezone.utc)
-        return (
-            f"{board_format.vietnam_time(when)}  buy {board_format.volume(cols.buy[i])}"
-            f"  sell {board_format.volume(cols.sell[i])}  net {board_format.signed_volume(cols.net[i])}"
-            f"  speed {board_format.volume(cols.buy_speed[i])}/{board_format.volume(cols.sell_speed[i])} per min"
-        )
+        return QCoreApplication.translate(
+            "ChartReadout", "{time}  buy {buy}  sell {sell}  net {net}  speed {buy_speed}/{sell_speed} per min").format(
+            time=board_format.vietnam_time(when), buy=board_format.volume(cols.buy[i]),
+            sell=board_format.volume(cols.sell[i]), net=board_format.signed_volume(cols.net[i]),
+            buy_speed=board_format.volume(cols.buy_speed[i]), sell_speed=board_format.volume(cols.sell_speed[i]))

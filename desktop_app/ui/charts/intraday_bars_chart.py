@@ -18,7 +18,7 @@ from desktop_app.market_clock import trading_open
 from desktop_app.ui import board_format
 from desktop_app.ui.charts.axes import BarTimeAxis
 from desktop_app.ui.charts.intraday_chart import (
-    LEGEND_LABELS, PUT_THROUGH_NOTE, TYPE_COLORS, TYPE_LABELS, volume_key_tooltip, volume_split,
+    LEGEND_LABELS, TYPE_COLORS, TYPE_LABELS, put_through_note, volume_key_tooltip, volume_split,
 )
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
 from desktop_app.ui.charts.panel import ChartPanel
@@ -62,7 +62,7 @@ class IntradayBarsChart(ChartPanel):
         self.add_legend([(QCoreApplication.translate("IntradayChart", label), c.name())
                          for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
                         tooltip=volume_key_tooltip())
-        self.status_label.hint = PUT_THROUGH_NOTE
+        self.status_label.hint = put_through_note()
         self.columns = BarColumns.empty()
 
     def set_columns(self, cols: BarColumns, label: str = "", opens_at: time = trading_open()) -> None:
@@ -80,11 +80,14 @@ class IntradayBarsChart(ChartPanel):
         self.volume_bars.set_data(x, list(cols.by_type))
         self.reset_zoom()
         minutes = int(bucket_s // 60)
-        per = f"{minutes} min" if minutes < 60 or minutes % 60 else f"{minutes // 60} h"
-        self.volume_plot.setLabel("left", f"Volume / {per}", units="sh")
+        per = (QCoreApplication.translate("ChartReadout", "{n} min").format(n=minutes) if minutes < 60 or minutes % 60
+               else QCoreApplication.translate("ChartReadout", "{n} h").format(n=minutes // 60))
+        self.volume_plot.setLabel("left", QCoreApplication.translate("ChartReadout", "Volume / {per}").format(per=per),
+                                  units="sh")
         if len(cols):
-            noun = "bar" if len(cols) == 1 else "bars"
-            self.set_status(f"{len(cols):,} {noun}{' · ' + label if label else ''}")
+            count = (QCoreApplication.translate("ChartReadout", "{n} bar") if len(cols) == 1
+                     else QCoreApplication.translate("ChartReadout", "{n} bars")).format(n=f"{len(cols):,}")
+            self.set_status(f"{count}{' · ' + label if label else ''}")
         else:
             self.set_status(self.tr("No trades stored in this range"))
         self.panes.set_last(float(cols.close[-1]) / 1000.0 if len(cols) else None)
@@ -98,7 +101,7 @@ class IntradayBarsChart(ChartPanel):
         t = self.axis.local_time_at(i)
         b = cols.by_type[:, i]
         p = board_format.price_thousands
-        return (
-            f"{t:%d/%m/%Y %H:%M}  O {p(cols.open[i])}  H {p(cols.high[i])}  L {p(cols.low[i])}"
-            f"  C {p(cols.close[i])}  {volume_split(b)}"
-        )
+        return QCoreApplication.translate(
+            "ChartReadout", "{time}  O {open}  H {high}  L {low}  C {close}  {volumes}").format(
+            time=f"{t:%d/%m/%Y %H:%M}", open=p(cols.open[i]), high=p(cols.high[i]), low=p(cols.low[i]),
+            close=p(cols.close[i]), volumes=volume_split(b))

@@ -31,6 +31,7 @@ from desktop_app.market_rules import hose_tick
 from desktop_app.order_flow import DEFAULT_BIG_TRADE_MIN_VALUE, BigTrade, FlowBar, VolumeProfile
 from desktop_app.processing.order_flow import SymbolDayFlow
 from desktop_app.ui import board_format
+from desktop_app.ui.alert_text import localized_message
 from desktop_app.ui.charts.axes import MarketTimeAxis, epoch_of_market_x, market_x
 from desktop_app.ui.charts.items import CandlestickItem, OhlcArrays, StackedBarItem
 from desktop_app.ui.charts.order_flow_items import BigPrintBubbles, CvdCurve, VolumeProfileItem, VwapLine
@@ -47,7 +48,9 @@ TYPE_CODES: dict[TradeType, int] = {
     TradeType.PUT_THROUGH: 4,
 }
 PUT_THROUGH_CODE = 4
-TYPE_LABELS = ("Active buy", "Active sell", "Neutral", "Auction (ATO/ATC)")  # stacks drawn
+TYPE_LABELS = (QT_TRANSLATE_NOOP("ChartReadout", "Active buy"), QT_TRANSLATE_NOOP("ChartReadout", "Active sell"),
+               QT_TRANSLATE_NOOP("ChartReadout", "Neutral"),
+               QT_TRANSLATE_NOOP("ChartReadout", "Auction (ATO/ATC)"))  # stacks drawn
 LEGEND_LABELS = (QT_TRANSLATE_NOOP("IntradayChart", "Buy"), QT_TRANSLATE_NOOP("IntradayChart", "Sell"), QT_TRANSLATE_NOOP("IntradayChart", "Neutral"), QT_TRANSLATE_NOOP("IntradayChart", "ATO/ATC"))  # the same, short enough for the header
 TYPE_COLORS = (
     board_format.UP_COLOR,
@@ -76,8 +79,14 @@ OVERLAYS: tuple[tuple[str, str, str, bool], ...] = (
 )
 FLOW_BAR_S = 60.0  # the overlays are 1-minute figures whatever the candle interval
 BILLION = 1_000_000_000
-PUT_THROUGH_NOTE = ("Put-through deals are negotiated off the order book, not matched: they are "
-                    "counted in the status line but not drawn in the price or the volume.")
+PUT_THROUGH_NOTE = QT_TRANSLATE_NOOP("ChartReadout", "Put-through deals are negotiated off the order book, not "
+                                     "matched: they are counted in the status line but not drawn in the price or "
+                                     "the volume.")
+
+
+def put_through_note() -> str:
+    """The note on put-through deals in the UI's language."""
+    return QCoreApplication.translate("ChartReadout", PUT_THROUGH_NOTE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,16 +143,20 @@ def snap_to_tick(price_vnd: float) -> Decimal:
 
 
 def volume_key_tooltip() -> str:
-    return ("Volume by trade type: " + ", ".join(TYPE_LABELS) + ". " + PUT_THROUGH_NOTE)
+    labels = ", ".join(QCoreApplication.translate("ChartReadout", label) for label in TYPE_LABELS)
+    return QCoreApplication.translate("ChartReadout", "Volume by trade type: {labels}. {note}").format(
+        labels=labels, note=put_through_note())
 
 
 def volume_split(by_type: np.ndarray) -> str:
     """'buy 1,200 sell 800' and the neutral / auction parts when there are any (read-outs stay short)."""
     v = board_format.volume
-    text = f"buy {v(by_type[0])} sell {v(by_type[1])}"
-    for name, amount in (("neutral", by_type[2]), ("auction", by_type[3])):
+    text = QCoreApplication.translate("ChartReadout", "buy {buy} sell {sell}").format(
+        buy=v(by_type[0]), sell=v(by_type[1]))
+    for template, amount in ((QT_TRANSLATE_NOOP("ChartReadout", " neutral {volume}"), by_type[2]),
+                             (QT_TRANSLATE_NOOP("ChartReadout", " auction {volume}"), by_type[3])):
         if amount:
-            text += f" {name} {v(amount)}"
+            text += QCoreApplication.translate("ChartReadout", template).format(volume=v(amount))
     return text
 
 
@@ -234,7 +247,7 @@ class IntradayChart(ChartPanel):
         self.add_legend([(QCoreApplication.translate("IntradayChart", label), c.name())
                          for label, c in zip(LEGEND_LABELS, TYPE_COLORS)],
                         tooltip=volume_key_tooltip())
-        self.status_label.hint = PUT_THROUGH_NOTE
+        self.status_label.hint = put_through_note()
         self.markers: pg.ScatterPlotItem | None = None
         self.columns = TradeColumns.empty()
         self._matched = self.columns  # order-book prints only, and their market-time x (cached)
@@ -404,7 +417,7 @@ class IntradayChart(ChartPanel):
         """"Alert when price crosses …" first in the price pane's right-click menu."""
         vb = self.price_plot.getViewBox()
         self.context_price: Decimal | None = None
-        self.alert_action = QAction("Alert when price crosses…", self)
+        self.alert_action = QAction(self.tr("Alert when price crosses…"), self)
         self.alert_action.triggered.connect(self._alert_chosen)
         vb.menu.insertAction(vb.menu.actions()[0] if vb.menu.actions() else None, self.alert_action)
         vb.menu.insertSeparator(vb.menu.actions()[1])
@@ -419,8 +432,9 @@ class IntradayChart(ChartPanel):
     def set_context_price(self, price_vnd: float) -> None:
         self.context_price = snap_to_tick(price_vnd) if price_vnd > 0 else None
         self.alert_action.setEnabled(self.context_price is not None)
-        self.alert_action.setText("Alert when price crosses…" if self.context_price is None else
-                                  f"Alert when price crosses {board_format.price_thousands(self.context_price)}…")
+        self.alert_action.setText(self.tr("Alert when price crosses…") if self.context_price is None else
+                                  self.tr("Alert when price crosses {price}…").format(
+                                      price=board_format.price_thousands(self.context_price)))
 
     def _alert_chosen(self) -> None:
         if self.context_price is not None:
@@ -530,7 +544,8 @@ class IntradayChart(ChartPanel):
             i = max(0, sample_at(cols.ts, t))
             xs.append(market_x(t))
             ys.append(float(cols.price[i]) / 1000.0)
-            tips.append(f"{board_format.vietnam_time(alert.created_at)} {alert.message or alert.alert_type}")
+            message = localized_message(alert.alert_type, alert.message or alert.alert_type)
+            tips.append(f"{board_format.vietnam_time(alert.created_at)} {message}")
         self.panes.set_markers(xs, ys, tips)
         self.markers = self.panes.markers
 
@@ -561,17 +576,21 @@ class IntradayChart(ChartPanel):
             if i < 0:
                 return ""
             b, when = self.bars.by_type[:, i], datetime.fromtimestamp(self.bars.start[i], timezone.utc)
-            return (f"{board_format.vietnam_time(when)[:5]}  O {p(self.bars.open[i])}  H {p(self.bars.high[i])}"
-                    f"  L {p(self.bars.low[i])}  C {p(self.bars.close[i])}  {volume_split(b)}")
+            return QCoreApplication.translate(
+                "ChartReadout", "{time}  O {open}  H {high}  L {low}  C {close}  {volumes}").format(
+                time=board_format.vietnam_time(when)[:5], open=p(self.bars.open[i]), high=p(self.bars.high[i]),
+                low=p(self.bars.low[i]), close=p(self.bars.close[i]), volumes=volume_split(b))
         cols = self._matched
         i = sample_at(cols.ts, t)
         if i < 0:
             return ""
         when = datetime.fromtimestamp(cols.ts[i], timezone.utc)
-        text = f"{board_format.vietnam_time(when)}  last {p(cols.price[i])}  vol {v(cols.volume[i])}"
+        text = QCoreApplication.translate("ChartReadout", "{time}  last {price}  vol {volume}").format(
+            time=board_format.vietnam_time(when), price=p(cols.price[i]), volume=v(cols.volume[i]))
         m = self.bars.index_at(t)
         if m >= 0 and t < self.bars.start[m] + self.bars.bucket_s:
             b = self.bars.by_type[:, m]
-            text += f"  min vol buy {v(b[0])} sell {v(b[1])}"
+            text += QCoreApplication.translate("ChartReadout", "  min vol buy {buy} sell {sell}").format(
+                buy=v(b[0]), sell=v(b[1]))
         return text
 
