@@ -16,7 +16,7 @@ from desktop_app.feeds.replay import ReplayFeed
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.market_clock import VIETNAM_TZ
 from desktop_app.services.pipeline import Pipeline
-from tests.services.replay_tapes import volume_copies, write_tape
+from tests.support.record_tapes import volume_copies, write_tape
 
 
 async def run_demo(settings: Settings, pool: asyncpg.Pool, trades: int) -> list:

@@ -4,39 +4,20 @@ database down) followed by a re-import. Each ends with every print stored exactl
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.services.replay_tapes import copies, table_counts, volume_copies, write_tape
-
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "resources" / "sample_replay.jsonl"
-
-
-def record_env(database_url: str, home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["STOCK_TRACKER_DATABASE_URL"] = database_url
-    env["STOCK_TRACKER_HOME"] = str(home)
-    return env
-
-
-def start_record(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "desktop_app", "record", *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+from tests.support.record_tapes import (
+    SAMPLE, copies, record_env, start_record, table_counts, volume_copies, write_tape,
+)
+from tests.support.record_tapes import run_record as run_record_command
 
 
 def run_record(args: list[str], env: dict[str, str], timeout: float = 180) -> dict:
-    proc = start_record(args, env)
-    out, err = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, err[-3000:]
-    lines = [line for line in out.splitlines() if line.strip()]
-    assert len(lines) == 1, f"expected ONE summary line, got {out!r} ({err[-2000:]})"
-    return json.loads(lines[0])
+    code, summary, err = run_record_command(args, env, timeout)
+    assert code == 0, err[-3000:]
+    return summary
 
 
 async def wait_for_rows(database_url: str, timeout: float = 90) -> None:

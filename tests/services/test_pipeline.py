@@ -14,7 +14,7 @@ from desktop_app.config import Settings
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.services.loop_lag import LoopLagMonitor
 from desktop_app.services.pipeline import Pipeline
-from tests.services.test_record_command import (
+from tests.support.record_tapes import (
     envelope, fetch_volumes, record_env, run_record, write_tape,
 )
 from tests.support.unreachable_database import unreachable_dsn, unreachable_pool

@@ -12,7 +12,7 @@ from desktop_app.config import Settings
 from desktop_app.feeds import messages
 from desktop_app.feeds.spec import FeedSpec
 from desktop_app.services.pipeline import Pipeline
-from tests.services.test_record_command import envelope, fetch_volumes, write_tape
+from tests.support.record_tapes import envelope, fetch_volumes, write_tape
 
 
 async def test_a_parser_bug_is_counted_apart_logged_with_its_traceback_and_the_feed_goes_on(

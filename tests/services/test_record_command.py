@@ -2,95 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import subprocess
-import sys
 import time
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from tests.support.record_tapes import (
+    SAMPLE, envelope, fetch_volumes, one_summary, record_env, run_record, start_record, table_counts,
+    write_tape,
+)
+
 pytestmark = pytest.mark.slow  # every test runs `stock-tracker record` in a subprocess
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "resources" / "sample_replay.jsonl"
 SUMMARY_KEYS = {"messages", "rejected", "trades", "quotes", "foreign_snapshots", "index_values", "basis_points",
                 "alerts", "written", "pending", "journal_replayed", "dropped", "loop_lag_ms"}
-DAY = date(2026, 4, 8)
-SYMBOLS = ("ACB", "FPT", "VNM")
-
-
-def envelope(data_type: str, content: dict) -> str:
-    return json.dumps({"DataType": data_type, "Content": json.dumps(content)})
-
-
-def trade_line(n: int, start: datetime, per_second: int) -> str:
-    """The n-th print of the test tape: volume n+1 identifies it; TotalVol grows per symbol."""
-    symbol = SYMBOLS[n % len(SYMBOLS)]
-    moment = start + timedelta(seconds=n // per_second)
-    price = 20_000 + 50 * (n % 9)
-    volume = n + 1
-    total = sum(i + 1 for i in range(n % len(SYMBOLS), n + 1, len(SYMBOLS)))
-    return envelope("X-TRADE", {
-        "RType": "X-TRADE", "TradingDate": DAY.strftime("%d/%m/%Y"), "Time": moment.strftime("%H:%M:%S"),
-        "Symbol": symbol, "Exchange": "HOSE", "LastPrice": price, "LastVol": volume, "TotalVol": total,
-        "TotalVal": price * total, "RefPrice": 20_200, "Ceiling": 21_600, "Floor": 18_800,
-        "TradingSession": "LO", "Side": "BU" if n % 2 else "SD",
-    })
-
-
-def write_tape(path: Path, trades: int, per_second: int, bad_lines: list[str] = ()) -> None:
-    start = datetime(2026, 4, 8, 9, 30)
-    lines = [trade_line(n, start, per_second) for n in range(trades)]
-    for i, bad in enumerate(bad_lines):
-        lines.insert((i + 1) * len(lines) // (len(bad_lines) + 1), bad)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def record_env(database_url: str, home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["STOCK_TRACKER_DATABASE_URL"] = database_url
-    env["STOCK_TRACKER_HOME"] = str(home)
-    return env
-
-
-def start_record(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "desktop_app", "record", *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def run_record(args: list[str], env: dict[str, str], timeout: float = 120) -> tuple[int, dict, str]:
-    proc = start_record(args, env)
-    out, err = proc.communicate(timeout=timeout)
-    return proc.returncode, one_summary(out, err), err
-
-
-def one_summary(out: str, err: str) -> dict:
-    lines = [line for line in out.splitlines() if line.strip()]
-    assert len(lines) == 1, f"expected ONE summary line on stdout, got {out!r} (stderr: {err[-2000:]})"
-    return json.loads(lines[0])
-
-
-async def fetch_volumes(database_url: str) -> list[int]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return [r["volume"] for r in await conn.fetch("SELECT volume FROM trades ORDER BY volume")]
-    finally:
-        await conn.close()
-
-
-async def table_counts(database_url: str) -> dict[str, int]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}")
-                for t in ("trades", "foreign_snapshots", "basis_history", "alerts")}
-    finally:
-        await conn.close()
-
 
 async def test_replay_of_known_content_writes_every_row_once_and_counts_bad_lines(
     database_url: str, tmp_path: Path
