@@ -49,13 +49,14 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, AsyncIterator, Sequence
 
 import asyncpg
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric, SmallInteger, String, Text
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from desktop_app.database import schema
+from desktop_app.database.connection import as_pool_provider
 from desktop_app.database.copy_encoding import (
     COPY_HEADER, COPY_TRAILER, CopyColumn, CopyEncodingError, CopyLayout, PgType,
 )
@@ -86,7 +87,6 @@ _ACQUIRE_TIMEOUT_S = 10.0
 _ALERT_STAGING = "alerts_incoming"
 _ALERT_KEY = "(symbol, alert_type, created_at)"
 
-PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
 EncodedSlice = tuple[bytes, int, "MinuteBarBatch | None"]
 """COPY bytes of a slice, its row count, and (trades only) the minute bars of those rows — None
 for other tables, or when the rows could not be folded (the flush then aggregates them in SQL)."""
@@ -272,7 +272,7 @@ class BatchWriter:
         replay_budget_s: float | None = None,
         origin: str | None = None,
     ) -> None:
-        self._pool_provider = _as_pool_provider(database)
+        self._pool_provider = as_pool_provider(database, "BatchWriter")
         self._coverage = CoverageTracker(origin) if origin else None
         self._identities: dict[str, list[RowIdentity | None]] = {t: [] for t in TABLES}
         self._skipped = {t: 0 for t in TABLES}
@@ -867,20 +867,3 @@ async def _fold_minute_bars(conn: asyncpg.Connection, parts: list[EncodedSlice],
     await upsert_minute_bars(conn, merged)
 
 
-def _as_pool_provider(database: Any) -> PoolProvider:
-    if isinstance(database, asyncpg.Pool):
-        pool = database
-
-        async def fixed() -> asyncpg.Pool:
-            return pool
-
-        return fixed
-    if hasattr(database, "pool"):
-
-        async def from_database() -> asyncpg.Pool:
-            return database.pool
-
-        return from_database
-    if callable(database):
-        return database
-    raise TypeError("BatchWriter needs a Database, an asyncpg.Pool or an async pool provider")

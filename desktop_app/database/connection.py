@@ -30,6 +30,29 @@ from desktop_app.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
 
+PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
+"""Where a long-lived writer gets its pool before each attempt (a database may come and go)."""
+
+
+def as_pool_provider(database: Any, user: str) -> PoolProvider:
+    """A ``Database``, an ``asyncpg.Pool`` or an async pool provider, as a pool provider."""
+    if isinstance(database, asyncpg.Pool):
+        pool = database
+
+        async def fixed() -> asyncpg.Pool:
+            return pool
+
+        return fixed
+    if hasattr(database, "pool"):
+
+        async def from_database() -> asyncpg.Pool:
+            return database.pool
+
+        return from_database
+    if callable(database):
+        return database
+    raise TypeError(f"{user} needs a Database, an asyncpg.Pool or an async pool provider")
+
 CONNECT_TIMEOUT_S = 5.0
 POOL_MIN_SIZE = 5
 POOL_MAX_SIZE = 20

@@ -42,6 +42,7 @@ from typing import Any, Awaitable, Callable, Sequence
 import asyncpg
 
 from desktop_app.config import DeliverySettings, Settings
+from desktop_app.database.connection import PoolProvider, as_pool_provider
 from desktop_app.database.repositories import alert_delivery_repository as outbox
 from desktop_app.errors import DatabaseConfigurationError
 from desktop_app.services.alert_delivery.channels import (
@@ -55,7 +56,6 @@ from desktop_app.services.alert_delivery.channels import (
 
 log = logging.getLogger(__name__)
 
-PoolProvider = Callable[[], Awaitable[asyncpg.Pool]]
 CLAIM_SLACK = 1_000  # ids below the highest claimed one that are looked at again (late commits)
 COUNTS_EVERY_S = 5.0  # pending/failed figures for the status bar and metrics
 _DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError,
@@ -82,22 +82,6 @@ class ChannelStatus:
 
 
 StatusListener = Callable[[ChannelStatus], None]
-
-
-def _as_pool_provider(database: Any) -> PoolProvider:
-    if isinstance(database, asyncpg.Pool):
-        async def fixed() -> asyncpg.Pool:
-            return database
-
-        return fixed
-    if hasattr(database, "pool"):
-        async def from_database() -> asyncpg.Pool:
-            return database.pool
-
-        return from_database
-    if callable(database):
-        return database
-    raise TypeError("AlertDeliveryService needs a Database, an asyncpg.Pool or an async pool provider")
 
 
 def opened_pool_of(provider: Any) -> PoolProvider:
@@ -150,7 +134,7 @@ class _Lane:
 class AlertDeliveryService:
     def __init__(self, settings: DeliverySettings, database: Any, channels: Sequence[Channel] = ()) -> None:
         self._settings = settings
-        self._pool = _as_pool_provider(database)
+        self._pool = as_pool_provider(database, "AlertDeliveryService")
         self._lanes: dict[str, _Lane] = {}
         self._listeners: list[StatusListener] = []
         self._start_max_id = 0
