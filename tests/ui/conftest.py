@@ -13,6 +13,7 @@ qasync loop (``ui_pool`` inside the scenario, see ``open_pool``).
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any, Awaitable, Callable, Coroutine
 
 import pytest
@@ -55,3 +56,27 @@ async def settle(awaitable: Awaitable[Any] | None = None) -> None:
     if awaitable is not None:
         await awaitable
     await asyncio.sleep(0)
+
+
+@pytest.fixture
+def chart_window(qtbot):  # type: ignore[no-untyped-def]
+    """The chart tabs in a main window on a 1366×768 laptop screen."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    from desktop_app.ui.charts.chart_tabs import ChartTabs
+
+    main = QMainWindow()
+    main.setCentralWidget(ChartTabs())
+    main.resize(1366, 768)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    # delete it here, all at once, rather than whenever a later test's garbage collection reaches
+    # its reference cycles in the middle of Qt's event processing (pyqtgraph items then ask for
+    # views already deleted: a crash about 1 run in 3)
+    main.close()
+    main.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    del main
+    gc.collect()

@@ -4,7 +4,6 @@ lunch break is cut out, and every axis reads dates or times."""
 
 from __future__ import annotations
 
-import gc
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.database.repositories import ohlc_repository, trade_repository
 from desktop_app.domain import DailyBar
@@ -34,22 +33,8 @@ TIME_LABEL = re.compile(r"^\d\d:\d\d(:\d\d)?$")
 
 
 @pytest.fixture
-def window(qtbot):  # type: ignore[no-untyped-def]
-    """The chart tabs in a main window on a 1366×768 laptop screen."""
-    main = QMainWindow()
-    tabs = ChartTabs()
-    main.setCentralWidget(tabs)
-    main.resize(1366, 768)
-    main.show()
-    qtbot.waitExposed(main)
-    yield main
-    # delete it here, all at once, rather than whenever a later test's garbage collection reaches
-    # its reference cycles in the middle of Qt's event processing
-    main.close()
-    main.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    del main, tabs
-    gc.collect()
+def window(chart_window):  # type: ignore[no-untyped-def]
+    return chart_window
 
 
 def columns(rows: list[tuple[float, int, int, TradeType]]) -> TradeColumns:

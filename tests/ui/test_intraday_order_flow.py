@@ -9,7 +9,6 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMainWindow
 
 from desktop_app.domain import ClassifiedTrade, TradeType
 from desktop_app.processing.order_flow import OrderFlowBook
@@ -29,16 +28,8 @@ def _trade(symbol: str, price: str, volume: int, kind: str, ts) -> ClassifiedTra
 
 
 @pytest.fixture
-def tabs(qtbot):  # type: ignore[no-untyped-def]
-    main = QMainWindow()
-    widget = ChartTabs()
-    main.setCentralWidget(widget)
-    main.resize(1366, 768)
-    main.show()
-    qtbot.waitExposed(main)
-    yield widget
-    main.close()
-    main.deleteLater()
+def tabs(chart_window):  # type: ignore[no-untyped-def]
+    return chart_window.centralWidget()
 
 
 def test_a_stored_day_draws_the_history_apis_numbers(qrun, database_url: str, tabs: ChartTabs) -> None:  # type: ignore[no-untyped-def]
