@@ -6,7 +6,7 @@ kept here, documented, and tested for equality with its plain version (``tests/t
 and the parser and COPY tests):
 
 * ``ParserCaches``: the SSI parser's caches of already-validated values (prices on the tick grid,
-  date/time strings, symbols, book levels), with ``reset()`` and a ``disabled()`` switch, so a test
+  date/time strings, symbols), with ``reset()`` and a ``disabled()`` switch, so a test
   chooses which path it covers instead of inheriting warm caches from the tests before it.
 * ``fast_constructor``: a cheaper constructor for frozen slotted dataclasses that still runs the
   class's ``__post_init__`` (its validation), so no check can be skipped.
@@ -75,17 +75,15 @@ class ParserCaches:
         # TradingDate text -> Time text -> (date, datetime). Two levels rather than one dict keyed
         # by a (date, time) tuple: no tuple to build and hash per message.
         self.stamps: dict[str, dict[str, tuple[date, datetime]]] = {}
-        # Book levels repeat from one quote to the next: (price, volume) floats -> PriceLevel, by
-        # price then by volume (no key tuple; the outer dict stays small and hot).
-        self.levels: dict[float, dict[float, Any]] = {}
-        self.level_count = 0
+        # Book levels are NOT cached: a day has ~150k distinct (price, volume) pairs, and missing the
+        # CPU cache on such a dict costs more than building the level (the parser builds them from
+        # cached prices).
 
     def reset(self) -> None:
         """Forget every cached value (the next message of each shape takes the full path)."""
         for cache in (self.float_decimals, self.text_decimals, self.prices, self.symbols, self.exchanges,
-                      self.dates, self.stamps, self.levels):
+                      self.dates, self.stamps):
             cache.clear()
-        self.level_count = 0
 
     @contextmanager
     def disabled(self) -> Iterator[None]:
@@ -106,18 +104,6 @@ class ParserCaches:
         if len(cache) >= limit:
             cache.clear()
         cache[key] = value
-
-    def store_level(self, price: float, volume: float, level: Any) -> None:
-        if not self.enabled:
-            return
-        if self.level_count >= CACHE_LIMIT:
-            self.levels.clear()
-            self.level_count = 0
-        by_volume = self.levels.get(price)
-        if by_volume is None:
-            by_volume = self.levels[price] = {}
-        by_volume[volume] = level
-        self.level_count += 1
 
 
 # --------------------------------------------------------------------------- constructors

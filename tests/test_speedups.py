@@ -147,14 +147,13 @@ def test_parser_caches_reset_and_disabled() -> None:
     caches = ParserCaches()
     prices = caches.prices
     caches.store(prices, 22950.0, Decimal("22950"))
-    caches.store_level(22950.0, 100.0, "level")
-    assert prices == {22950.0: Decimal("22950")} and caches.levels == {22950.0: {100.0: "level"}}
+    caches.store(caches.symbols, "ACB", "ACB")
+    assert prices == {22950.0: Decimal("22950")} and caches.symbols == {"ACB": "ACB"}
     caches.reset()
-    assert caches.prices is prices and not prices and not caches.levels and caches.level_count == 0
+    assert caches.prices is prices and not prices and not caches.symbols
     with caches.disabled():
         caches.store(prices, 1.0, Decimal(1))
-        caches.store_level(1.0, 1.0, "level")
-        assert not prices and not caches.levels
+        assert not prices
     caches.store(prices, 1.0, Decimal(1))
     assert prices == {1.0: Decimal(1)}
 

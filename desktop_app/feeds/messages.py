@@ -10,7 +10,7 @@ is visible and never passes as a rejection, yet never stops a live feed.
 
 Speed matters (the pipeline must sustain >= 100k envelopes/s), hence: orjson, a dispatch table by
 DataType, fast paths for X-TRADE/X-QUOTE (the bulk of the traffic: one C-level ``itemgetter``
-fetch, header values and book levels from caches the full path filled; anything unusual falls
+fetch, header values and tick-grid prices from caches the full path filled; anything unusual falls
 back to the full path, which handles renamed keys, strings, "NaN" and says what is wrong), caches
 for the values that repeat all day (prices on a tick grid, date/time strings, symbols) and domain
 objects built with ``speedups.fast_constructor``. The caches live in one ``speedups.ParserCaches``
@@ -132,7 +132,6 @@ _SYMBOLS = PARSER_CACHES.symbols
 _EXCHANGES = PARSER_CACHES.exchanges
 _DATES = PARSER_CACHES.dates
 _STAMPS = PARSER_CACHES.stamps
-_LEVELS = PARSER_CACHES.levels
 
 
 def _float_dec(v: float, name: str) -> Decimal:
@@ -495,32 +494,17 @@ _BID_KEYS = tuple((f"BidPrice{i}", f"BidVol{i}") for i in range(1, 11))
 _ASK_KEYS = tuple((f"AskPrice{i}", f"AskVol{i}") for i in range(1, 11))
 
 
-# Book levels repeat from one quote to the next (only the level that traded changes) and come back
-# all day, so the validated PriceLevel for a (price, volume) pair of JSON floats is cached in
-# ``_LEVELS`` (see ParserCaches.levels).
-
-
 def _level(p: Any, v: Any, keys: tuple[str, str]) -> PriceLevel | None:
     """One book level; None for an empty one (price 0 / null), which ends the side.
 
     ``keys`` (price key, volume key) only name the fields in a rejection.
     """
-    floats = type(p) is float and type(v) is float
-    if floats:
-        by_volume = _LEVELS.get(p)
-        if by_volume is not None:
-            level = by_volume.get(v)
-            if level is not None:
-                return level
     if p is None or (type(p) is not str and p == 0):
         return None
     price = _opt_price(p, keys[0])
     if price is None:
         return None
-    level = _new_level(price, _volume(0 if v is None else v, keys[1]))
-    if floats:
-        PARSER_CACHES.store_level(p, v, level)
-    return level
+    return _new_level(price, _volume(0 if v is None else v, keys[1]))
 
 
 def _side_levels(c: dict[str, Any], keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
@@ -624,15 +608,37 @@ def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
     )
 
 
+_MAX_VOLUME_F = float(MAX_VOLUME)
+
+
 def _top3(p1: Any, v1: Any, p2: Any, v2: Any, p3: Any, v3: Any,
           keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
-    """Up to 3 levels, best first, stopping at the first empty one (usually all from the cache)."""
-    first = _level(p1, v1, keys[0])
-    if first is None:
-        return ()
-    second = _level(p2, v2, keys[1])
-    if second is None:
-        return (first,)
+    """Up to 3 levels, best first, stopping at the first empty one.
+
+    A level priced on the tick grid (a ``_PRICES`` hit, so already validated) with an integral
+    float volume is built inline; anything else (an empty level, a new price, a string, a bad
+    value) goes through ``_level``, which decides or explains the rejection. Building a level costs
+    less than looking one up in a day's cache of them: that cache held ~150k levels, and missing
+    the CPU cache on it cost more than it saved.
+    """
+    prices = _PRICES
+    price = prices.get(p1) if type(p1) is float else None
+    if price is not None and type(v1) is float and 0.0 <= v1 <= _MAX_VOLUME_F and v1.is_integer():
+        first = _new_level(price, int(v1))
+    else:
+        first = _level(p1, v1, keys[0])
+        if first is None:
+            return ()
+    price = prices.get(p2) if type(p2) is float else None
+    if price is not None and type(v2) is float and 0.0 <= v2 <= _MAX_VOLUME_F and v2.is_integer():
+        second = _new_level(price, int(v2))
+    else:
+        second = _level(p2, v2, keys[1])
+        if second is None:
+            return (first,)
+    price = prices.get(p3) if type(p3) is float else None
+    if price is not None and type(v3) is float and 0.0 <= v3 <= _MAX_VOLUME_F and v3.is_integer():
+        return (first, second, _new_level(price, int(v3)))
     third = _level(p3, v3, keys[2])
     if third is None:
         return (first, second)

@@ -281,10 +281,10 @@ def test_warm_caches_do_not_let_a_bad_field_through(data_type: str, change: dict
     assert rejection(envelope(data_type, dict(good, **change))) == kind
 
 
-def test_cached_book_levels_keep_price_and_volume_apart() -> None:
-    """Levels come from a cache keyed by price then volume: a new volume at a known price, or a
-    known volume at a new price, is its own level; JSON integers read like the same floats."""
-    parse_envelope(envelope("X-QUOTE", quote_content()))  # 22950 x 1000 etc. are now cached
+def test_book_levels_from_cached_prices_keep_price_and_volume_apart() -> None:
+    """Levels are built from cached prices: a new volume at a known price, or a known volume at a
+    new price, is its own level; JSON integers read like the same floats."""
+    parse_envelope(envelope("X-QUOTE", quote_content()))  # 22950, 23000 etc. are cached prices now
     (quote,) = parse_envelope(envelope("X-QUOTE", quote_content(BidVol1=1500.0, AskPrice1=22990.0)))
     assert [(lv.price, lv.volume) for lv in quote.bids] == [(22950, 1500), (22900, 2000), (22850, 3000)]
     assert [(lv.price, lv.volume) for lv in quote.asks] == [(22990, 500), (23050, 1000), (23100, 1500)]
@@ -303,10 +303,10 @@ def test_json_booleans_never_pass_as_cached_numbers() -> None:
 
 
 def test_a_full_cached_book_still_refuses_booleans_and_reads_integers_alike() -> None:
-    """Three cached levels a side take one lookup each; a boolean that hashes like a cached
-    price or volume is still a rejection, and JSON integers give the same levels as floats."""
+    """Three levels a side built inline from cached prices; a boolean that hashes like a cached
+    price or compares like a volume is still a rejection, and JSON integers give the same levels."""
     book = quote_content(BidPrice3=1.0, BidVol3=1.0)
-    (plain,) = parse_envelope(envelope("X-QUOTE", book))  # every level of this book is cached now
+    (plain,) = parse_envelope(envelope("X-QUOTE", book))  # every price of this book is cached now
     assert parse_envelope(envelope("X-QUOTE", book)) == (plain,)
     assert rejection(envelope("X-QUOTE", dict(book, BidPrice3=True))) == "bad_value"
     assert rejection(envelope("X-QUOTE", dict(book, BidVol3=True))) == "bad_value"
