@@ -17,16 +17,38 @@ touched). This module holds no SQL: it prepares the rows, times and prints:
 * ``loop_lag_ms_p99/max``: event-loop lag while a producer enqueues 5,000 trades/s in small
   slices (every 10 ms) and the writer flushes every second, as in the app.
 
-Throughput figures are the best of ``ROUNDS`` alternating rounds (a shared 2-core machine is noisy).
+Where the writer's time goes, measured in the same run (µs per row):
+
+* ``writer_client_cpu_us_per_row``: this process's CPU time (all threads) over the writer round;
+  one Python process holds the GIL, so ``1 / client CPU`` bounds the writer however well it
+  overlaps with the server: ``ratio_bound`` is that bound over the limit.
+* ``writer_server_cpu_us_per_row`` and ``copy_limit_server_us_per_row``: CPU time of the server
+  processes serving the scratch pool over the same rounds (Linux ``/proc``, a local server; 10 ms
+  clock ticks; null where unreadable).
+* ``writer_ceiling_rows_per_s`` (and its ``_ratio_to_limit``): the writer's own transactions
+  (ledger row, coverage claim, COPY, minute bars, durable COMMIT) with every row encoded and
+  folded before the clock starts: what the server allows the writer when the client costs nothing.
+  Its batches hold ``writer_batch_rows``, the mean batch of the writer round before it.
+* The client's parts, each on its own: ``enqueue_us_per_row`` (identity + queue, on the loop),
+  ``encode_us_per_row`` (COPY bytes) and ``fold_us_per_row`` (minute bars) on the encoder thread,
+  ``client_other_us_per_row`` (the rest: asyncpg, flush orchestration, thread hand-offs), and
+  ``handoff_us_per_row``: the cheapest serialization of the same rows for another process (pickle),
+  which an encoder in a subprocess would pay on this process's GIL instead of ``encode``.
+
+Throughput figures are the best of ``ROUNDS`` alternating rounds (a shared 2-core machine is noisy);
+the per-row costs are those of the best round.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import pickle
 import random
 import sys
 import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +62,7 @@ from desktop_app.bench.machine_load import load_average, load_line
 from desktop_app.config import Settings
 from desktop_app.database import schema
 from desktop_app.database.batch_writer import BatchWriter, table_layouts
+from desktop_app.database.minute_bar_aggregate import MinuteBarBatch
 from desktop_app.database.journal import Journal
 from desktop_app.database.bench.scratch_ingest_schema import ScratchIngestSchema
 from desktop_app.domain import VIETNAM_TZ, ClassifiedTrade, TradeType
@@ -54,6 +77,8 @@ BENCH_ORIGIN = "bench"  # the writer checks every print's TotalVol against what 
 LAG_RATE_PER_S = 5_000
 LAG_SECONDS = 8.0
 LAG_TICK_S = 0.01
+SLICE_ROWS = 1_000  # the writer's encoder slice (``batch_writer.ENCODE_SLICE_ROWS``)
+COST_REPEATS = 3  # per-part CPU costs: best of this many passes
 
 _SYMBOLS = ("ACB", "BCM", "BID", "BVH", "CTG", "FPT", "GAS", "GVR", "HDB", "HPG", "MBB", "MSN", "MWG",
             "PLX", "POW", "SAB", "SHB", "SSB", "SSI", "STB", "TCB", "TPB", "VCB", "VHM", "VIB", "VIC",
@@ -89,32 +114,78 @@ def _batches(trades: list[ClassifiedTrade]) -> list[list[ClassifiedTrade]]:
     return [trades[i : i + BATCH_ROWS] for i in range(0, len(trades), BATCH_ROWS)]
 
 
-async def _timed(rows: int, body: Callable[[], Awaitable[None]]) -> float:
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """One timed round: its rate, and the CPU it cost per row here and on the server."""
+
+    rows_per_s: float
+    client_cpu_us_per_row: float
+    server_cpu_us_per_row: float | None  # None: the server's processes cannot be read here
+    batch_rows: int = BATCH_ROWS  # rows per transaction (the writer round: its mean batch)
+
+
+class ServerCpu:
+    """CPU seconds used by the server processes of a pool (``/proc/<pid>/stat``: Linux, a server
+    on this machine). Processes that appear during a round count from zero."""
+
+    def __init__(self, scratch: ScratchIngestSchema) -> None:
+        self._scratch = scratch
+        self._tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self._before: dict[int, float] | None = None
+
+    def _read(self, pids: list[int]) -> dict[int, float] | None:
+        out: dict[int, float] = {}
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:  # not Linux, another machine's server, or the process ended
+                return None
+            out[pid] = (int(fields[11]) + int(fields[12])) / self._tick  # utime + stime
+        return out
+
+    async def start(self) -> None:
+        self._before = self._read(await self._scratch.backend_pids())
+
+    async def seconds(self) -> float | None:
+        after = self._read(await self._scratch.backend_pids())
+        if after is None or self._before is None:
+            return None
+        return sum(cpu - self._before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+async def _timed(rows: int, body: Callable[[], Awaitable[None]], server: ServerCpu) -> Timing:
     gc.collect()
+    await server.start()
+    cpu = time.process_time()
     started = time.perf_counter()
     await body()
-    return rows / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    server_s = await server.seconds()
+    return Timing(rows / elapsed, cpu * 1e6 / rows, None if server_s is None else server_s * 1e6 / rows)
 
 
-async def _copy_limit(scratch: ScratchIngestSchema, trades: list[ClassifiedTrade]) -> float:
+async def _copy_limit(scratch: ScratchIngestSchema, trades: list[ClassifiedTrade]) -> Timing:
     layout = table_layouts()["trades"]
     payloads = [layout.encode_objects(batch) for batch in _batches(trades)]
 
     async def body() -> None:
         await scratch.copy_limit_payloads(payloads, _COLUMNS)
 
-    return await _timed(len(trades), body)
+    return await _timed(len(trades), body, ServerCpu(scratch))
 
 
 def _trade_row(t: ClassifiedTrade) -> tuple[Any, ...]:
     return (t.symbol, t.price, t.volume, t.value, t.trade_type.value, t.bid_price, t.ask_price, t.timestamp)
 
 
-async def _writer_throughput(pool: asyncpg.Pool, trades: list[ClassifiedTrade], journal_dir: Path) -> float:
+async def _writer_throughput(scratch: ScratchIngestSchema, trades: list[ClassifiedTrade],
+                             journal_dir: Path) -> Timing:
     """A producer as fast as the writer's backpressure allows (as the pipeline at --speed max):
     the writer flushes when a queue is half full (~5,000 rows) while the producer keeps going."""
-    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=60, queue_max=2 * BATCH_ROWS,
-                         origin=BENCH_ORIGIN)
+    writer = BatchWriter(scratch.pool, Journal(journal_dir, 1 << 30), flush_interval_s=60,
+                         queue_max=2 * BATCH_ROWS, origin=BENCH_ORIGIN)
     await writer.start()
 
     async def body() -> None:
@@ -128,11 +199,81 @@ async def _writer_throughput(pool: asyncpg.Pool, trades: list[ClassifiedTrade], 
             await writer.flush_now()
 
     try:
-        rate = await _timed(len(trades), body)
+        timing = await _timed(len(trades), body, ServerCpu(scratch))
     finally:
         metrics = await writer.stop()
     _check_written(metrics, len(trades))
-    return rate
+    return replace(timing, batch_rows=round(len(trades) / max(1, metrics.flushes)))
+
+
+async def _writer_ceiling(pool: asyncpg.Pool, trades: list[ClassifiedTrade], journal_dir: Path,
+                          batch_rows: int) -> float:
+    """The writer's transactions alone, in batches of ``batch_rows`` (the writer round's mean, so
+    that both pay the same per-transaction costs): each batch is queued, encoded and folded first
+    (``wait_encoded``), and only its flush is timed. Rows per second of flushing."""
+    writer = BatchWriter(pool, Journal(journal_dir, 1 << 30), flush_interval_s=60, queue_max=4 * batch_rows,
+                         origin=BENCH_ORIGIN)
+    await writer.start()
+    elapsed = 0.0
+    try:
+        for batch in (trades[i : i + batch_rows] for i in range(0, len(trades), batch_rows)):
+            for t in batch:
+                writer.enqueue(t)
+            await writer.wait_encoded()
+            started = time.perf_counter()
+            await writer.flush_now()
+            elapsed += time.perf_counter() - started
+    finally:
+        metrics = await writer.stop()
+    _check_written(metrics, len(trades))
+    return len(trades) / elapsed
+
+
+def _best_cpu_us_per_row(rows: int, work: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(COST_REPEATS):
+        started = time.process_time()
+        work()
+        best = min(best, time.process_time() - started)
+    return best * 1e6 / rows
+
+
+def client_costs(trades: list[ClassifiedTrade], pool: asyncpg.Pool, journal_dir: Path) -> dict[str, float]:
+    """CPU per row of each part of the writer's client side, measured on its own (no database):
+    enqueue (identity + queue, a writer that is not started, so nothing is encoded), COPY
+    encoding and minute-bar folding in the encoder's slices, and the cheapest hand-off of the
+    same slices to another process (pickle of the objects, or of row tuples built from them)."""
+    n = len(trades)
+    slices = [trades[i : i + SLICE_ROWS] for i in range(0, n, SLICE_ROWS)]
+    layout = table_layouts()["trades"]
+
+    def enqueue() -> None:
+        writer = BatchWriter(pool, Journal(journal_dir, 1 << 20), queue_max=n + 1, origin=BENCH_ORIGIN)
+        for t in trades:
+            writer.enqueue(t)
+
+    def encode() -> None:
+        for part in slices:
+            layout.encode_objects(part, header=False, trailer=False)
+
+    def fold() -> None:
+        for part in slices:
+            MinuteBarBatch().add_trades(part)
+
+    def pickle_objects() -> None:
+        for part in slices:
+            pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
+
+    def pickle_tuples() -> None:
+        for part in slices:
+            pickle.dumps([_trade_row(t) for t in part], pickle.HIGHEST_PROTOCOL)
+
+    return {
+        "enqueue_us_per_row": _best_cpu_us_per_row(n, enqueue),
+        "encode_us_per_row": _best_cpu_us_per_row(n, encode),
+        "fold_us_per_row": _best_cpu_us_per_row(n, fold),
+        "handoff_us_per_row": min(_best_cpu_us_per_row(n, pickle_objects), _best_cpu_us_per_row(n, pickle_tuples)),
+    }
 
 
 async def _flush_latencies(pool: asyncpg.Pool, trades: list[ClassifiedTrade], journal_dir: Path) -> list[float]:
@@ -160,14 +301,14 @@ async def _copy_records(scratch: ScratchIngestSchema, trades: list[ClassifiedTra
     async def body() -> None:  # rows are built batch by batch inside the timing, as a caller would
         await scratch.copy_records(([_trade_row(t) for t in batch] for batch in _batches(trades)), _COLUMNS)
 
-    return await _timed(len(trades), body)
+    return (await _timed(len(trades), body, ServerCpu(scratch))).rows_per_s
 
 
 async def _executemany(scratch: ScratchIngestSchema, trades: list[ClassifiedTrade]) -> float:
     async def body() -> None:
         await scratch.insert_executemany(([_trade_row(t) for t in batch] for batch in _batches(trades)), _COLUMNS)
 
-    return await _timed(len(trades), body)
+    return (await _timed(len(trades), body, ServerCpu(scratch))).rows_per_s
 
 
 async def _lag_while_ingesting(pool: asyncpg.Pool, journal_dir: Path) -> dict[str, float]:
@@ -220,11 +361,18 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
         with TemporaryDirectory(prefix="bench-journal-") as tmp:
             journal_root = Path(tmp)
             async with ScratchIngestSchema(database.dsn) as scratch:
-                limits, writers = [], []
+                limits: list[Timing] = []
+                writers: list[Timing] = []
+                ceilings: list[float] = []
                 for round_ in range(ROUNDS):
                     await scratch.truncate()
                     limits.append(await _copy_limit(scratch, trades))
-                    writers.append(await _writer_throughput(scratch.pool, trades, journal_root / f"w{round_}"))
+                    await scratch.truncate()
+                    writers.append(await _writer_throughput(scratch, trades, journal_root / f"w{round_}"))
+                    await scratch.truncate()
+                    ceilings.append(await _writer_ceiling(scratch.pool, trades, journal_root / f"c{round_}",
+                                                          writers[-1].batch_rows))
+                costs = client_costs(trades, scratch.pool, journal_root / "costs")
                 await scratch.truncate()
                 flush_ms = await _flush_latencies(scratch.pool, trades[: 20 * BATCH_ROWS], journal_root / "f")
                 await scratch.truncate()
@@ -234,7 +382,10 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
                 await scratch.truncate()
                 lag = await _lag_while_ingesting(scratch.pool, journal_root / "lag")
         flush_sorted = sorted(flush_ms)
-        limit, writer = max(limits), max(writers)
+        best_limit = max(limits, key=lambda t: t.rows_per_s)
+        best_writer = max(writers, key=lambda t: t.rows_per_s)
+        limit, writer, ceiling = best_limit.rows_per_s, best_writer.rows_per_s, max(ceilings)
+        client_us = best_writer.client_cpu_us_per_row
         results.update({
             "writer_rows_per_s": round(writer),
             "copy_limit_rows_per_s": round(limit),
@@ -247,8 +398,19 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
             "flush_ms_p99": round(percentile(flush_sorted, 0.99), 2),
             **lag,
             "rounds": ROUNDS,
-            "writer_rows_per_s_rounds": [round(x) for x in writers],
-            "copy_limit_rows_per_s_rounds": [round(x) for x in limits],
+            "writer_rows_per_s_rounds": [round(x.rows_per_s) for x in writers],
+            "copy_limit_rows_per_s_rounds": [round(x.rows_per_s) for x in limits],
+            "writer_client_cpu_us_per_row": round(client_us, 2),
+            "writer_server_cpu_us_per_row": _rounded(best_writer.server_cpu_us_per_row),
+            "copy_limit_server_us_per_row": _rounded(best_limit.server_cpu_us_per_row),
+            "writer_ceiling_rows_per_s": round(ceiling),
+            "writer_ceiling_ratio_to_limit": round(ceiling / limit, 3),
+            "writer_ceiling_rows_per_s_rounds": [round(x) for x in ceilings],
+            "writer_batch_rows": best_writer.batch_rows,
+            **{key: round(value, 2) for key, value in costs.items()},
+            "client_other_us_per_row": round(client_us - costs["enqueue_us_per_row"] - costs["encode_us_per_row"]
+                                             - costs["fold_us_per_row"], 2),
+            "ratio_bound": round(1e6 / client_us / limit, 3),
             **load_average(),  # at the end of the measurements
         })
     finally:
@@ -260,12 +422,24 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
     return 0
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 def _print_human(r: dict[str, Any]) -> None:
     out = sys.stdout
     out.write(f"ingest benchmark: {r['rows']:,} trades in {r['batch_rows']:,}-row batches\n")
     out.write(f"  binary COPY limit (pre-encoded)   {r['copy_limit_rows_per_s']:>10,} rows/s\n")
     out.write(f"  BatchWriter                       {r['writer_rows_per_s']:>10,} rows/s"
               f"  ({r['ratio_to_limit']:.0%} of the limit)\n")
+    out.write(f"  writer ceiling (pre-encoded)      {r['writer_ceiling_rows_per_s']:>10,} rows/s"
+              f"  ({r['writer_ceiling_ratio_to_limit']:.0%} of the limit)\n")
+    out.write(f"  writer client CPU                 {r['writer_client_cpu_us_per_row']:>10} us/row"
+              f"  (enqueue {r['enqueue_us_per_row']}, encode {r['encode_us_per_row']}, fold {r['fold_us_per_row']},"
+              f" other {r['client_other_us_per_row']}; bound {r['ratio_bound']:.0%} of the limit)\n")
+    out.write(f"  server CPU: writer / limit        {r['writer_server_cpu_us_per_row']} / "
+              f"{r['copy_limit_server_us_per_row']} us/row;"
+              f" hand-off to a process {r['handoff_us_per_row']} us/row\n")
     out.write(f"  copy_records_to_table (Decimal)   {r['copy_records_rows_per_s']:>10,} rows/s"
               f"  ({r['copy_records_ratio_to_limit']:.0%} of the limit)\n")
     out.write(f"  executemany INSERT                {r['executemany_rows_per_s']:>10,} rows/s\n")
