@@ -23,8 +23,12 @@ Where the writer's time goes, measured in the same run (µs per row):
   one Python process holds the GIL, so ``1 / client CPU`` bounds the writer however well it
   overlaps with the server: ``ratio_bound`` is that bound over the limit.
 * ``writer_server_cpu_us_per_row`` and ``copy_limit_server_us_per_row``: CPU time of the server
-  processes serving the scratch pool over the same rounds (Linux ``/proc``, a local server; 10 ms
-  clock ticks; null where unreadable).
+  processes serving the scratch pool over the same rounds, and ``*_cpu_wait_us_per_row``, the time
+  the server processes (or this process's threads) were ready to run but had no CPU: a high wait
+  says the machine's cores held the round back (Linux ``/proc/<pid>/schedstat``, a local server;
+  null where unreadable). ``ratio_bound_machine``: the tightest of ``1 / client CPU``,
+  ``cpu_count / (client + server CPU)`` and the ceiling below, over the limit: what the writer's
+  measured costs allow on this machine when nothing else runs.
 * ``writer_ceiling_rows_per_s`` (and its ``_ratio_to_limit``): the writer's own transactions
   (ledger row, coverage claim, COPY, minute bars, durable COMMIT) with every row encoded and
   folded before the clock starts: what the server allows the writer when the client costs nothing.
@@ -116,54 +120,84 @@ def _batches(trades: list[ClassifiedTrade]) -> list[list[ClassifiedTrade]]:
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """One timed round: its rate, and the CPU it cost per row here and on the server."""
+    """One timed round: its rate, and per row the CPU it cost here and on the server, and the
+    time each side was ready to run but waited for a CPU (None where it cannot be read)."""
 
     rows_per_s: float
     client_cpu_us_per_row: float
-    server_cpu_us_per_row: float | None  # None: the server's processes cannot be read here
+    server_cpu_us_per_row: float | None
+    server_cpu_wait_us_per_row: float | None
+    client_cpu_wait_us_per_row: float | None
     batch_rows: int = BATCH_ROWS  # rows per transaction (the writer round: its mean batch)
 
 
-class ServerCpu:
-    """CPU seconds used by the server processes of a pool (``/proc/<pid>/stat``: Linux, a server
-    on this machine). Processes that appear during a round count from zero."""
+def _schedstat(path: str) -> tuple[int, int] | None:
+    """(ns on a CPU, ns ready but waiting for a CPU) of one thread, or None (not Linux, a
+    server on another machine, a kernel without schedstats, a thread that ended)."""
+    try:
+        with open(path, "rb") as f:
+            run_ns, wait_ns, _ = f.read().split()
+    except (OSError, ValueError):
+        return None
+    return int(run_ns), int(wait_ns)
+
+
+class ScheduledTime:
+    """CPU time and run-queue wait over a round, from ``/proc/<pid>/schedstat``: the server
+    processes of the scratch pool, and this process's threads (a thread or server process that
+    appears during the round counts from zero). The run-queue wait says whether the machine's
+    cores, rather than either side, held the round back."""
 
     def __init__(self, scratch: ScratchIngestSchema) -> None:
         self._scratch = scratch
-        self._tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        self._before: dict[int, float] | None = None
+        self._before: tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]] | None = None
 
-    def _read(self, pids: list[int]) -> dict[int, float] | None:
-        out: dict[int, float] = {}
-        for pid in pids:
-            try:
-                with open(f"/proc/{pid}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
-            except OSError:  # not Linux, another machine's server, or the process ended
-                return None
-            out[pid] = (int(fields[11]) + int(fields[12])) / self._tick  # utime + stime
-        return out
+    @staticmethod
+    def _read(paths: list[str]) -> dict[str, tuple[int, int]] | None:
+        out = {}
+        for path in paths:
+            stat = _schedstat(path)
+            if stat is not None:
+                out[path] = stat
+        return out if out else None
+
+    async def _sample(self) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]] | None:
+        server = self._read([f"/proc/{pid}/schedstat" for pid in await self._scratch.backend_pids()])
+        try:
+            threads = [f"/proc/self/task/{tid}/schedstat" for tid in os.listdir("/proc/self/task")]
+        except OSError:
+            return None
+        client = self._read(threads)
+        return None if server is None or client is None else (server, client)
 
     async def start(self) -> None:
-        self._before = self._read(await self._scratch.backend_pids())
+        self._before = await self._sample()
 
-    async def seconds(self) -> float | None:
-        after = self._read(await self._scratch.backend_pids())
+    async def stop(self) -> tuple[float, float, float] | None:
+        """(server CPU s, server wait s, client wait s) since ``start``, or None."""
+        after = await self._sample()
         if after is None or self._before is None:
             return None
-        return sum(cpu - self._before.get(pid, 0.0) for pid, cpu in after.items())
+
+        def delta(now: dict[str, tuple[int, int]], then: dict[str, tuple[int, int]], i: int) -> float:
+            return sum(v[i] - then.get(k, (0, 0))[i] for k, v in now.items()) / 1e9
+
+        return (delta(after[0], self._before[0], 0), delta(after[0], self._before[0], 1),
+                delta(after[1], self._before[1], 1))
 
 
-async def _timed(rows: int, body: Callable[[], Awaitable[None]], server: ServerCpu) -> Timing:
+async def _timed(rows: int, body: Callable[[], Awaitable[None]], scratch: ScratchIngestSchema) -> Timing:
     gc.collect()
-    await server.start()
+    scheduled = ScheduledTime(scratch)
+    await scheduled.start()
     cpu = time.process_time()
     started = time.perf_counter()
     await body()
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    server_s = await server.seconds()
-    return Timing(rows / elapsed, cpu * 1e6 / rows, None if server_s is None else server_s * 1e6 / rows)
+    times = await scheduled.stop()
+    per_row = [None, None, None] if times is None else [t * 1e6 / rows for t in times]
+    return Timing(rows / elapsed, cpu * 1e6 / rows, *per_row)
 
 
 async def _copy_limit(scratch: ScratchIngestSchema, trades: list[ClassifiedTrade]) -> Timing:
@@ -173,7 +207,7 @@ async def _copy_limit(scratch: ScratchIngestSchema, trades: list[ClassifiedTrade
     async def body() -> None:
         await scratch.copy_limit_payloads(payloads, _COLUMNS)
 
-    return await _timed(len(trades), body, ServerCpu(scratch))
+    return await _timed(len(trades), body, scratch)
 
 
 def _trade_row(t: ClassifiedTrade) -> tuple[Any, ...]:
@@ -199,7 +233,7 @@ async def _writer_throughput(scratch: ScratchIngestSchema, trades: list[Classifi
             await writer.flush_now()
 
     try:
-        timing = await _timed(len(trades), body, ServerCpu(scratch))
+        timing = await _timed(len(trades), body, scratch)
     finally:
         metrics = await writer.stop()
     _check_written(metrics, len(trades))
@@ -238,7 +272,7 @@ def _best_cpu_us_per_row(rows: int, work: Callable[[], object]) -> float:
     return best * 1e6 / rows
 
 
-def client_costs(trades: list[ClassifiedTrade], pool: asyncpg.Pool, journal_dir: Path) -> dict[str, float]:
+def client_costs(trades: list[ClassifiedTrade], pool: Any, journal_dir: Path) -> dict[str, float]:
     """CPU per row of each part of the writer's client side, measured on its own (no database):
     enqueue (identity + queue, a writer that is not started, so nothing is encoded), COPY
     encoding and minute-bar folding in the encoder's slices, and the cheapest hand-off of the
@@ -301,14 +335,14 @@ async def _copy_records(scratch: ScratchIngestSchema, trades: list[ClassifiedTra
     async def body() -> None:  # rows are built batch by batch inside the timing, as a caller would
         await scratch.copy_records(([_trade_row(t) for t in batch] for batch in _batches(trades)), _COLUMNS)
 
-    return (await _timed(len(trades), body, ServerCpu(scratch))).rows_per_s
+    return (await _timed(len(trades), body, scratch)).rows_per_s
 
 
 async def _executemany(scratch: ScratchIngestSchema, trades: list[ClassifiedTrade]) -> float:
     async def body() -> None:
         await scratch.insert_executemany(([_trade_row(t) for t in batch] for batch in _batches(trades)), _COLUMNS)
 
-    return (await _timed(len(trades), body, ServerCpu(scratch))).rows_per_s
+    return (await _timed(len(trades), body, scratch)).rows_per_s
 
 
 async def _lag_while_ingesting(pool: asyncpg.Pool, journal_dir: Path) -> dict[str, float]:
@@ -386,6 +420,7 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
         best_writer = max(writers, key=lambda t: t.rows_per_s)
         limit, writer, ceiling = best_limit.rows_per_s, best_writer.rows_per_s, max(ceilings)
         client_us = best_writer.client_cpu_us_per_row
+        cores = os.cpu_count() or 1
         results.update({
             "writer_rows_per_s": round(writer),
             "copy_limit_rows_per_s": round(limit),
@@ -403,6 +438,9 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
             "writer_client_cpu_us_per_row": round(client_us, 2),
             "writer_server_cpu_us_per_row": _rounded(best_writer.server_cpu_us_per_row),
             "copy_limit_server_us_per_row": _rounded(best_limit.server_cpu_us_per_row),
+            "writer_server_cpu_wait_us_per_row": _rounded(best_writer.server_cpu_wait_us_per_row),
+            "writer_client_cpu_wait_us_per_row": _rounded(best_writer.client_cpu_wait_us_per_row),
+            "copy_limit_server_cpu_wait_us_per_row": _rounded(best_limit.server_cpu_wait_us_per_row),
             "writer_ceiling_rows_per_s": round(ceiling),
             "writer_ceiling_ratio_to_limit": round(ceiling / limit, 3),
             "writer_ceiling_rows_per_s_rounds": [round(x) for x in ceilings],
@@ -411,6 +449,8 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
             "client_other_us_per_row": round(client_us - costs["enqueue_us_per_row"] - costs["encode_us_per_row"]
                                              - costs["fold_us_per_row"], 2),
             "ratio_bound": round(1e6 / client_us / limit, 3),
+            "cpu_count": cores,
+            "ratio_bound_machine": _machine_bound(client_us, best_writer.server_cpu_us_per_row, ceiling, cores, limit),
             **load_average(),  # at the end of the measurements
         })
     finally:
@@ -420,6 +460,16 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
     else:
         _print_human(results)
     return 0
+
+
+def _machine_bound(client_us: float, server_us: float | None, ceiling: float, cores: int,
+                   limit: float) -> float | None:
+    """The best ratio the writer's measured costs allow on this machine with nothing else running:
+    the client's CPU on one core (the GIL), the client's and server's CPU together on every core,
+    and the server's own transactions (the ceiling), whichever is tightest."""
+    if server_us is None:
+        return None
+    return round(min(1e6 / client_us, cores * 1e6 / (client_us + server_us), ceiling) / limit, 3)
 
 
 def _rounded(value: float | None) -> float | None:
@@ -440,6 +490,12 @@ def _print_human(r: dict[str, Any]) -> None:
     out.write(f"  server CPU: writer / limit        {r['writer_server_cpu_us_per_row']} / "
               f"{r['copy_limit_server_us_per_row']} us/row;"
               f" hand-off to a process {r['handoff_us_per_row']} us/row\n")
+    out.write(f"  waiting for a CPU (writer round)  server {r['writer_server_cpu_wait_us_per_row']},"
+              f" client {r['writer_client_cpu_wait_us_per_row']} us/row; limit round: server"
+              f" {r['copy_limit_server_cpu_wait_us_per_row']} us/row\n")
+    if r["ratio_bound_machine"] is not None:
+        out.write(f"  best the measured costs allow     {r['ratio_bound_machine']:.0%} of the limit"
+                  f" on {r['cpu_count']} idle cores\n")
     out.write(f"  copy_records_to_table (Decimal)   {r['copy_records_rows_per_s']:>10,} rows/s"
               f"  ({r['copy_records_ratio_to_limit']:.0%} of the limit)\n")
     out.write(f"  executemany INSERT                {r['executemany_rows_per_s']:>10,} rows/s\n")
