@@ -93,7 +93,8 @@ _COLUMNS = list(schema.TRADE_COPY_COLUMNS)
 def make_trades(n: int, seed: int = 1) -> list[ClassifiedTrade]:
     """Realistic prints: 30 symbols on their tick grids, 100-share lots, ~50 prints per second.
 
-    Prices are shared ``Decimal`` objects, as the parser's price cache hands them out."""
+    Prices are shared ``Decimal`` objects and the prints of one second share one ``datetime``,
+    as the parser's price and time caches hand them out."""
     rng = random.Random(seed)
     base = {s: rng.randint(200, 1500) * 100 for s in _SYMBOLS}
     grid: dict[int, Decimal] = {}
@@ -101,6 +102,7 @@ def make_trades(n: int, seed: int = 1) -> list[ClassifiedTrade]:
     types = (TradeType.BUY, TradeType.SELL, TradeType.BUY, TradeType.SELL, TradeType.NEUTRAL)
     out = []
     totals = dict.fromkeys(_SYMBOLS, 0)  # TotalVol: each print's identity for exactly-once storage
+    moments: dict[int, datetime] = {}
     for i in range(n):
         symbol = _SYMBOLS[rng.randrange(len(_SYMBOLS))]
         tick = 50 if base[symbol] < 50_000 else 100
@@ -110,7 +112,7 @@ def make_trades(n: int, seed: int = 1) -> list[ClassifiedTrade]:
         volume = 100 * rng.randint(1, 200)
         totals[symbol] += volume
         out.append(ClassifiedTrade(symbol, price, volume, price * volume, types[i % 5], bid, price,
-                                   start + timedelta(seconds=i // 50), totals[symbol]))
+                                   moments.setdefault(i // 50, start + timedelta(seconds=i // 50)), totals[symbol]))
     return out
 
 

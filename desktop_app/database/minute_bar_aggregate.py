@@ -122,6 +122,9 @@ class MinuteBarBatch:
         slot_of_value = _SLOT_OF_VALUE.get
         last_at: Any = _NO_TIME
         minute: Any = None
+        # The bars of ``minute`` by symbol (the same lists as in ``bars``): a lookup by a string
+        # instead of building and hashing a (symbol, minute) key per print.
+        of_minute: dict[str, list[Any]] = {}
         for t in trades:
             kind = t.trade_type
             slot = slot_of_member(id(kind))
@@ -134,19 +137,27 @@ class MinuteBarBatch:
                 if at is None:
                     continue
                 if at != last_at:
-                    minute = at.replace(second=0, microsecond=0)
-                    if minute.utcoffset().seconds % 60:  # an offset that is not whole minutes
-                        minute = minute_floor(at)
+                    start = at.replace(second=0, microsecond=0)
+                    if start.utcoffset().seconds % 60:  # an offset that is not whole minutes
+                        start = minute_floor(at)
+                    if start != minute:
+                        minute = start
+                        of_minute = {}
                 last_at = at
             price = t.price
             volume = t.volume
             if price is None or volume is None:
                 continue
-            key = (t.symbol, minute)
-            bar = bars.get(key)
+            symbol = t.symbol
+            bar = of_minute.get(symbol)
             if bar is None:
-                bars[key] = bar = [price, price, price, price, volume, 0, 0, 0, 0, 1, at, at,
-                                   _ZERO, _ZERO, _ZERO, _ZERO]
+                key = (symbol, minute)
+                bar = bars.get(key)
+                if bar is not None:
+                    of_minute[symbol] = bar
+            if bar is None:
+                bars[key] = of_minute[symbol] = bar = [price, price, price, price, volume, 0, 0, 0, 0, 1, at, at,
+                                                      _ZERO, _ZERO, _ZERO, _ZERO]
             else:
                 if at < bar[_FIRST]:
                     bar[_OPEN] = price
