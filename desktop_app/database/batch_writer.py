@@ -88,8 +88,9 @@ _ALERT_STAGING = "alerts_incoming"
 _ALERT_KEY = "(symbol, alert_type, created_at)"
 
 EncodedSlice = tuple[bytes, int, "MinuteBarBatch | None"]
-"""COPY bytes of a slice, its row count, and (trades only) the minute bars of those rows — None
-for other tables, or when the rows could not be folded (the flush then aggregates them in SQL)."""
+"""COPY bytes of a slice, its row count, and (trades only) the minute bars of its batch, into which
+the slice's rows were folded — None for other tables, or when the rows could not be folded (the
+flush then aggregates the batch in SQL)."""
 
 
 # --------------------------------------------------------------------------- table layouts
@@ -289,6 +290,10 @@ class BatchWriter:
         # encoder thread at once, so that a flush finds most of its bytes ready and the COPY of
         # one batch overlaps the encoding of the next.
         self._slices: dict[str, list[asyncio.Future]] = {t: [] for t in TABLES}
+        # The minute bars of the queued trades: the encoder thread folds each slice into them as it
+        # encodes it (in queue order, one slice at a time), so a flush has no per-slice bars to
+        # merge on the loop; the flush reads them once every slice of its batch is done.
+        self._bars = MinuteBarBatch()
         self._encoded_upto: dict[str, int] = {t: 0 for t in TABLES}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._overflow: deque[_Pending] = deque()
@@ -546,6 +551,8 @@ class BatchWriter:
                     self._submit_slice(table, self._encoded_upto[table], len(queue))
                 pending.rows[table] = queue
                 pending.slices[table] = self._slices[table]
+                if table == "trades":
+                    self._bars = MinuteBarBatch()
                 if self._identities[table]:
                     pending.identities[table] = self._identities[table]
                     self._identities[table] = []
@@ -557,8 +564,9 @@ class BatchWriter:
     def _submit_slice(self, table: str, start: int, end: int) -> None:
         loop = self._loop if self._loop is not None else asyncio.get_running_loop()
         values = self._queues[table][start:end]
+        bars = self._bars if table == "trades" else None
         self._slices[table].append(
-            loop.run_in_executor(self._encoder, functools.partial(self._encode_slice, table, values, False, False))
+            loop.run_in_executor(self._encoder, functools.partial(self._encode_slice, table, values, False, False, bars))
         )
         self._encoded_upto[table] = end
 
@@ -572,13 +580,13 @@ class BatchWriter:
             self._wake.set()
 
     # ------------------------------------------------------------------ encoding
-    def _encode_slice(self, table: str, values: Sequence[Any], header: bool, trailer: bool) -> EncodedSlice:
+    def _encode_slice(self, table: str, values: Sequence[Any], header: bool, trailer: bool,
+                      bars: MinuteBarBatch | None = None) -> EncodedSlice:
         """Runs on the encoder thread: domain values -> COPY bytes (bad rows set aside), and
-        for trades the minute bars of exactly the rows encoded."""
+        exactly the rows encoded folded into ``bars``, their batch's minute bars (trades)."""
         data, count, encoded = self._encode_values(table, values, header, trailer)
-        if table != "trades":
+        if bars is None:
             return data, count, None
-        bars = MinuteBarBatch()
         try:
             bars.add_trades(encoded)
         except Exception:  # noqa: BLE001 - values the encoder took but Python cannot compare
@@ -866,15 +874,15 @@ async def _stream(futures: list[asyncio.Future]):
 
 
 async def _fold_minute_bars(conn: asyncpg.Connection, parts: list[EncodedSlice], columns: Sequence[str]) -> None:
-    """Upsert the slices' minute bars merged in slice (= arrival) order (a few dozen bars per
-    slice); if a slice could not be folded in Python, aggregate the batch's COPY bytes in SQL."""
-    merged = MinuteBarBatch()
-    for _, _, bars in parts:
-        if bars is None:
-            payload = b"".join([COPY_HEADER, *(part[0] for part in parts), COPY_TRAILER])
-            await aggregate_copied_trades(conn, payload, columns)
-            return
-        merged.merge(bars)
-    await upsert_minute_bars(conn, merged)
+    """Upsert the batch's minute bars, which its slices were folded into in arrival order (a few
+    dozen bars); if a slice could not be folded in Python, aggregate the batch's COPY bytes in SQL."""
+    if not parts:
+        return
+    bars = parts[0][2]
+    if bars is None or any(part[2] is not bars for part in parts):
+        payload = b"".join([COPY_HEADER, *(part[0] for part in parts), COPY_TRAILER])
+        await aggregate_copied_trades(conn, payload, columns)
+        return
+    await upsert_minute_bars(conn, bars)
 
 
