@@ -26,13 +26,16 @@ Where the writer's time goes, measured in the same run (µs per row):
   processes serving the scratch pool over the same rounds, and ``*_cpu_wait_us_per_row``, the time
   the server processes (or this process's threads) were ready to run but had no CPU: a high wait
   says the machine's cores held the round back (Linux ``/proc/<pid>/schedstat``, a local server;
-  null where unreadable). ``ratio_bound_machine``: the tightest of ``1 / client CPU``,
+  null where unreadable); ``*_cores_used``: client and server CPU over the wall time, the CPUs the
+  round kept busy on average. ``ratio_bound_machine``: the tightest of ``1 / client CPU``,
   ``cpu_count / (client + server CPU)`` and the ceiling below, over the limit: what the writer's
   measured costs allow on this machine when nothing else runs.
 * ``writer_ceiling_rows_per_s`` (and its ``_ratio_to_limit``): the writer's own transactions
   (ledger row, coverage claim, COPY, minute bars, durable COMMIT) with every row encoded and
   folded before the clock starts: what the server allows the writer when the client costs nothing.
-  Its batches hold ``writer_batch_rows``, the mean batch of the writer round before it.
+  Its batches hold ``writer_batch_rows``, the mean batch of the writer round before it;
+  ``writer_ceiling_large_batch_ratio_to_limit`` is the same with ``LARGE_BATCH_ROWS``-row batches
+  (how much the per-transaction costs weigh).
 * The client's parts, each on its own: ``enqueue_us_per_row`` (identity + queue, on the loop),
   ``encode_us_per_row`` (COPY bytes) and ``fold_us_per_row`` (minute bars) on the encoder thread,
   ``client_other_us_per_row`` (the rest: asyncpg, flush orchestration, thread hand-offs), and
@@ -82,6 +85,7 @@ LAG_RATE_PER_S = 5_000
 LAG_SECONDS = 8.0
 LAG_TICK_S = 0.01
 SLICE_ROWS = 1_000  # the writer's encoder slice (``batch_writer.ENCODE_SLICE_ROWS``)
+LARGE_BATCH_ROWS = 20_000  # the ceiling again with larger batches: what per-batch costs weigh
 COST_REPEATS = 3  # per-part CPU costs: best of this many passes
 
 _SYMBOLS = ("ACB", "BCM", "BID", "BVH", "CTG", "FPT", "GAS", "GVR", "HDB", "HPG", "MBB", "MSN", "MWG",
@@ -404,6 +408,7 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
                 limits: list[Timing] = []
                 writers: list[Timing] = []
                 ceilings: list[float] = []
+                large: list[float] = []
                 for round_ in range(ROUNDS):
                     await scratch.truncate()
                     limits.append(await _copy_limit(scratch, trades))
@@ -412,6 +417,9 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
                     await scratch.truncate()
                     ceilings.append(await _writer_ceiling(scratch.pool, trades, journal_root / f"c{round_}",
                                                           writers[-1].batch_rows))
+                    await scratch.truncate()
+                    large.append(await _writer_ceiling(scratch.pool, trades, journal_root / f"l{round_}",
+                                                       LARGE_BATCH_ROWS))
                 costs = client_costs(trades, scratch.pool, journal_root / "costs")
                 await scratch.truncate()
                 flush_ms = await _flush_latencies(scratch.pool, trades[: 20 * BATCH_ROWS], journal_root / "f")
@@ -451,9 +459,13 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
             "writer_ceiling_ratio_to_limit": round(ceiling / limit, 3),
             "writer_ceiling_rows_per_s_rounds": [round(x) for x in ceilings],
             "writer_batch_rows": best_writer.batch_rows,
+            "writer_ceiling_large_batch_rows": LARGE_BATCH_ROWS,
+            "writer_ceiling_large_batch_ratio_to_limit": round(max(large) / limit, 3),
             **{key: round(value, 2) for key, value in costs.items()},
             "client_other_us_per_row": round(client_us - costs["enqueue_us_per_row"] - costs["encode_us_per_row"]
                                              - costs["fold_us_per_row"], 2),
+            "writer_cores_used": _cores_used(best_writer),
+            "copy_limit_cores_used": _cores_used(best_limit),
             "ratio_bound": round(1e6 / client_us / limit, 3),
             "cpu_count": cores,
             "ratio_bound_machine": _machine_bound(client_us, best_writer.server_cpu_us_per_row, ceiling, cores, limit),
@@ -478,6 +490,14 @@ def _machine_bound(client_us: float, server_us: float | None, ceiling: float, co
     return round(min(1e6 / client_us, cores * 1e6 / (client_us + server_us), ceiling) / limit, 3)
 
 
+def _cores_used(timing: Timing) -> float | None:
+    """CPUs busy on the round on average: this process's CPU time and the server's, over the wall
+    time. Near 1 for a round that needs two: the machine had about one core to give it."""
+    if timing.server_cpu_us_per_row is None:
+        return None
+    return round((timing.client_cpu_us_per_row + timing.server_cpu_us_per_row) * timing.rows_per_s / 1e6, 2)
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -489,13 +509,15 @@ def _print_human(r: dict[str, Any]) -> None:
     out.write(f"  BatchWriter                       {r['writer_rows_per_s']:>10,} rows/s"
               f"  ({r['ratio_to_limit']:.0%} of the limit)\n")
     out.write(f"  writer ceiling (pre-encoded)      {r['writer_ceiling_rows_per_s']:>10,} rows/s"
-              f"  ({r['writer_ceiling_ratio_to_limit']:.0%} of the limit)\n")
+              f"  ({r['writer_ceiling_ratio_to_limit']:.0%} of the limit; {r['writer_batch_rows']:,}-row batches,"
+              f" {r['writer_ceiling_large_batch_ratio_to_limit']:.0%} with {r['writer_ceiling_large_batch_rows']:,})\n")
     out.write(f"  writer client CPU                 {r['writer_client_cpu_us_per_row']:>10} us/row"
               f"  (enqueue {r['enqueue_us_per_row']}, encode {r['encode_us_per_row']}, fold {r['fold_us_per_row']},"
               f" other {r['client_other_us_per_row']}; bound {r['ratio_bound']:.0%} of the limit)\n")
     out.write(f"  server CPU: writer / limit        {r['writer_server_cpu_us_per_row']} / "
               f"{r['copy_limit_server_us_per_row']} us/row;"
               f" hand-off to a process {r['handoff_us_per_row']} us/row\n")
+    out.write(f"  cores busy: writer / limit round  {r['writer_cores_used']} / {r['copy_limit_cores_used']}\n")
     out.write(f"  waiting for a CPU (writer round)  server {r['writer_server_cpu_wait_us_per_row']},"
               f" client {r['writer_client_cpu_wait_us_per_row']} us/row; limit round: server"
               f" {r['copy_limit_server_cpu_wait_us_per_row']} us/row\n")

@@ -64,3 +64,9 @@ def test_machine_bound_is_the_tightest_of_its_three_limits() -> None:
     assert ingest._machine_bound(2.0, 4.0, 400_000.0, 2, limit) == round(2e6 / 6.0 / limit, 3)
     assert ingest._machine_bound(4.0, 0.5, 400_000.0, 2, limit) == round(1e6 / 4.0 / limit, 3)
     assert ingest._machine_bound(2.0, None, 250_000.0, 2, limit) is None
+
+
+def test_cores_used_is_both_sides_cpu_over_the_wall_time() -> None:
+    timing = ingest.Timing(200_000.0, 3.0, 2.0, 1.0, 4.0)
+    assert ingest._cores_used(timing) == 1.0  # 5 us of CPU per row at 200k rows/s
+    assert ingest._cores_used(ingest.Timing(200_000.0, 3.0, None, None, None)) is None
