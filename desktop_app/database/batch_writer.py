@@ -19,7 +19,7 @@ which streams them. The COPY of one batch thus overlaps the encoding of the next
 its own single thread, which also serialises it.
 
 Trades also feed ``trade_minute_bars`` (``minute_bar_aggregate``): the encoder thread folds each
-slice into minute bars as it encodes it, and the flush upserts the merged bars in the batch's own
+slice into its batch's minute bars as it encodes it, and the flush upserts those bars in the batch's own
 transaction, right after the trades' COPY (one statement, a few dozen rows). A journal replay has
 only the COPY bytes: it aggregates them in SQL through a staging table in the same transaction.
 Either way the ledger row makes the bars exactly-once with their trades.
@@ -567,7 +567,8 @@ class BatchWriter:
         values = self._queues[table][start:end]
         bars = self._bars if table == "trades" else None
         self._slices[table].append(
-            loop.run_in_executor(self._encoder, functools.partial(self._encode_slice, table, values, False, False, bars))
+            loop.run_in_executor(self._encoder,
+                                 functools.partial(self._encode_slice, table, values, False, False, bars))
         )
         self._encoded_upto[table] = end
 
