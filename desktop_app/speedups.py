@@ -1,7 +1,7 @@
 """Every speed-up the app relies on, in one place, each next to the plain code it replaces.
 
 The live feed must sustain >= 100k envelopes/s on a 2-core machine, and the writer must encode
-what the feed produces without starving the Qt/asyncio thread. Four tricks get us there; each is
+what the feed produces without starving the Qt/asyncio thread. These tricks get us there; each is
 kept here, documented, and tested for equality with its plain version (``tests/test_speedups.py``
 and the parser and COPY tests):
 
@@ -12,6 +12,9 @@ and the parser and COPY tests):
   class's ``__post_init__`` (its validation), so no check can be skipped.
 * ``compile_rows_encoder``: a generated loop for binary COPY encoding, specialised to a column list
   (the plain path is the per-field loop in ``CopyLayout``; it also explains errors).
+* ``fast_numeric_encoder``: binary NUMERIC for the values that dominate the writer's uncached
+  columns (a trade's value = price x volume: a non-negative integer), about 2x cheaper than the
+  general encoder, which it calls for every other value.
 * ``remember_last``: a pure one-argument function with its most recent argument's result kept,
   matched by identity: consecutive prints share their timestamp object (the parser caches one per
   time text), so per-print time arithmetic (order flow's minute bar and Vietnam day) runs once
@@ -25,6 +28,7 @@ This module depends on the standard library only, so every layer may use it.
 from __future__ import annotations
 
 import gc
+import struct
 from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from datetime import date, datetime
@@ -37,6 +41,7 @@ __all__ = [
     "ParserCaches",
     "compile_rows_encoder",
     "fast_constructor",
+    "fast_numeric_encoder",
     "remember_last",
     "tune_gc_for_streaming",
 ]
@@ -196,7 +201,8 @@ def compile_rows_encoder(
     The plain version is a ``for encode, value in zip(encoders, row)`` loop (``CopyLayout``'s
     explaining path); it costs a call per field. The generated loop unpacks the row once, inlines
     the cache lookups of cached encoders (``cache.get(v) or miss(v)``; an encoder is cached when it
-    carries a ``cache`` dict attribute and no ``exact_key``) and the fixed-width struct packs
+    carries a ``cache`` dict attribute and no ``exact_key``), calls an encoder's unchecked ``fast``
+    twin directly when it has one (two call layers fewer), and inlines the fixed-width struct packs
     (``inline_packers[i] = (pack, width)``), and extends the output once per row: about 3x faster
     in CPython. With ``attributes`` the rows are objects and field i is ``row.<attributes[i]>``.
     Errors are not explained here; the caller re-runs the plain path, which raises precisely.
@@ -206,7 +212,11 @@ def compile_rows_encoder(
     exprs: list[str] = []
     for i, (encode, inline) in enumerate(zip(encoders, inline_packers)):
         cache = getattr(encode, "cache", None)
-        if cache is not None:
+        fast = getattr(encode, "fast", None)
+        if fast is not None:  # an uncached encoder with a cheaper unchecked twin
+            namespace[f"f{i}"] = fast
+            exprs.append(f"(NULL if v{i} is None else f{i}(v{i}))")
+        elif cache is not None:
             namespace[f"c{i}"] = cache.get
             namespace[f"m{i}"] = encode
             exprs.append(f"m{i}(v{i})" if getattr(encode, "exact_key", False) else f"(c{i}(v{i}) or m{i}(v{i}))")
@@ -232,6 +242,61 @@ def compile_rows_encoder(
     )
     exec(compile(source, f"<copy rows encoder {len(exprs)} columns>", "exec"), namespace)  # noqa: S102
     return namespace["encode_rows"]
+
+
+# --------------------------------------------------------------------------- binary NUMERIC
+
+_NUMERIC_1 = struct.Struct("!ihhHHH").pack  # length, ndigits, weight, sign, dscale, digits...
+_NUMERIC_2 = struct.Struct("!ihhHHHH").pack
+_NUMERIC_3 = struct.Struct("!ihhHHHHH").pack
+_NUMERIC_4 = struct.Struct("!ihhHHHHHH").pack
+
+
+def fast_numeric_encoder(plain: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    """``plain`` (a length-prefixed binary NUMERIC field from a ``Decimal``) with a fast path for
+    positive integers below 10**16 written in plain notation, byte for byte what ``plain`` gives.
+
+    WHY: a trade's value (price x volume) almost never repeats, so it cannot be cached, and the
+    general encoder (parse the text, split base-10000 digits in a loop, strip zero digits) was a
+    quarter of the writer's client CPU. For an integer the text has only digits; four base-10000
+    digits cover 10**16 (far above any trade value), and the two ``divmod`` splits and the
+    choice of struct are unrolled. Everything else (zero, negative, fractional, exponent
+    notation, NaN, infinities, huge values, non-numbers) goes to ``plain``, which also raises.
+    """
+    pack1, pack2, pack3, pack4 = _NUMERIC_1, _NUMERIC_2, _NUMERIC_3, _NUMERIC_4
+
+    def encode(value: Any) -> bytes:
+        text = str(value)
+        if not text.isascii() or not text.isdigit():
+            return plain(value)
+        n = int(text)
+        if not 0 < n < 10_000_000_000_000_000:
+            return plain(value)
+        high, low = divmod(n, 100_000_000)
+        b, c = divmod(low, 10_000)
+        if high:
+            a, h = divmod(high, 10_000)
+            if a:  # weight 3: a h b c, trailing zero digits left out
+                if c:
+                    return pack4(16, 4, 3, 0, 0, a, h, b, c)
+                if b:
+                    return pack3(14, 3, 3, 0, 0, a, h, b)
+                if h:
+                    return pack2(12, 2, 3, 0, 0, a, h)
+                return pack1(10, 1, 3, 0, 0, a)
+            if c:
+                return pack3(14, 3, 2, 0, 0, h, b, c)
+            if b:
+                return pack2(12, 2, 2, 0, 0, h, b)
+            return pack1(10, 1, 2, 0, 0, h)
+        if b:
+            if c:
+                return pack2(12, 2, 1, 0, 0, b, c)
+            return pack1(10, 1, 1, 0, 0, b)
+        return pack1(10, 1, 0, 0, 0, c)
+
+    encode.__name__ = f"fast_{getattr(plain, '__name__', 'numeric')}"
+    return encode
 
 
 # --------------------------------------------------------------------------- garbage collector

@@ -190,3 +190,68 @@ def test_remember_last_equals_the_plain_function_and_matches_by_identity() -> No
     assert calls == [a, b, a, copy_of_a, utc, late]
     assert _minute_and_day_plain(late) == (datetime(2024, 3, 16, 6, 59, tzinfo=VIETNAM_TZ), date(2024, 3, 16))
     assert remembered.__name__ == "plain"
+
+
+# --------------------------------------------------------------------------- binary NUMERIC
+
+
+def _numeric_samples() -> list[object]:
+    """Every shape of value the fast path takes or hands on: digit-group boundaries and zero
+    digits in each position, the 10**16 limit, signs, scales, specials and non-numbers."""
+    rng = random.Random(17)
+    values: list[object] = [Decimal(10) ** k for k in range(0, 22)]
+    values += [Decimal(10) ** k - 1 for k in range(1, 22)] + [Decimal(10) ** k + 1 for k in range(1, 22)]
+    values += [Decimal(a * 10**12 + h * 10**8 + b * 10**4 + c)
+               for a in (0, 1, 9999) for h in (0, 7, 9999) for b in (0, 42, 9999) for c in (0, 5, 9999)]
+    values += [Decimal(rng.randrange(10 ** rng.randint(1, 18))) for _ in range(3_000)]
+    values += [Decimal(p) * v for p in ("98100", "1302.4", "0.01") for v in (100, 2_000, 1_000_000)]
+    values += [Decimal(s) for s in ("0", "-0", "0.00", "-1", "-98100", "12.3400", "0.5", "1E+5", "-7E+3",
+                                    "1E-20", "9999999999999999", "10000000000000000", "NaN", "sNaN",
+                                    "-NaN", "Infinity", "-Infinity", "123456789012345678901234567890")]
+    values += [7, 0, -3, 10**20, 12.5, "12", "abc", "١٢", None, object()]
+    return values
+
+
+def _outcome(encode: object, value: object) -> object:
+    try:
+        return encode(value)  # type: ignore[operator]
+    except Exception as exc:  # noqa: BLE001 - the outcome compared is the exception's type
+        return type(exc)
+
+
+def test_fast_numeric_encoder_equals_the_plain_encoder_byte_for_byte() -> None:
+    from desktop_app.database.copy_encoding import encode_numeric
+    from desktop_app.speedups import fast_numeric_encoder
+
+    fast = fast_numeric_encoder(encode_numeric)
+    for value in _numeric_samples():
+        assert _outcome(fast, value) == _outcome(encode_numeric, value), value
+
+
+def test_fast_numeric_encoder_hands_everything_but_positive_integers_to_the_plain_encoder() -> None:
+    from desktop_app.database.copy_encoding import encode_numeric
+    from desktop_app.speedups import fast_numeric_encoder
+
+    handed: list[object] = []
+
+    def plain(value: object) -> bytes:
+        handed.append(value)
+        return encode_numeric(value)  # type: ignore[arg-type]
+
+    fast = fast_numeric_encoder(plain)
+    taken = [Decimal(1), Decimal(98100) * 12_300, Decimal(9_999_999_999_999_999)]
+    others = [Decimal(0), Decimal("-5"), Decimal("1.50"), Decimal("1E+3"), Decimal("NaN"), Decimal("-Infinity"),
+              Decimal(10**16)]
+    for value in taken + others:
+        fast(value)
+    assert handed == others
+
+
+def test_generated_row_loop_uses_the_fast_numeric_twin_and_still_explains_errors() -> None:
+    from desktop_app.database.copy_encoding import CopyEncodingError
+
+    layout = CopyLayout("trades", [CopyColumn("symbol", PgType.TEXT), CopyColumn("value", PgType.NUMERIC, 2, False)])
+    rows = [("FPT", v) for v in _numeric_samples() if isinstance(v, Decimal) or v is None]
+    assert layout.encode_rows(rows) == layout.encode_rows_plain(rows)
+    with pytest.raises(CopyEncodingError, match=r"trades\.value"):
+        layout.encode_rows([("FPT", Decimal(5)), ("FPT", "abc")])

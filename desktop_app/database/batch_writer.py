@@ -19,7 +19,7 @@ which streams them. The COPY of one batch thus overlaps the encoding of the next
 its own single thread, which also serialises it.
 
 Trades also feed ``trade_minute_bars`` (``minute_bar_aggregate``): the encoder thread folds each
-slice into minute bars as it encodes it, and the flush upserts the merged bars in the batch's own
+slice into its batch's minute bars as it encodes it, and the flush upserts those bars in the batch's own
 transaction, right after the trades' COPY (one statement, a few dozen rows). A journal replay has
 only the COPY bytes: it aggregates them in SQL through a staging table in the same transaction.
 Either way the ledger row makes the bars exactly-once with their trades.
@@ -88,8 +88,9 @@ _ALERT_STAGING = "alerts_incoming"
 _ALERT_KEY = "(symbol, alert_type, created_at)"
 
 EncodedSlice = tuple[bytes, int, "MinuteBarBatch | None"]
-"""COPY bytes of a slice, its row count, and (trades only) the minute bars of those rows — None
-for other tables, or when the rows could not be folded (the flush then aggregates them in SQL)."""
+"""COPY bytes of a slice, its row count, and (trades only) the minute bars of its batch, into which
+the slice's rows were folded — None for other tables, or when the rows could not be folded (the
+flush then aggregates the batch in SQL)."""
 
 
 # --------------------------------------------------------------------------- table layouts
@@ -289,6 +290,10 @@ class BatchWriter:
         # encoder thread at once, so that a flush finds most of its bytes ready and the COPY of
         # one batch overlaps the encoding of the next.
         self._slices: dict[str, list[asyncio.Future]] = {t: [] for t in TABLES}
+        # The minute bars of the queued trades: the encoder thread folds each slice into them as it
+        # encodes it (in queue order, one slice at a time), so a flush has no per-slice bars to
+        # merge on the loop; the flush reads them once every slice of its batch is done.
+        self._bars = MinuteBarBatch()
         self._encoded_upto: dict[str, int] = {t: 0 for t in TABLES}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._overflow: deque[_Pending] = deque()
@@ -437,6 +442,17 @@ class BatchWriter:
             raise RuntimeError("BatchWriter.flush_now() before start()")
         await self._cycle(final=False, deadline=None)
 
+    async def wait_encoded(self) -> None:
+        """Encode every queued row now and wait until the encoder thread is done with them, so
+        that a following ``flush_now`` only runs the transaction (``bench ingest`` measures the
+        writer's ceiling this way: what the server allows when encoding costs nothing)."""
+        if not self._started:
+            raise RuntimeError("BatchWriter.wait_encoded() before start()")
+        for table, queue in self._queues.items():
+            if self._encoded_upto[table] < len(queue):
+                self._submit_slice(table, self._encoded_upto[table], len(queue))
+        await asyncio.gather(*(f for futures in self._slices.values() for f in futures))
+
     def metrics(self) -> WriterMetrics:
         journal_bytes, journal_batches, journal_rows = self._journal_stats
         return WriterMetrics(
@@ -467,9 +483,10 @@ class BatchWriter:
     async def _run(self) -> None:
         assert self._wake is not None
         while not self._stopping:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.flush_interval_s)
-            except (asyncio.TimeoutError, TimeoutError):
+            try:  # asyncio.timeout, not wait_for: no extra task, so no extra loop turns per flush
+                async with asyncio.timeout(self.flush_interval_s):
+                    await self._wake.wait()
+            except TimeoutError:
                 pass
             self._wake.clear()
             if self._stopping:
@@ -535,6 +552,8 @@ class BatchWriter:
                     self._submit_slice(table, self._encoded_upto[table], len(queue))
                 pending.rows[table] = queue
                 pending.slices[table] = self._slices[table]
+                if table == "trades":
+                    self._bars = MinuteBarBatch()
                 if self._identities[table]:
                     pending.identities[table] = self._identities[table]
                     self._identities[table] = []
@@ -546,8 +565,10 @@ class BatchWriter:
     def _submit_slice(self, table: str, start: int, end: int) -> None:
         loop = self._loop if self._loop is not None else asyncio.get_running_loop()
         values = self._queues[table][start:end]
+        bars = self._bars if table == "trades" else None
         self._slices[table].append(
-            loop.run_in_executor(self._encoder, functools.partial(self._encode_slice, table, values, False, False))
+            loop.run_in_executor(self._encoder,
+                                 functools.partial(self._encode_slice, table, values, False, False, bars))
         )
         self._encoded_upto[table] = end
 
@@ -561,13 +582,13 @@ class BatchWriter:
             self._wake.set()
 
     # ------------------------------------------------------------------ encoding
-    def _encode_slice(self, table: str, values: Sequence[Any], header: bool, trailer: bool) -> EncodedSlice:
+    def _encode_slice(self, table: str, values: Sequence[Any], header: bool, trailer: bool,
+                      bars: MinuteBarBatch | None = None) -> EncodedSlice:
         """Runs on the encoder thread: domain values -> COPY bytes (bad rows set aside), and
-        for trades the minute bars of exactly the rows encoded."""
+        exactly the rows encoded folded into ``bars``, their batch's minute bars (trades)."""
         data, count, encoded = self._encode_values(table, values, header, trailer)
-        if table != "trades":
+        if bars is None:
             return data, count, None
-        bars = MinuteBarBatch()
         try:
             bars.add_trades(encoded)
         except Exception:  # noqa: BLE001 - values the encoder took but Python cannot compare
@@ -746,6 +767,12 @@ class BatchWriter:
             self._coverage.learn(claimed.coverage)
 
     async def _replay_journal(self, budget_s: float | None, deadline: float | None) -> None:
+        if budget_s is not None and not self.journal.batches:
+            # The usual case between two flushes: nothing to replay, and no trip to the journal's
+            # thread (each costs the flush loop turns while a fast producer holds the loop). The
+            # unbudgeted replay at stop still calls ``oldest``, which also tidies spent segments.
+            self._refresh_journal_stats()
+            return
         loop = asyncio.get_running_loop()
         started = time.monotonic()
         while True:
@@ -855,15 +882,15 @@ async def _stream(futures: list[asyncio.Future]):
 
 
 async def _fold_minute_bars(conn: asyncpg.Connection, parts: list[EncodedSlice], columns: Sequence[str]) -> None:
-    """Upsert the slices' minute bars merged in slice (= arrival) order (a few dozen bars per
-    slice); if a slice could not be folded in Python, aggregate the batch's COPY bytes in SQL."""
-    merged = MinuteBarBatch()
-    for _, _, bars in parts:
-        if bars is None:
-            payload = b"".join([COPY_HEADER, *(part[0] for part in parts), COPY_TRAILER])
-            await aggregate_copied_trades(conn, payload, columns)
-            return
-        merged.merge(bars)
-    await upsert_minute_bars(conn, merged)
+    """Upsert the batch's minute bars, which its slices were folded into in arrival order (a few
+    dozen bars); if a slice could not be folded in Python, aggregate the batch's COPY bytes in SQL."""
+    if not parts:
+        return
+    bars = parts[0][2]
+    if bars is None or any(part[2] is not bars for part in parts):
+        payload = b"".join([COPY_HEADER, *(part[0] for part in parts), COPY_TRAILER])
+        await aggregate_copied_trades(conn, payload, columns)
+        return
+    await upsert_minute_bars(conn, bars)
 
 

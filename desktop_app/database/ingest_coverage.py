@@ -202,6 +202,9 @@ class CoverageTracker:
         self._instants: dict[Key, tuple[int, int]] = {}  # time-keyed streams: (last instant, ordinal)
         self._last_moment: datetime | None = None
         self._last_day: date | None = None
+        # The trades keys of ``_last_day`` by symbol: one lookup by a string instead of building
+        # and hashing a (stream, symbol, day) tuple per print; emptied when the day changes.
+        self._day_trades: dict[str, tuple[Key, _KeyState]] = {}
 
     def admit(self, table: str, value: Any) -> RowIdentity | _Stored | None:
         """The row's identity (key, id); ``STORED`` if it is stored already; None if it has none
@@ -210,13 +213,24 @@ class CoverageTracker:
         if moment is self._last_moment:  # the parser shares time objects between prints
             day = self._last_day
         else:
-            day = self._last_day = moment.date() if moment.tzinfo is VIETNAM_TZ else _vietnam_day(moment)
+            day = moment.date() if moment.tzinfo is VIETNAM_TZ else _vietnam_day(moment)
+            if day != self._last_day:
+                self._day_trades = {}
+            self._last_day = day
             self._last_moment = moment
         if table == "trades":
             ident = value.total_volume
             if ident <= 0:
                 return None
-            key = (table, value.symbol, day)
+            known = self._day_trades.get(value.symbol)
+            if known is not None:
+                key, state = known
+            else:
+                key = (table, value.symbol, day)
+                state = self._keys.get(key)  # type: ignore[arg-type]
+                if state is None:
+                    state = self._keys[key] = _KeyState()  # type: ignore[index]
+                self._day_trades[value.symbol] = (key, state)  # type: ignore[assignment]
         elif table == "foreign_snapshots" or table == "basis_history":
             key = (table, value.symbol if table == "foreign_snapshots" else value.futures_symbol, day)
             instant = _epoch_us(moment)
@@ -224,11 +238,11 @@ class CoverageTracker:
             ordinal = last[1] + 1 if last is not None and last[0] == instant else 0
             self._instants[key] = (instant, ordinal)
             ident = instant * _TIE_SLOTS + min(ordinal, _TIE_SLOTS - 1)
+            state = self._keys.get(key)  # type: ignore[arg-type]
+            if state is None:
+                state = self._keys[key] = _KeyState()  # type: ignore[index]
         else:
             return None
-        state = self._keys.get(key)  # type: ignore[arg-type]
-        if state is None:
-            state = self._keys[key] = _KeyState()  # type: ignore[index]
         previous = state.previous
         if previous is None or ident > previous:
             state.previous = ident

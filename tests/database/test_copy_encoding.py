@@ -110,3 +110,33 @@ async def test_a_batch_sent_in_slices_is_one_valid_stream(pool: asyncpg.Pool) ->
         await conn.copy_to_table("enc_slices", source=stream(), columns=["i", "p"], format="binary")
         got = await conn.fetch("SELECT i, p FROM enc_slices ORDER BY i")
     assert [(r["i"], r["p"]) for r in got] == rows
+
+
+async def test_trade_values_store_the_same_through_the_fast_numeric_path(pool: asyncpg.Pool) -> None:
+    """The writer's uncached ``value`` column (NUMERIC(18,2)) encodes integers on the fast path
+    (``speedups.fast_numeric_encoder``): what the server stores (digits and display scale) is what
+    the plain encoder's bytes store; a value the column cannot hold is refused the same way."""
+    rng = random.Random(11)
+    values = [Decimal(98100) * 12_300, Decimal(1), Decimal(10**15), Decimal(10**16 - 1) / 100, Decimal(0),
+              Decimal("-5"), Decimal("1302.4") * 3, Decimal("0.005"), Decimal("12.345")]
+    values += [Decimal(rng.choice((50, 100))) * rng.randint(200, 1_500) * 100 * rng.randint(1, 10_000)
+               for _ in range(300)]
+    fast = CopyLayout("enc_value", [CopyColumn("i", PgType.INT4), CopyColumn("v", PgType.NUMERIC, 2, cached=False)])
+    rows = list(enumerate(values))
+    async with pool.acquire() as conn:
+        await conn.execute("CREATE TABLE enc_value (i int, v numeric(18,2))")
+        await conn.copy_to_table("enc_value", source=memoryview(fast.encode_rows(rows)), columns=["i", "v"],
+                                 format="binary")
+        stored_fast = await conn.fetch("SELECT i, v::text AS t, scale(v) AS s FROM enc_value ORDER BY i")
+        await conn.execute("TRUNCATE enc_value")
+        await conn.copy_to_table("enc_value", source=memoryview(fast.encode_rows_plain(rows)), columns=["i", "v"],
+                                 format="binary")
+        stored_plain = await conn.fetch("SELECT i, v::text AS t, scale(v) AS s FROM enc_value ORDER BY i")
+        for special in (Decimal("Infinity"), Decimal(10**16)):  # no room in NUMERIC(18,2)
+            with pytest.raises(asyncpg.DataError):
+                await conn.copy_to_table("enc_value", source=memoryview(fast.encode_rows([(0, special)])),
+                                         columns=["i", "v"], format="binary")
+    assert [tuple(r) for r in stored_fast] == [tuple(r) for r in stored_plain]
+    assert all(r["s"] == 2 for r in stored_fast)
+    for row, value in zip(stored_fast, values):
+        assert Decimal(row["t"]) == value.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP"), value

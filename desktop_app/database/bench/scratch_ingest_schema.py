@@ -72,8 +72,8 @@ class ScratchIngestSchema:
             raise
         finally:
             await admin.close()
-        self._pool = await asyncpg.create_pool(self.dsn, min_size=2, max_size=4,
-                                               server_settings={"search_path": self.name})
+        self._pool = await asyncpg.create_pool(self.dsn, min_size=2, max_size=4, server_settings={
+            "search_path": self.name, "application_name": self.name})
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -85,6 +85,13 @@ class ScratchIngestSchema:
             await admin.execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
         finally:
             await admin.close()
+
+    async def backend_pids(self) -> list[int]:
+        """The server processes of this schema's pool (its ``application_name``): the bench reads
+        their CPU time to split a round's cost between client and server."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE application_name = $1", self.name)
+        return sorted(r["pid"] for r in rows)
 
     async def truncate(self) -> None:
         """Empty every table (and refresh ``trades``' statistics) so each round starts alike."""
