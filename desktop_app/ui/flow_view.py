@@ -33,7 +33,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -60,6 +59,7 @@ from desktop_app.ui import board_format
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.charts.axes import CategoryAxis, MarketTimeAxis, market_x
 from desktop_app.ui.charts.order_flow_items import BUY_COLOR, SELL_COLOR, CvdCurve
+from desktop_app.ui.refresh_timer import RefreshTimer
 
 log = logging.getLogger(__name__)
 
@@ -420,8 +420,7 @@ class FlowView(QWidget):
 
         for signal in (self.proxy.layoutChanged, self.proxy.modelReset, self.proxy.dataChanged):
             signal.connect(self._redraw_bars)
-        self.timer = QTimer(self)
-        self.timer.setInterval(LIVE_REFRESH_MS)
+        self.timer = RefreshTimer(LIVE_REFRESH_MS, self)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
         self.model.set_totals([empty_totals(s) for s in self.symbols])

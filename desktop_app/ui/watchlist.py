@@ -27,7 +27,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPalette
@@ -46,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.processing.live_stats import Breadth, MarketStats, SymbolStats
 from desktop_app.ui import board_format as fmt
+from desktop_app.ui.refresh_timer import RefreshTimer
 from desktop_app.ui.session_clock import SessionClock
 from desktop_app.ui.board_cell import CELL_ROLE, BoardCell, BoardCellDelegate
 from desktop_app.ui.sparkline import SPARK_ROLE, FloatSeries, Sparkline, SparklineDelegate
@@ -835,13 +835,11 @@ class WatchlistView(QWidget):
         box.addWidget(self.strip)
         box.addWidget(self.table, 1)
         self.stats: StatsSource | None = None
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS // REPAINT_SLICES)
+        self.timer = RefreshTimer(REFRESH_MS // REPAINT_SLICES, self)
         self.timer.timeout.connect(self._tick)
         self._phase = 0
         self._slice = MIN_ROWS_PER_SLICE
-        self.resort_timer = QTimer(self)
-        self.resort_timer.setInterval(RESORT_MS)
+        self.resort_timer = RefreshTimer(RESORT_MS, self)
         self.resort_timer.timeout.connect(self.resort)
         self._dirty_since_sort = False
 
