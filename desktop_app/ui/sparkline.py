@@ -37,6 +37,7 @@ class Sparkline:
     baseline: Decimal | float | None
     is_reference: bool = True  # the baseline is the reference price (else a zero line)
     key: Hashable | None = None  # the cell it is drawn in, when the delegate may cache its finished part
+    revision: int = 0  # changes whenever a point other than the last one changed (see FloatSeries)
 
     def baseline_colour(self) -> QColor:
         return fmt.REFERENCE_COLOR if self.is_reference else fmt.NEUTRAL_COLOR
@@ -60,11 +61,12 @@ class FloatSeries:
     same as before, only that last one (it may have moved) and the new ones are converted.
     Anything else (a new day, the oldest minute dropped) converts the whole series again."""
 
-    __slots__ = ("_buffer", "_source")
+    __slots__ = ("_buffer", "_source", "revision")
 
     def __init__(self) -> None:
         self._buffer = np.empty(64, dtype=np.float64)
         self._source: tuple[Decimal | float, ...] = ()
+        self.revision = 0  # bumped whenever more than the last point changed
 
     def update(self, points: Sequence[Decimal | float]) -> np.ndarray:
         """The points as a read-only float array (a copy: later updates never change it)."""
@@ -72,6 +74,8 @@ class FloatSeries:
         seen = self._source
         n = len(points)
         start = len(seen) - 1 if seen and n >= len(seen) and points[:len(seen) - 1] == seen[:-1] else 0
+        if n != len(seen) or start != len(seen) - 1:
+            self.revision += 1
         if n > len(self._buffer):
             grown = np.empty(max(n, 2 * len(self._buffer)), dtype=np.float64)
             grown[:start] = self._buffer[:start]
@@ -85,18 +89,28 @@ class FloatSeries:
         return out
 
 
-def _drawn(values: np.ndarray, columns: int) -> np.ndarray | None:
-    """The indices worth drawing when there are more points than pixel columns: per column its
-    lowest and highest point (plus the first and the last), in order; the line looks the same
-    and the stroke, whose cost grows with its points, stays bounded. None: draw them all."""
+def _drawn(values: np.ndarray, columns: int) -> np.ndarray:
+    """The indices worth drawing: all of them, or when there are more points than pixel columns,
+    per column its lowest and highest point (plus the first and the last), in order; the line
+    looks the same and the stroke, whose cost grows with its points, stays bounded."""
     n = len(values)
     if n <= 2 * columns:
-        return None
+        return np.arange(n)
     column = (np.arange(n) * columns) // n
     starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
     by_value = np.lexsort((values, column))  # per column (contiguous, in order), lowest first
     ends = np.r_[starts[1:], n] - 1
     return np.unique(np.concatenate(([0, n - 1], by_value[starts], by_value[ends])))
+
+
+def _moving_from(drawn: np.ndarray, n: int, columns: int) -> int:
+    """The position in ``drawn`` where the part the last point can move starts: the last point
+    alone, or when thinned, the points of the last pixel column (its lowest and highest may be
+    the last point). Everything before it stays put while only the last point moves."""
+    if len(drawn) == n:
+        return n - 1
+    last_column = ((n - 1) * columns) // n
+    return int(np.searchsorted((drawn * columns) // n, last_column))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,29 +136,22 @@ class _Layout:
         return _Layout(left, width / (n - 1) if n > 1 else 0.0, bottom, low, height / span,
                        None if base is None else bottom - (base - low) / span * height)
 
-    def polygon(self, values: np.ndarray, columns: int) -> QPolygonF:
-        """The first ``len(values)`` points, thinned to the pixel columns (see ``_drawn``)."""
-        positions = np.arange(len(values), dtype=np.float64)
-        drawn = _drawn(values, columns)
-        if drawn is not None:
-            positions, values = positions[drawn], values[drawn]
-        return arrayToQPolygonF(self.left + positions * self.step, self.bottom - (values - self.low) * self.scale)
-
-    def point(self, values: np.ndarray, i: int) -> QPointF:
-        return QPointF(self.left + i * self.step, self.bottom - (float(values[i]) - self.low) * self.scale)
+    def polygon(self, values: np.ndarray, drawn: np.ndarray) -> QPolygonF:
+        """The points at the indices ``drawn``."""
+        return arrayToQPolygonF(self.left + drawn * self.step, self.bottom - (values[drawn] - self.low) * self.scale)
 
 
 def polyline(line: Sparkline, left: float, top: float, width: float, height: float) -> tuple[QPolygonF, float | None]:
     """The line's polygon inside the rectangle and the baseline's y (None when it has none)."""
     values = np.asarray(line.points, dtype=np.float64)
     layout = _Layout.of(values, None if line.baseline is None else float(line.baseline), left, top, width, height)
-    return layout.polygon(values, max(1, int(width))), layout.base_y
+    return layout.polygon(values, _drawn(values, max(1, int(width)))), layout.base_y
 
 
 @dataclass(frozen=True, slots=True)
 class _Finished:
-    """A cell's line without its last point, painted once: valid while the cell's size, the
-    number of points, the scale and the colours stay the same."""
+    """A cell's line without the part its last point moves, painted once: valid while the other
+    points (the series' revision), the cell's size, the scale and the colours stay the same."""
 
     key: tuple
     image: QPixmap
@@ -177,13 +184,15 @@ class SparklineDelegate(QStyledItemDelegate):
         width, height = rect.width() - 2 * _MARGIN, rect.height() - 2 * _MARGIN
         layout = _Layout.of(values, base, _MARGIN, _MARGIN, width, height)  # in the cell's coordinates
         colour = line.colour()
+        drawn = _drawn(values, max(1, int(width)))
+        moving = _moving_from(drawn, len(values), max(1, int(width)))
         painter.save()
         painter.translate(rect.left(), rect.top())
-        if line.key is None or len(values) < 3:
-            self._draw(painter, line, layout, values, colour, width)
+        if line.key is None or moving < 2:
+            self._draw(painter, line, layout, values, drawn, colour, width)
         else:
             ratio = painter.device().devicePixelRatioF()
-            key = (rect.width(), rect.height(), ratio, len(values), layout.low, layout.scale,
+            key = (line.revision, rect.width(), rect.height(), ratio, len(values), layout.low, layout.scale,
                    colour.rgba(), line.is_reference)
             finished = self._finished.get(line.key)
             if finished is None or finished.key != key:
@@ -193,26 +202,26 @@ class SparklineDelegate(QStyledItemDelegate):
                 image.setDevicePixelRatio(ratio)
                 image.fill(Qt.GlobalColor.transparent)
                 canvas = QPainter(image)
-                self._draw(canvas, line, layout, values[:-1], colour, width)
+                self._draw(canvas, line, layout, values, drawn[:moving], colour, width)
                 canvas.end()
                 finished = self._finished[line.key] = _Finished(key, image)
             painter.drawPixmap(0, 0, finished.image)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setPen(QPen(colour, _WIDTH))
-            painter.drawLine(layout.point(values, len(values) - 2), layout.point(values, len(values) - 1))
+            painter.drawPolyline(layout.polygon(values, drawn[moving - 1:]))
         painter.restore()
         type(self).painted += 1
 
     @staticmethod
-    def _draw(painter: QPainter, line: Sparkline, layout: _Layout, values: np.ndarray, colour: QColor,
-              width: float) -> None:
-        """The baseline, dotted, then the line through ``values`` (the first points of the layout)."""
+    def _draw(painter: QPainter, line: Sparkline, layout: _Layout, values: np.ndarray, drawn: np.ndarray,
+              colour: QColor, width: float) -> None:
+        """The baseline, dotted, then the line through the points at ``drawn``."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if layout.base_y is not None:
             painter.setPen(QPen(line.baseline_colour(), 1, Qt.PenStyle.DotLine))
             painter.drawLine(QPointF(_MARGIN, layout.base_y), QPointF(_MARGIN + width - 1, layout.base_y))
         painter.setPen(QPen(colour, _WIDTH))
-        poly = layout.polygon(values, max(1, int(width)))
+        poly = layout.polygon(values, drawn)
         if poly.size() == 1:
             painter.drawPoint(poly.at(0))
         else:

@@ -424,7 +424,8 @@ class WatchlistModel(QAbstractTableModel):
             if series is None:
                 series = self._series[(symbol, col)] = FloatSeries()
             baseline = None if raw.baseline is None else float(raw.baseline)
-            line = Sparkline(series.update(raw.points), baseline, raw.is_reference, key=(symbol, col))
+            points = series.update(raw.points)
+            line = Sparkline(points, baseline, raw.is_reference, key=(symbol, col), revision=series.revision)
         sparks[col] = line
         return line
 
