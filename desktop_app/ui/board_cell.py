@@ -1,11 +1,13 @@
-"""The board's text cells: one model lookup per painted cell, painted by the style as before.
+"""The board's text cells: one model lookup per painted cell, the same pixels as the style's.
 
 ``QStyledItemDelegate`` asks the model for seven roles per painted cell (font, alignment,
-foreground, check state, decoration, display, background). Through the sort proxy each one is
-several Python calls, and a full board repaint (every row changes at every refresh at 5,000
-prints/s) paints hundreds of cells. The model answers ``CELL_ROLE`` with everything a cell shows
-in one ``BoardCell``; this delegate fills the style option from it and the style draws exactly
-what it drew from the separate roles. A model without ``CELL_ROLE`` is served as usual.
+foreground, check state, decoration, display, background), each several Python calls through the
+sort proxy, then the style lays the text out with a ``QTextLayout``. A full board repaint (every
+row changes at every refresh at 5,000 prints/s) paints hundreds of cells. The model answers
+``CELL_ROLE`` with everything a cell shows in one ``BoardCell`` and this delegate paints it as the
+style's item-view cell does (selection or flash background, text margins, elision, focus frame):
+the output is pixel-identical (``tests/ui/test_board_paint.py``). A model without ``CELL_ROLE``
+is painted by the style as usual.
 """
 
 from __future__ import annotations
