@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
@@ -26,6 +25,7 @@ from desktop_app.domain import PriceLevel
 from desktop_app.market_rules import is_futures_symbol
 from desktop_app.processing.live_stats import LiveStats, SymbolStats
 from desktop_app.ui import board_format as fmt
+from desktop_app.ui.refresh_timer import RefreshTimer
 
 LEVELS = 10
 REFRESH_MS = 100
@@ -113,8 +113,7 @@ class DepthPanel(QWidget):
         self.stats: LiveStats | None = None
         self._front_month: Callable[[], str | None] = lambda: None
         self._shown_version = -1
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
+        self.timer = RefreshTimer(REFRESH_MS, self)
         self.timer.timeout.connect(self.refresh)
 
     def attach(self, stats: LiveStats | None, front_month: Callable[[], str | None] = lambda: None) -> None:

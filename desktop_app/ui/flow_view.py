@@ -33,7 +33,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -60,10 +59,15 @@ from desktop_app.ui import board_format
 from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.charts.axes import CategoryAxis, MarketTimeAxis, market_x
 from desktop_app.ui.charts.order_flow_items import BUY_COLOR, SELL_COLOR, CvdCurve
+from desktop_app.ui.refresh_timer import RefreshTimer
 
 log = logging.getLogger(__name__)
 
 LIVE_REFRESH_MS = 1000
+# the stocks' side (table, bars, heatmap, contributions) and the basket's CVD refresh in alternate
+# halves of the period: each once a second, never both in one callback (the basket's minute bars
+# are recomputed from the whole day at every refresh)
+LIVE_PARTS = 2
 BILLION = 1e9
 _ZERO = Decimal(0)
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -420,17 +424,19 @@ class FlowView(QWidget):
 
         for signal in (self.proxy.layoutChanged, self.proxy.modelReset, self.proxy.dataChanged):
             signal.connect(self._redraw_bars)
-        self.timer = QTimer(self)
-        self.timer.setInterval(LIVE_REFRESH_MS)
+        self.timer = RefreshTimer(LIVE_REFRESH_MS // LIVE_PARTS, self)
+        self._part = 0
         self.timer.timeout.connect(self._tick)
         self.timer.start()
         self.model.set_totals([empty_totals(s) for s in self.symbols])
 
     def _tick(self) -> None:
         """The 1 Hz live refresh, only while the view can be seen: a tab behind Alerts costs the
-        event loop nothing at the ATC peak (a refresh is a few ms of tables and plots)."""
+        event loop nothing at the ATC peak (a refresh is a few ms of tables and plots). The
+        stocks and the basket take turns (``LIVE_PARTS``)."""
         if self.isVisible():
-            self.refresh_live()
+            self._part = (self._part + 1) % LIVE_PARTS
+            self.refresh_live(stocks=self._part == 1, basket=self._part == 0)
 
     def showEvent(self, event) -> None:  # noqa: N802 - catch up at once when the tab is opened
         super().showEvent(event)
@@ -479,8 +485,9 @@ class FlowView(QWidget):
         self.show_day(day)
 
     # ------------------------------------------------------------------ data
-    def refresh_live(self) -> None:
-        """Today's figures from the live book (a no-op when another day is shown)."""
+    def refresh_live(self, *, stocks: bool = True, basket: bool = True) -> None:
+        """Today's figures from the live book (a no-op when another day is shown): the stocks'
+        side, the basket's CVD, or (the default) both."""
         if self.book is None:
             return
         if self._follow_live and self.day != self.live_day:  # the feed moved on to a new day
@@ -490,18 +497,21 @@ class FlowView(QWidget):
             self.date_edit.blockSignals(False)
         if not self.is_live:
             return
-        totals = []
-        for symbol in self.symbols:
-            flow = self.book.symbol(symbol)
-            totals.append(flow.totals() if flow is not None and flow.day == self.day else empty_totals(symbol))
-        self._show(totals, self.book.basket_flow(self.symbols), "live")
-        self.heatmap_model.set_values({s: (f.buy_value, f.sell_value) for s, f in self.live_foreign.items()
-                                       if vn_today(f.timestamp) == self.day})
-        if self.history is not None and self._refs_day != self.day and _loop_running():
-            self._refs_day = self.day
-            self.tasks.start("flow-refs", self._load_refs(self.day))
-        self._show_contributions([StockMove(t.symbol, self.ref_prices.get(t.symbol), self.live_last.get(t.symbol),
-                                            matched_value(t)) for t in totals], self.live_index_level)
+        if stocks:
+            totals = []
+            for symbol in self.symbols:
+                flow = self.book.symbol(symbol)
+                totals.append(flow.totals() if flow is not None and flow.day == self.day else empty_totals(symbol))
+            self._show_stocks(totals)
+            self.heatmap_model.set_values({s: (f.buy_value, f.sell_value) for s, f in self.live_foreign.items()
+                                           if vn_today(f.timestamp) == self.day})
+            if self.history is not None and self._refs_day != self.day and _loop_running():
+                self._refs_day = self.day
+                self.tasks.start("flow-refs", self._load_refs(self.day))
+            self._show_contributions([StockMove(t.symbol, self.ref_prices.get(t.symbol), self.live_last.get(t.symbol),
+                                                matched_value(t)) for t in totals], self.live_index_level)
+        if basket:
+            self._show_basket(self.book.basket_flow(self.symbols), "live")
 
     async def _load_refs(self, day: date) -> None:
         """The live day's reference prices: each stock's previous close in the daily bars."""
@@ -558,10 +568,12 @@ class FlowView(QWidget):
         return foreign, moves, level
 
     def _show(self, totals: Sequence[SymbolFlowTotals], bars: list[BasketFlowBar], source: str) -> None:
+        self._show_stocks(totals)
+        self._show_basket(bars, source)
+
+    def _show_stocks(self, totals: Sequence[SymbolFlowTotals]) -> None:
+        """The table, the sector bars and the stock bars."""
         self.model.set_totals(totals)
-        self.basket_bars = bars
-        starts = market_x(np.array([b.time.timestamp() for b in bars], dtype=np.float64))
-        self.cvd.set_bars(starts, [float(b.cvd_value) / BILLION for b in bars], 60)
         by_sector: dict[str, float] = {}
         for row in self.model.rows:
             by_sector[row.sector] = by_sector.get(row.sector, 0.0) + float(row.totals.delta_value) / BILLION
@@ -572,8 +584,14 @@ class FlowView(QWidget):
             brushes=[pg.mkBrush(BUY_COLOR if d >= 0 else SELL_COLOR) for d in self.sector_deltas],
         )
         self.sector_plot.getAxis("bottom").set_names(self.sector_names)
-        self.source_label.setText(self.tr("{source}: {n} minutes").format(source=source, n=len(bars)))
         self._redraw_bars()
+
+    def _show_basket(self, bars: list[BasketFlowBar], source: str) -> None:
+        """The basket's cumulative value delta, minute by minute."""
+        self.basket_bars = bars
+        starts = market_x(np.array([b.time.timestamp() for b in bars], dtype=np.float64))
+        self.cvd.set_bars(starts, [float(b.cvd_value) / BILLION for b in bars], 60)
+        self.source_label.setText(self.tr("{source}: {n} minutes").format(source=source, n=len(bars)))
 
     # ------------------------------------------------------------------ stock bars in table order
     def symbols_in_view_order(self) -> list[str]:

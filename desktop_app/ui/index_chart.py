@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication
 
 from desktop_app.market_clock import Market, at_vietnam_time, to_vietnam, trading_open
 from desktop_app.processing.live_stats import MarketStats
@@ -24,6 +24,7 @@ from desktop_app.ui.async_tasks import TaskSlots
 from desktop_app.ui.charts.axes import MarketTimeAxis, TradingDayAxis, epoch_of_market_x, market_x
 from desktop_app.ui.charts.panel import ChartPanel, break_gaps, sample_at
 from desktop_app.ui.history_source import HistorySource
+from desktop_app.ui.refresh_timer import RefreshTimer
 
 INDEX_SYMBOL = "VN30"
 LIVE_MS = 1000
@@ -70,8 +71,7 @@ class IndexChart(ChartPanel):
         self._last_live: datetime | None = None
         self._reloaded_at = float("-inf")
         self._reloads_left = RELOADS
-        self._live_timer = QTimer(self)
-        self._live_timer.setInterval(LIVE_MS)
+        self._live_timer = RefreshTimer(LIVE_MS, self)
         self._live_timer.timeout.connect(self.poll_live)
         self.track_crosshair(self.intraday_plot, self._readout)
 

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -47,6 +47,7 @@ from desktop_app.ui.flow_view import FlowView
 from desktop_app.market_clock import vn_now, vn_today
 from desktop_app.ui.history_source import HistorySource
 from desktop_app.ui.index_chart import IndexChart
+from desktop_app.ui.refresh_timer import RefreshTimer
 from desktop_app.ui.status_bar import AppStatusBar
 from desktop_app.ui.tape_panel import TapePanel
 from desktop_app.ui.watchlist import WatchlistView, default_basket
@@ -167,8 +168,7 @@ class MainWindow(QMainWindow):
         self.overlay.show_step(self.tr("Starting…"))
 
         self._live_alerts: list[Alert] = []
-        self._alert_timer = QTimer(self)
-        self._alert_timer.setInterval(LIVE_ALERTS_MS)
+        self._alert_timer = RefreshTimer(LIVE_ALERTS_MS, self)
         self._alert_timer.timeout.connect(self._flush_live_alerts)
         self._alert_timer.start()
         self.backfill_factory: Callable[..., Any] | None = None

@@ -12,11 +12,12 @@ from typing import Any
 
 from html import escape
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from desktop_app.feeds.base import FeedState
+from desktop_app.ui.refresh_timer import RefreshTimer
 
 REFRESH_MS = 500
 
@@ -95,8 +96,7 @@ class AppStatusBar(QStatusBar):
             self.addPermanentWidget(label)
         self.journal_label.setVisible(False)
         self.pipeline: Any = None
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
+        self.timer = RefreshTimer(REFRESH_MS, self)
         self.timer.timeout.connect(self.refresh)
 
     def attach(self, pipeline: Any) -> None:

@@ -21,7 +21,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWid
 from desktop_app.domain import ClassifiedTrade, TradeType
 from desktop_app.market_rules import is_futures_symbol
 from desktop_app.ui import board_format as fmt
+from desktop_app.ui.refresh_timer import RefreshTimer
 
 DEFAULT_CAPACITY = 2_000
 DEFAULT_BIG_PRINT_VND = Decimal(1_000_000_000)
@@ -210,8 +210,7 @@ class TapeView(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.title)
         box.addWidget(self.table)
-        self._timer = QTimer(self)
-        self._timer.setInterval(FLUSH_MS)
+        self._timer = RefreshTimer(FLUSH_MS, self)
         self._timer.timeout.connect(self.model.flush)
         self._timer.start()
 

@@ -3,12 +3,16 @@
 Updates are pulled, not pushed: a ~10 Hz timer asks the processor's ``LiveStats`` for the symbols
 changed since the version it last saw and emits ``dataChanged`` once per changed ROW. However many
 prints arrive per second (5,000/s at full replay speed), the UI does at most ~30 row updates per
-tick, so the board never stutters.
+refresh, and repaints them a third at a time over the refresh period (``REPAINT_SLICES``), so no
+single repaint holds the UI thread for long. Cells are painted from one model lookup each
+(``board_cell``) and the sparklines from incrementally converted points (``sparkline``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +27,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPalette
@@ -42,12 +45,19 @@ from PySide6.QtWidgets import (
 
 from desktop_app.processing.live_stats import Breadth, MarketStats, SymbolStats
 from desktop_app.ui import board_format as fmt
+from desktop_app.ui.refresh_timer import RefreshTimer
 from desktop_app.ui.session_clock import SessionClock
-from desktop_app.ui.sparkline import SPARK_ROLE, Sparkline, SparklineDelegate
+from desktop_app.ui.board_cell import CELL_ROLE, BoardCell, BoardCellDelegate
+from desktop_app.ui.sparkline import SPARK_ROLE, FloatSeries, Sparkline, SparklineDelegate
 
 log = logging.getLogger(__name__)
 
-REFRESH_MS = 100
+REFRESH_MS = 100  # the stats are read this often
+# ... and the rows they changed repainted over this many ticks within the period: at 5,000
+# prints/s every row changes at every refresh, and one repaint of the whole board is a long
+# callback on the UI thread; a third of it per tick keeps each one short
+REPAINT_SLICES = 3
+MIN_ROWS_PER_SLICE = 10  # a small board is repainted at once
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 FALLBACK_VN30 = (
@@ -292,8 +302,11 @@ _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 _FONT = Qt.ItemDataRole.FontRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _BACKGROUND = Qt.ItemDataRole.BackgroundRole
-_ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_ALIGNMENTS = tuple(int(_ALIGN_LEFT if i == SYMBOL_COLUMN else _ALIGN_RIGHT) for i in range(len(COLUMNS)))
+_BOLD = tuple(i in _BOLD_COLUMNS for i in range(len(COLUMNS)))
+_NO_STATS_CELL = ("", None)
 RESORT_MS = 1000  # a board re-sorted 10 times a second is unreadable: at most once a second
 
 
@@ -304,7 +317,13 @@ class WatchlistModel(QAbstractTableModel):
         self._row_of = {s: i for i, s in enumerate(self._symbols)}
         self._fixed = False  # True once a watchlist names the rows: printing symbols add none
         self._stats: dict[str, SymbolStats] = {}
-        self._cache: dict[str, tuple[list[str], list[Any], list[Any]]] = {}
+        # per symbol, filled cell by cell as the view asks and dropped when its stats change:
+        # (text, colour) per column, sort keys per column, sparklines per sparkline column
+        self._cache: dict[str, list[tuple[str, Any] | None]] = {}
+        self._sort_keys: dict[str, list[Any]] = {}
+        self._sparks: dict[str, dict[int, Sparkline | None]] = {}
+        self._series: dict[tuple[str, int], FloatSeries] = {}  # kept across updates: converts new points only
+        self._unpainted: dict[int, bool] = {}  # updated rows not repainted yet -> whole row (static cells too)
         self.version = 0
         self.rows_changed_last_refresh = 0
         self._flashes: dict[str, tuple[float, dict[int, QColor]]] = {}  # symbol -> (until, cells)
@@ -329,54 +348,92 @@ class WatchlistModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Served from per-row caches built once per stats update: the view asks for every
-        visible cell and role on each repaint, so this must be a lookup, not formatting."""
+        """Served from per-symbol caches filled once per stats update: the view asks for every
+        visible cell on each repaint, so this must be a lookup, not formatting. The board's
+        delegate asks ``CELL_ROLE`` only (one call per cell); the single roles serve the rest."""
         row = index.row()
         if row < 0:
             return None
         col = index.column()
+        if role == CELL_ROLE:
+            symbol = self._symbols[row]
+            text, colour = self._cell(symbol, col)
+            flash = self._flashes.get(symbol)
+            return BoardCell(text, colour, _BOLD[col], None if flash is None else flash[1].get(col), _ALIGNMENTS[col])
         if role == _DISPLAY:
-            return self._cells(row)[0][col]
+            return self._cell(self._symbols[row], col)[0]
         if role == _FOREGROUND:
-            return self._cells(row)[1][col]
+            return self._cell(self._symbols[row], col)[1]
         if role == SORT_ROLE:
-            return self._cells(row)[2][col]
+            return self._sort_key(self._symbols[row], col)
         if role == _ALIGNMENT:
-            return _ALIGN_LEFT if col == SYMBOL_COLUMN else _ALIGN_RIGHT
+            return _ALIGNMENTS[col]
         if role == _FONT and col in _BOLD_COLUMNS:
             return self._bold
         if role == _BACKGROUND:
             flash = self._flashes.get(self._symbols[row])
             return None if flash is None else flash[1].get(col)
         if role == SPARK_ROLE:
-            spark = _SPARK_COLUMNS.get(col)
-            s = self._stats.get(self._symbols[row]) if spark is not None else None
-            return None if s is None else spark(s)  # type: ignore[misc]
+            return self._spark(self._symbols[row], col) if col in _SPARK_COLUMNS else None
         if role == _TOOLTIP:
             s = self._stats.get(self._symbols[row])
             if s is not None and s.last_update is not None:
                 return f"{s.symbol} — last print {fmt.vietnam_time(s.last_update)} (Vietnam time)"
         return None
 
-    def _cells(self, row: int) -> tuple[list[str], list[Any], list[Any]]:
-        symbol = self._symbols[row]
+    def _cell(self, symbol: str, col: int) -> tuple[str, Any]:
+        """(text, colour) of one cell, formatted the first time it is asked after an update."""
         cells = self._cache.get(symbol)
         if cells is None:
+            cells = self._cache[symbol] = [None] * len(COLUMNS)
+        cell = cells[col]
+        if cell is None:
             s = self._stats.get(symbol)
             if s is None:  # no print yet: only the symbol is known
-                blank = ["" for _ in COLUMNS]
-                blank[SYMBOL_COLUMN] = symbol
-                keys: list[Any] = [float("-inf") for _ in COLUMNS]
-                keys[SYMBOL_COLUMN] = symbol
-                cells = (blank, [None for _ in COLUMNS], keys)
+                cell = (symbol, None) if col == SYMBOL_COLUMN else _NO_STATS_CELL
             else:
-                cells = (
-                    [c.display(s) for c in COLUMNS],
-                    [c.colour(s) for c in COLUMNS],
-                    [_sort_key(c, s) for c in COLUMNS],
-                )
-            self._cache[symbol] = cells
-        return cells
+                column = COLUMNS[col]
+                cell = (column.display(s), column.colour(s))
+            cells[col] = cell
+        return cell
+
+    def _sort_key(self, symbol: str, col: int) -> Any:
+        keys = self._sort_keys.get(symbol)
+        if keys is None:
+            s = self._stats.get(symbol)
+            if s is None:
+                keys = [float("-inf") for _ in COLUMNS]
+                keys[SYMBOL_COLUMN] = symbol
+            else:
+                keys = [_sort_key(c, s) for c in COLUMNS]
+            self._sort_keys[symbol] = keys
+        return keys[col]
+
+    def _spark(self, symbol: str, col: int) -> Sparkline | None:
+        """The cell's sparkline in floats; only the points new since the last update are converted."""
+        sparks = self._sparks.get(symbol)
+        if sparks is None:
+            sparks = self._sparks[symbol] = {}
+        if col in sparks:
+            return sparks[col]
+        s = self._stats.get(symbol)
+        raw = None if s is None else _SPARK_COLUMNS[col](s)
+        line = None
+        if raw is not None:
+            series = self._series.get((symbol, col))
+            if series is None:
+                series = self._series[(symbol, col)] = FloatSeries()
+            baseline = None if raw.baseline is None else float(raw.baseline)
+            points = series.update(raw.points)
+            line = Sparkline(points, baseline, raw.is_reference, key=(symbol, col), revision=series.revision)
+        sparks[col] = line
+        return line
+
+    def _forget(self, symbol: str) -> None:
+        """The symbol's stats changed: its cells are formatted again when next asked."""
+        self._cache.pop(symbol, None)
+        self._sort_keys.pop(symbol, None)
+        self._sparks.pop(symbol, None)
 
     # ------------------------------------------------------------------ content
     def symbol_at(self, row: int) -> str:
@@ -394,13 +451,15 @@ class WatchlistModel(QAbstractTableModel):
     def set_symbols(self, symbols: Sequence[str]) -> None:
         """Show exactly these rows (a watchlist), with the stats already seen for them."""
         self.beginResetModel()
+        self._unpainted.clear()  # the reset repaints every row
         self._symbols = list(dict.fromkeys(symbols))
         self._row_of = {s: i for i, s in enumerate(self._symbols)}
         self._fixed = True
         self.endResetModel()
 
-    def apply(self, version: int, changed: Sequence[SymbolStats]) -> None:
-        """Take the changed snapshots; one ``dataChanged`` per changed row."""
+    def apply(self, version: int, changed: Sequence[SymbolStats], *, repaint: bool = True) -> None:
+        """Take the changed snapshots; one ``dataChanged`` per changed row, at once or (with
+        ``repaint=False``) later, a few rows at a time, through ``repaint_rows``."""
         self.version = version
         rows: list[int] = []
         full_rows: set[int] = set()  # rows whose static cells (ceiling/floor/ref) changed too
@@ -408,7 +467,7 @@ class WatchlistModel(QAbstractTableModel):
         for s in changed:
             if s.exchange == "DERIVATIVES" and s.symbol not in self._row_of:
                 self._stats[s.symbol] = s  # kept for a watchlist that adds the contract later
-                self._cache.pop(s.symbol, None)
+                self._forget(s.symbol)
                 continue
             before = self._stats.get(s.symbol)
             if before is None or (before.ref_price, before.ceiling, before.floor) != (s.ref_price, s.ceiling, s.floor):
@@ -418,7 +477,7 @@ class WatchlistModel(QAbstractTableModel):
             if before is not None and _FLASH_COLUMNS:
                 self._flash(before, s)
             self._stats[s.symbol] = s
-            self._cache.pop(s.symbol, None)
+            self._forget(s.symbol)
             row = self._row_of.get(s.symbol)
             if row is None:
                 if not self._fixed:
@@ -432,16 +491,35 @@ class WatchlistModel(QAbstractTableModel):
                 self._row_of[s.symbol] = len(self._symbols)
                 self._symbols.append(s.symbol)
             self.endInsertRows()
-        # ceiling / floor / reference are fixed for the day: repaint every other column (the
-        # symbol cell is coloured like the price) but skip the static cells
+        unpainted = self._unpainted
+        for row in rows:
+            unpainted[row] = unpainted.get(row, False) or row in full_rows
+        self.rows_changed_last_refresh = len(set(rows)) + len(new)
+        if repaint:
+            self.repaint_rows(len(unpainted))
+
+    @property
+    def unpainted(self) -> int:
+        """Rows whose new values are not on the screen yet (``apply(..., repaint=False)``)."""
+        return len(self._unpainted)
+
+    def repaint_rows(self, limit: int) -> None:
+        """``dataChanged`` for up to ``limit`` of the updated rows, the longest waiting first.
+        Ceiling / floor / reference are fixed for the day: a row repaints every other column (the
+        symbol cell is coloured like the price) but skips the static cells."""
+        unpainted = self._unpainted
+        if not unpainted or limit <= 0:
+            return
+        batch = list(itertools.islice(unpainted.items(), limit))
+        for row, _full in batch:
+            del unpainted[row]
         last_col = len(COLUMNS) - 1
-        for row in sorted(set(rows)):
-            if row in full_rows:
+        for row, full in sorted(batch):
+            if full:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
             else:
                 for first, last in _LIVE_RANGES:
                     self.dataChanged.emit(self.index(row, first), self.index(row, last))
-        self.rows_changed_last_refresh = len(set(rows)) + len(new)
 
     def _flash(self, before: SymbolStats, after: SymbolStats) -> None:
         """Mark the flashing cells whose value moved: green up, red down (compared as numbers)."""
@@ -739,6 +817,9 @@ class WatchlistView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # ResizeToContents would
         header.setStretchLastSection(True)  # re-measure every cell on every update
         header.setMinimumSectionSize(36)
+        self.cell_delegate = BoardCellDelegate(self.table)  # one model lookup per painted cell
+        self.table.setItemDelegate(self.cell_delegate)
+        self.table.frozen.setItemDelegate(self.cell_delegate)
         self.spark_delegate = SparklineDelegate(self.table)
         for col in _SPARK_COLUMNS:
             self.table.setItemDelegateForColumn(col, self.spark_delegate)
@@ -755,11 +836,11 @@ class WatchlistView(QWidget):
         box.addWidget(self.strip)
         box.addWidget(self.table, 1)
         self.stats: StatsSource | None = None
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
-        self.resort_timer = QTimer(self)
-        self.resort_timer.setInterval(RESORT_MS)
+        self.timer = RefreshTimer(REFRESH_MS // REPAINT_SLICES, self)
+        self.timer.timeout.connect(self._tick)
+        self._phase = 0
+        self._slice = MIN_ROWS_PER_SLICE
+        self.resort_timer = RefreshTimer(RESORT_MS, self)
         self.resort_timer.timeout.connect(self.resort)
         self._dirty_since_sort = False
 
@@ -849,17 +930,45 @@ class WatchlistView(QWidget):
             self.resort_timer.start()
 
     def resort(self) -> None:
+        """Sort again when the values moved rows out of order (a sort repaints the whole board,
+        so an order that still holds is left alone)."""
         if self._dirty_since_sort:
             self._dirty_since_sort = False
-            self.proxy.sort(self.proxy.sortColumn(), self.proxy.sortOrder())
+            column, order = self.proxy.sortColumn(), self.proxy.sortOrder()
+            if column >= 0 and not self._in_order(column, order):
+                self.proxy.sort(column, order)
+
+    def _in_order(self, column: int, order: Qt.SortOrder) -> bool:
+        proxy = self.proxy
+        keys = [proxy.data(proxy.index(row, column), SORT_ROLE) for row in range(proxy.rowCount())]
+        pairs = zip(keys, keys[1:])
+        try:
+            if order == Qt.SortOrder.AscendingOrder:
+                return all(not b < a for a, b in pairs)
+            return all(not a < b for a, b in pairs)
+        except TypeError:  # keys that do not compare: let the proxy decide
+            return False
+
+    def _tick(self) -> None:
+        """Every REFRESH_MS / REPAINT_SLICES: the stats every REPAINT_SLICES-th tick, a share of
+        the updated rows repainted at each one."""
+        self._phase = (self._phase + 1) % REPAINT_SLICES
+        if self._phase == 0:
+            self.refresh()
+        else:
+            self.model.repaint_rows(self._slice)
 
     def refresh(self) -> None:
+        """Take the stats changed since the last refresh; repaint a first share of the updated rows
+        now and the rest over the next ticks (see REPAINT_SLICES)."""
         if self.stats is None:
             return
         self.model.expire_flashes()
         version, changed = self.stats.changed_since(self.model.version)
         if changed:
-            self.model.apply(version, changed)
+            self.model.apply(version, changed, repaint=False)
+            self._slice = max(MIN_ROWS_PER_SLICE, math.ceil(self.model.unpainted / REPAINT_SLICES))
+            self.model.repaint_rows(self._slice)
             self._dirty_since_sort = True
             self.strip.show_market(self.stats.market())
         elif version != self.model.version:

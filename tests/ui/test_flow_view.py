@@ -270,3 +270,16 @@ def test_a_hidden_flow_tab_skips_the_live_refresh_and_catches_up_when_shown(qtbo
     qtbot.waitExposed(view)
     after = view.model.row_of("FPT").totals  # type: ignore[union-attr]
     assert after.buy_value == before.buy_value + Decimal(120_000_000)
+
+
+def test_the_live_ticks_refresh_the_stocks_and_the_basket_in_turn(view) -> None:  # type: ignore[no-untyped-def]
+    book = _live_book()
+    view.attach_live(book)
+    table_before = view.model.row_of("FPT").totals  # type: ignore[union-attr]
+    cvd_before = [b.cvd_value for b in view.basket_bars]
+    book.on_value(_trade("FPT", "120000", 1_000, "buy", at(14, 1)))
+    view._tick()  # one half of the period: the stocks
+    assert view.model.row_of("FPT").totals.buy_value == table_before.buy_value + Decimal(120_000_000)  # type: ignore[union-attr]
+    assert [b.cvd_value for b in view.basket_bars] == cvd_before
+    view._tick()  # the other half: the basket's CVD
+    assert view.basket_bars[-1].cvd_value == cvd_before[-1] + Decimal(120_000_000)

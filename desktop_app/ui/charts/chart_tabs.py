@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Callable, Protocol
 
-from PySide6.QtCore import QCoreApplication, QDate, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QDate, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -38,6 +38,7 @@ from desktop_app.ui.charts.intraday_bars_chart import IntradayBarsChart
 from desktop_app.ui.charts.intraday_chart import IntradayChart, TradeColumns
 from desktop_app.ui.charts.intraday_range import DAY, RANGES, IntradayRange
 from desktop_app.ui.history_source import HistorySource
+from desktop_app.ui.refresh_timer import RefreshTimer
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +119,12 @@ class ChartTabs(QWidget):
         box.addLayout(top)
         box.addWidget(self.tabs, 1)
         self._live_buffer: list[ClassifiedTrade] = []
-        self._live_timer = QTimer(self)
-        self._live_timer.setInterval(LIVE_APPEND_MS)
+        self._live_timer = RefreshTimer(LIVE_APPEND_MS, self)
         self._live_timer.timeout.connect(self._flush_live)
         self._live_timer.start()
         self._intraday_ready = False
         self.stats: DayStatsSource | None = None
-        self._live_bar_timer = QTimer(self)
-        self._live_bar_timer.setInterval(LIVE_BAR_MS)
+        self._live_bar_timer = RefreshTimer(LIVE_BAR_MS, self)
         self._live_bar_timer.timeout.connect(self.refresh_live_bar)
 
     # ------------------------------------------------------------------ public
