@@ -231,10 +231,10 @@ def volume_profile(levels: Sequence[PriceLevel]) -> VolumeProfile:
     return VolumeProfile(tuple(levels), levels[poc].price, levels[lo].price, levels[hi].price)
 
 
-def basket_bars(sums: Iterable[BasketValueSums]) -> list[BasketFlowBar]:
-    """Finish per-bar basket sums (time order) with the value delta and its running sum."""
+def basket_bars(sums: Iterable[BasketValueSums], cvd: Decimal = _ZERO) -> list[BasketFlowBar]:
+    """Finish per-bar basket sums (time order) with the value delta and its running sum (from
+    ``cvd``: the running sum before the first of them, when continuing a series)."""
     out: list[BasketFlowBar] = []
-    cvd = _ZERO
     for s in sums:
         delta = s.buy_value - s.sell_value
         cvd += delta

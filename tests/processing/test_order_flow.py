@@ -8,6 +8,7 @@ must agree exactly on flow bars, the volume profile, big prints and basket flow.
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import asyncpg
 from desktop_app.config import Settings
 from desktop_app.domain import ClassifiedTrade, TradeType
 from desktop_app.feeds.spec import FeedSpec
-from desktop_app.order_flow import SessionSplit
+from desktop_app.order_flow import BasketValueSums, SessionSplit, basket_bars
 from desktop_app.processing.order_flow import OrderFlowBook
 from desktop_app.services.history import HistoryService
 from desktop_app.services.pipeline import Pipeline
@@ -86,3 +87,45 @@ async def test_a_replayed_day_through_the_pipeline_agrees_with_the_history_servi
     assert len(symbols) >= 3
     day = book.symbol(symbols[0]).day  # type: ignore[union-attr]
     await _assert_same_as_history(book, HistoryService(db.pool), day, symbols)
+
+
+def _basket_flow_from_scratch(book: OrderFlowBook, symbols: list[str]) -> list:
+    """The plain computation: every member's whole day summed again."""
+    totals: dict = {}
+    for symbol in symbols:
+        flow = book.symbol(symbol)
+        if flow is None:
+            continue
+        for v in flow.minute_values():
+            t = totals.setdefault(v.time, [Decimal(0)] * 4)
+            t[0] += v.buy_value
+            t[1] += v.sell_value
+            t[2] += v.neutral_value
+            t[3] += v.auction_value
+    return basket_bars(BasketValueSums(time, *t) for time, t in sorted(totals.items()))
+
+
+def test_the_incremental_basket_flow_equals_summing_the_whole_day_again() -> None:
+    """Asked between prints — in order, late, put-throughs, a non-member, a member that starts
+    late, a new day — the basket's flow is what summing every member's day again gives."""
+    rng = random.Random(7)
+    members = ["ACB", "FPT", "VNM", "HPG"]
+    book = OrderFlowBook(big_trade_min_value=Decimal(10**9))
+    kinds = ["buy", "sell", "neutral", "ato", "atc", "put_through"]
+    start = at(9, 15)
+    asked = 0
+    for day_offset in (0, 1):
+        for n in range(1_500):
+            symbol = rng.choice(members[:3] if n < 500 else members + ["SSI"])  # HPG joins late
+            late = rng.random() < 0.05
+            second = max(0, n * 2 - (rng.randint(60, 600) if late else 0))
+            ts = start + timedelta(days=day_offset, seconds=second)
+            book.add(_classified(symbol, str(20_000 + 50 * rng.randint(-5, 5)), 100 * rng.randint(1, 50),
+                                 rng.choice(kinds), ts))
+            if rng.random() < 0.05:
+                assert book.basket_flow(members) == _basket_flow_from_scratch(book, members), (day_offset, n)
+                asked += 1
+        assert book.basket_flow(members) == _basket_flow_from_scratch(book, members)
+    assert asked > 100
+    assert book.basket_flow(["FPT"]) == _basket_flow_from_scratch(book, ["FPT"])  # another basket
+    assert book.basket_flow(members) == _basket_flow_from_scratch(book, members)
