@@ -71,6 +71,7 @@ MAX_VALUE = Decimal(10) ** 16  # VND: a whole market day is ~10^13
 MAX_SIGNED = Decimal(10) ** 12  # changes / ratios / counts that may be negative
 _MAX_PRICE_F = 1e9
 _MAX_VALUE_F = 1e16
+_MAX_VOLUME_F = float(MAX_VOLUME)
 
 REJECTION_KINDS = frozenset(
     {
@@ -497,8 +498,16 @@ _ASK_KEYS = tuple((f"AskPrice{i}", f"AskVol{i}") for i in range(1, 11))
 def _level(p: Any, v: Any, keys: tuple[str, str]) -> PriceLevel | None:
     """One book level; None for an empty one (price 0 / null), which ends the side.
 
-    ``keys`` (price key, volume key) only name the fields in a rejection.
+    The usual level, a price on the tick grid (a ``_PRICES`` hit, so already validated) with an
+    integral float volume, is built at once; anything else (an empty level, a new price, a
+    string, a bad value) is decided here or explained in a rejection. ``keys`` (price key, volume
+    key) only name the fields in a rejection. Levels are built, not cached: a day has ~150k
+    distinct (price, volume) pairs, and missing the CPU cache on a dict of them cost more than
+    building the level.
     """
+    price = _PRICES.get(p) if type(p) is float else None
+    if price is not None and type(v) is float and 0.0 <= v <= _MAX_VOLUME_F and v.is_integer():
+        return _new_level(price, int(v))
     if p is None or (type(p) is not str and p == 0):
         return None
     price = _opt_price(p, keys[0])
@@ -608,37 +617,15 @@ def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
     )
 
 
-_MAX_VOLUME_F = float(MAX_VOLUME)
-
-
 def _top3(p1: Any, v1: Any, p2: Any, v2: Any, p3: Any, v3: Any,
           keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
-    """Up to 3 levels, best first, stopping at the first empty one.
-
-    A level priced on the tick grid (a ``_PRICES`` hit, so already validated) with an integral
-    float volume is built inline; anything else (an empty level, a new price, a string, a bad
-    value) goes through ``_level``, which decides or explains the rejection. Building a level costs
-    less than looking one up in a day's cache of them: that cache held ~150k levels, and missing
-    the CPU cache on it cost more than it saved.
-    """
-    prices = _PRICES
-    price = prices.get(p1) if type(p1) is float else None
-    if price is not None and type(v1) is float and 0.0 <= v1 <= _MAX_VOLUME_F and v1.is_integer():
-        first = _new_level(price, int(v1))
-    else:
-        first = _level(p1, v1, keys[0])
-        if first is None:
-            return ()
-    price = prices.get(p2) if type(p2) is float else None
-    if price is not None and type(v2) is float and 0.0 <= v2 <= _MAX_VOLUME_F and v2.is_integer():
-        second = _new_level(price, int(v2))
-    else:
-        second = _level(p2, v2, keys[1])
-        if second is None:
-            return (first,)
-    price = prices.get(p3) if type(p3) is float else None
-    if price is not None and type(v3) is float and 0.0 <= v3 <= _MAX_VOLUME_F and v3.is_integer():
-        return (first, second, _new_level(price, int(v3)))
+    """Up to 3 levels, best first, stopping at the first empty one."""
+    first = _level(p1, v1, keys[0])
+    if first is None:
+        return ()
+    second = _level(p2, v2, keys[1])
+    if second is None:
+        return (first,)
     third = _level(p3, v3, keys[2])
     if third is None:
         return (first, second)
