@@ -175,14 +175,6 @@ class SymbolDayFlow:
         """The minutes this symbol has a bar for (any order)."""
         return self._bars.keys()
 
-    def minute_values(self) -> list[BasketValueSums]:
-        """Per-minute buy/sell/neutral/auction value (one member of a basket's flow)."""
-        return [
-            BasketValueSums(to_vietnam(minute), b[_BUY_VAL], b[_SELL_VAL], b[_NEUTRAL_VAL],
-                            b[_VALUE] - b[_BUY_VAL] - b[_SELL_VAL] - b[_NEUTRAL_VAL])
-            for minute, b in sorted(self._bars.items())
-        ]
-
     def profile(self) -> VolumeProfile:
         """Volume at price with the POC and value area."""
         return volume_profile([PriceLevel(price, *counts) for price, counts in sorted(self._levels.items())])
@@ -200,6 +192,10 @@ class SymbolDayFlow:
         """Active buy/sell/neutral value and the session split so far."""
         neutral = self._split[3] - self.buy_value - self.sell_value
         return SymbolFlowTotals(self.symbol, self.buy_value, self.sell_value, neutral, self.session_split())
+
+
+def _bar_time(bar: BasketFlowBar) -> datetime:
+    return bar.time
 
 
 class _BasketFlowCache:
@@ -276,16 +272,17 @@ class OrderFlowBook:
         basket = self._basket
         if basket is None or basket.symbols != key:
             basket = self._basket = _BasketFlowCache(key)
-            start = 0
+            dirty_from = None  # nothing kept: every minute is summed
         elif basket.dirty_from is None:
             return list(basket.bars)
         else:
-            start = bisect_left([bar.time for bar in basket.bars], basket.dirty_from)
-        kept = basket.bars[:start]
-        since = kept[-1].time if kept else None
+            dirty_from = basket.dirty_from
+        # Bars before the earliest touched minute stand; a minute between them and it has no
+        # member's bar (else it would be one of them), so the sums start at that minute.
+        kept = basket.bars[:bisect_left(basket.bars, dirty_from, key=_bar_time)] if dirty_from else []
         flows = [flow for flow in (self._symbols.get(symbol) for symbol in key) if flow is not None]
         sums = []
-        for minute in self._minutes[bisect_left(self._minutes, since) + 1 if since is not None else 0:]:
+        for minute in self._minutes[bisect_left(self._minutes, dirty_from) if dirty_from else 0:]:
             total: list[Decimal] | None = None
             for flow in flows:
                 values = flow.minute_value_sums(minute)

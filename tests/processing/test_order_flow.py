@@ -96,12 +96,10 @@ def _basket_flow_from_scratch(book: OrderFlowBook, symbols: list[str]) -> list:
         flow = book.symbol(symbol)
         if flow is None:
             continue
-        for v in flow.minute_values():
-            t = totals.setdefault(v.time, [Decimal(0)] * 4)
-            t[0] += v.buy_value
-            t[1] += v.sell_value
-            t[2] += v.neutral_value
-            t[3] += v.auction_value
+        for minute in flow.minutes():
+            t = totals.setdefault(minute, [Decimal(0)] * 4)
+            for i, value in enumerate(flow.minute_value_sums(minute)):
+                t[i] += value
     return basket_bars(BasketValueSums(time, *t) for time, t in sorted(totals.items()))
 
 
