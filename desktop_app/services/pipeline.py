@@ -212,21 +212,24 @@ class Pipeline:
             log.warning("rejected a feed message (%s; further ones of this kind are only counted): %r",
                         exc, shown)
 
-    def _parse_into_burst(self, raw: str | bytes) -> bool:
-        """Parse one envelope into the burst (rejections counted now); True when it began a burst."""
+    def _parse_into_burst(self, raw: str | bytes) -> None:
+        """Parse one envelope into the burst (rejections are counted now). A full burst is
+        processed at once; a burst's first envelope has it processed as soon as the consumer gives
+        the loop back (the feed waits for data, a time slice ends, the writer asks for room)."""
         counters = self.counters
         counters.messages += 1
         try:
             events = parse_envelope(raw)
         except (InvalidMessage, ParserFailure) as exc:
             self._reject(exc.kind, exc, raw)
-            return False
+            return
         burst = self._burst
         burst.append(events)
         if len(burst) >= BURST_MAX:
             self._process_burst()
-            return False
-        return len(burst) == 1
+        elif not self._burst_flush_scheduled:
+            self._burst_flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._process_burst_soon)
 
     def _process_burst(self) -> None:
         """Process the parsed envelopes waiting in the burst, in arrival order."""
@@ -253,23 +256,18 @@ class Pipeline:
         assert self._finished is not None and self._feed is not None
         take = self._parse_into_burst
         writer = self.writer
-        loop = asyncio.get_running_loop()
         clock = time.perf_counter
         n = 0
         slice_end = clock() + SLICE_S
         try:
             async for raw in self._feed.envelopes():
-                if take(raw) and not self._burst_flush_scheduled:
-                    self._burst_flush_scheduled = True
-                    loop.call_soon(self._process_burst_soon)
+                take(raw)
                 n += 1
                 if n >= CHECK_EVERY:
                     n = 0
                     if writer.congested:
-                        self._process_burst()
                         await writer.wait_for_room()
                     if clock() >= slice_end:
-                        self._process_burst()
                         await asyncio.sleep(0)
                         slice_end = clock() + SLICE_S
         except asyncio.CancelledError:
