@@ -68,7 +68,7 @@ import orjson
 from desktop_app.bench.machine_load import load_average, load_line
 from desktop_app.config import Settings
 from desktop_app.database import schema
-from desktop_app.database.batch_writer import BatchWriter, table_layouts
+from desktop_app.database.batch_writer import ENCODE_SLICE_ROWS, BatchWriter, table_layouts
 from desktop_app.database.minute_bar_aggregate import MinuteBarBatch
 from desktop_app.database.journal import Journal
 from desktop_app.database.bench.scratch_ingest_schema import ScratchIngestSchema
@@ -85,7 +85,6 @@ BENCH_ORIGIN = "bench"  # the writer checks every print's TotalVol against what 
 LAG_RATE_PER_S = 5_000
 LAG_SECONDS = 8.0
 LAG_TICK_S = 0.01
-SLICE_ROWS = 1_000  # the writer's encoder slice (``batch_writer.ENCODE_SLICE_ROWS``)
 LARGE_BATCH_ROWS = 20_000  # the ceiling again with larger batches: what per-batch costs weigh
 COST_REPEATS = 3  # per-part CPU costs: best of this many passes
 
@@ -286,7 +285,7 @@ def client_costs(trades: list[ClassifiedTrade], pool: Any, journal_dir: Path) ->
     encoding and minute-bar folding in the encoder's slices, and the cheapest hand-off of the
     same slices to another process (pickle of the objects, or of row tuples built from them)."""
     n = len(trades)
-    slices = [trades[i : i + SLICE_ROWS] for i in range(0, n, SLICE_ROWS)]
+    slices = [trades[i : i + ENCODE_SLICE_ROWS] for i in range(0, n, ENCODE_SLICE_ROWS)]
     layout = table_layouts()["trades"]
 
     def enqueue() -> None:
