@@ -135,6 +135,7 @@ class Timing:
     server_cpu_wait_us_per_row: float | None
     client_cpu_wait_us_per_row: float | None
     batch_rows: int = BATCH_ROWS  # rows per transaction (the writer round: its mean batch)
+    parts: int = 0  # the writer round: queued parts its open transactions took on
 
 
 def _schedstat(path: str) -> tuple[int, int] | None:
@@ -244,7 +245,8 @@ async def _writer_throughput(scratch: ScratchIngestSchema, trades: list[Classifi
     finally:
         metrics = await writer.stop()
     _check_written(metrics, len(trades))
-    return replace(timing, batch_rows=round(len(trades) / max(1, metrics.flushes)))
+    return replace(timing, batch_rows=round(len(trades) / max(1, metrics.flushes)),
+                   parts=metrics.flushes + metrics.continued_parts)
 
 
 async def _writer_ceiling(pool: asyncpg.Pool, trades: list[ClassifiedTrade], journal_dir: Path,
@@ -462,6 +464,7 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
             "writer_ceiling_ratio_to_limit": round(ceiling / limit, 3),
             "writer_ceiling_rows_per_s_rounds": [round(x) for x in ceilings],
             "writer_batch_rows": best_writer.batch_rows,
+            "writer_parts": best_writer.parts,
             "writer_deep_queue_max": DEEP_QUEUE_MAX,
             "writer_deep_queue_rows_per_s": round(deep.rows_per_s),
             "writer_deep_queue_ratio_to_limit": round(deep.rows_per_s / limit, 3),

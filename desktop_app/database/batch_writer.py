@@ -61,8 +61,8 @@ from desktop_app.database.copy_encoding import (
     COPY_HEADER, COPY_TRAILER, CopyColumn, CopyEncodingError, CopyLayout, PgType,
 )
 from desktop_app.database.ingest_coverage import (
-    STORED, BatchCoverage, ClaimResult, CoverageTracker, KeyClaim, RowIdentity, claim, load_latest,
-    select_copy_rows, stored_until,
+    STORED, BatchCoverage, ClaimResult, CoverageTracker, KeyClaim, RowIdentity, TransactionCoverage, claim,
+    load_latest, select_copy_rows, stored_until,
 )
 from desktop_app.database.journal import Journal, JournalBatch, RecordRef, TablePayload
 from desktop_app.database.minute_bar_aggregate import MinuteBarBatch, aggregate_copied_trades, upsert_minute_bars
@@ -82,6 +82,7 @@ _LEDGER_INSERT = (
     "INSERT INTO ingest_ledger (batch_id, rows) VALUES ('{batch_id}'::uuid, {rows}) "
     "ON CONFLICT (batch_id) DO NOTHING"
 )
+_LEDGER_ROWS = "UPDATE ingest_ledger SET rows = {rows} WHERE batch_id = '{batch_id}'::uuid"
 
 _ACQUIRE_TIMEOUT_S = 10.0
 _ALERT_STAGING = "alerts_incoming"
@@ -197,6 +198,7 @@ class WriterMetrics:
     database_up: bool
     overflow_pending: int = 0
     skipped_stored: dict[str, int] = field(default_factory=dict)  # rows left out: stored already
+    continued_parts: int = 0  # queued parts an open transaction took on (a producer outpacing a flush)
 
     @property
     def queued(self) -> int:
@@ -272,6 +274,7 @@ class BatchWriter:
         encode_slice_rows: int = ENCODE_SLICE_ROWS,
         replay_budget_s: float | None = None,
         origin: str | None = None,
+        max_batch_rows: int | None = None,
     ) -> None:
         self._pool_provider = as_pool_provider(database, "BatchWriter")
         self._coverage = CoverageTracker(origin) if origin else None
@@ -280,6 +283,9 @@ class BatchWriter:
         self.journal = journal
         self.flush_interval_s = float(flush_interval_s)
         self.queue_max = int(queue_max)
+        # One transaction takes on queued parts up to this many rows (see ``_write_fresh``): with
+        # the queues, what the writer holds in memory at most.
+        self.max_batch_rows = int(max_batch_rows) if max_batch_rows is not None else 8 * self.queue_max
         self._retry_initial_s = retry_initial_s
         self._retry_max_s = retry_max_s
         self._slice_rows = max(1, int(encode_slice_rows))
@@ -313,6 +319,7 @@ class BatchWriter:
         self._last_flush_rows = 0
         self._last_flush_ms = 0.0
         self._flushes = 0
+        self._continued = 0  # parts taken on by a transaction already open
         self._failed_flushes = 0
         self._replayed = 0
         self._spilled = 0
@@ -355,8 +362,9 @@ class BatchWriter:
     async def wait_for_room(self) -> None:
         """Backpressure for fast producers: wake the flush task and wait until it has TAKEN the
         queued rows (room again), not until they are written, so that the producer fills the
-        next batch while the database stores this one. Memory stays bounded: at most one batch
-        in flight beside full queues."""
+        next batch while the database stores this one (and an open transaction may take it on).
+        Memory stays bounded: one transaction of at most ``max_batch_rows`` in flight beside full
+        queues."""
         while self.congested and self._started and not self._stopping:
             assert self._room is not None and self._wake is not None
             self._room.clear()
@@ -473,6 +481,7 @@ class BatchWriter:
             database_up=self._db_up,
             overflow_pending=sum(p.size for p in self._overflow),
             skipped_stored=dict(self._skipped),
+            continued_parts=self._continued,
         )
 
     def flush_latencies_ms(self) -> list[float]:
@@ -662,64 +671,123 @@ class BatchWriter:
             raise
 
     async def _write_fresh(self, pending: _Pending) -> None:
-        """One transaction: ledger row, then each table's COPY streamed while it is encoded."""
+        """One transaction: ledger row, then each table's COPY streamed while it is encoded.
+
+        A producer faster than the database refills the queues while the COPY runs. Then the
+        same transaction takes them on as a further part (``_take_continuation``) instead of
+        making the producer wait for the commit: the server goes on copying while the producer
+        has room again, and the per-transaction round trips (ledger, bars, COMMIT, pool reset)
+        are paid once for several parts. Each part is claimed, cut and folded as a batch of its
+        own would be; the ledger row counts them all. Should the transaction fail, each part is
+        kept on its own (spilled, or the failing part quarantined)."""
         started = time.perf_counter()
-        futures = pending.slices
-        total = pending.size
-        written: dict[str, int] = {}
-        claimed: ClaimResult | None = None
+        parts: list[_Pending] = [pending]
+        results: list[tuple[dict[str, int], ClaimResult | None]] = []
+        writing: _Pending | None = pending
         try:
-            coverage = self._coverage_of(pending)
             pool = await self._pool()
             async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
-                async with _batch_transaction(conn, pending.batch_id, total) as first:
-                    if not first:  # cannot happen for a fresh uuid4; be safe anyway
+                async with _batch_transaction(conn, pending.batch_id, pending.size) as ledger:
+                    if not ledger.first:  # cannot happen for a fresh uuid4; be safe anyway
                         log.warning("batch %s already committed; skipping", pending.batch_id)
                         return
-                    claimed = await claim(conn, coverage) if coverage is not None else None
-                    for table, table_futures in futures.items():
-                        layout = self._layouts[table]
-                        keep = claimed.keep.get(table) if claimed is not None else None
-                        if keep is not None or table == "alerts":
-                            payload = self._payload(table, await asyncio.gather(*table_futures))
-                            if keep is not None:
-                                keep = self._aligned(table, pending.rows[table], keep, payload.rows)
-                            written[table] = await self._store(conn, payload.table, payload.columns,
-                                                               payload.data, payload.rows, keep)
-                            continue
-                        await conn.copy_to_table(
-                            table, source=_stream(table_futures), columns=list(layout.column_names),
-                            format="binary",
-                        )
-                        if table == "trades":  # every slice is done: the COPY consumed them all
-                            await _fold_minute_bars(conn, [f.result() for f in table_futures],
-                                                    layout.column_names)
-                        written[table] = sum(f.result()[1] for f in table_futures)
+                    coverage = TransactionCoverage(self._coverage.origin) if self._coverage is not None else None
+                    folds: list[list[EncodedSlice]] = []
+                    while writing is not None:
+                        written, claimed, fold = await self._write_part(conn, writing, coverage)
+                        results.append((written, claimed))
+                        if fold:
+                            folds.append(fold)
+                        writing = self._take_continuation(ledger.rows, started)
+                        if writing is not None:
+                            parts.append(writing)
+                            ledger.rows += writing.size
+                    if coverage is not None:
+                        await coverage.record(conn)
+                    await _fold_minute_bars(conn, folds, self._layouts["trades"].column_names)
         except Exception as exc:  # noqa: BLE001 - classified below; the batch is kept either way
-            batch = await self._encode_all(pending)
-            if _is_transient(exc):
-                self._mark_down(exc)
-                await self._spill(batch)
-            else:
-                self._failed_flushes += 1
-                await self._quarantine(batch, exc)
+            await self._keep_failed(parts, writing, exc)
             return
         self._mark_up()
-        encoded = {table: sum(f.result()[1] for f in fs) for table, fs in futures.items()}
-        self._committed(written, claimed, encoded)
+        stored = 0
+        for part, (written, claimed) in zip(parts, results):
+            encoded = {table: sum(f.result()[1] for f in fs) for table, fs in part.slices.items()}
+            self._committed(written, claimed, encoded)
+            stored += sum(written.values())
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._flushes += 1
-        self._last_flush_rows = sum(written.values())
+        self._continued += len(parts) - 1
+        self._last_flush_rows = stored
         self._last_flush_ms = elapsed_ms
         self._flush_ms.append(elapsed_ms)
+
+    async def _write_part(self, conn: asyncpg.Connection, pending: _Pending, coverage: TransactionCoverage | None,
+                          ) -> tuple[dict[str, int], ClaimResult | None, list[EncodedSlice]]:
+        """One part of the open transaction: claim its coverage, then each table's rows (streamed
+        as they are encoded, or cut to the rows not stored yet, which then also go into the
+        minute bars here). Returns the rows stored, the claim, and the trades' encoded slices
+        whose folded bars the transaction upserts before COMMIT (empty when already done)."""
+        batch = self._coverage_of(pending)
+        claimed = await coverage.claim(conn, batch) if coverage is not None and batch is not None else None
+        written: dict[str, int] = {}
+        fold: list[EncodedSlice] = []
+        for table, table_futures in pending.slices.items():
+            layout = self._layouts[table]
+            keep = claimed.keep.get(table) if claimed is not None else None
+            if keep is not None or table == "alerts":
+                payload = self._payload(table, await asyncio.gather(*table_futures))
+                if keep is not None:
+                    keep = self._aligned(table, pending.rows[table], keep, payload.rows)
+                written[table] = await self._store(conn, payload.table, payload.columns,
+                                                   payload.data, payload.rows, keep)
+                continue
+            await conn.copy_to_table(
+                table, source=_stream(table_futures), columns=list(layout.column_names), format="binary",
+            )
+            if table == "trades":  # every slice is done: the COPY consumed them all
+                fold = [f.result() for f in table_futures]
+            written[table] = sum(f.result()[1] for f in table_futures)
+        return written, claimed, fold
+
+    def _take_continuation(self, transaction_rows: int, started: float) -> _Pending | None:
+        """The queued rows as one more part of the open transaction, when a producer has refilled
+        a queue to the early-flush mark during the COPY, and the transaction stays within
+        ``max_batch_rows`` and one flush interval (what it holds is committed that soon); else
+        None (the transaction commits)."""
+        if self._overflow or not any(len(q) >= self.queue_max // 2 for q in self._queues.values()):
+            return None
+        if time.perf_counter() - started >= self.flush_interval_s:
+            return None
+        if transaction_rows + sum(len(q) for q in self._queues.values()) > self.max_batch_rows:
+            return None
+        part = self._take_queues()
+        if part is not None and self._room is not None:
+            self._room.set()  # a producer waiting in wait_for_room fills the queues again
+        return part
+
+    async def _keep_failed(self, parts: list[_Pending], failing: _Pending | None, exc: Exception) -> None:
+        """A transaction that did not commit: nothing of it is stored, every part is kept. A lost
+        connection spills them all to the journal; a refusal quarantines the part being written
+        (all of them if it came at COMMIT) and spills the others, to be replayed on their own."""
+        transient = _is_transient(exc)
+        if transient:
+            self._mark_down(exc)
+        else:
+            self._failed_flushes += 1
+        for part in parts:
+            batch = await self._encode_all(part)
+            if transient or (failing is not None and part is not failing):
+                await self._spill(batch)
+            else:
+                await self._quarantine(batch, exc)
 
     async def _write_journaled(self, batch: JournalBatch) -> bool:
         """Replay one journal batch; False if it had committed before (the ledger says so)."""
         pool = await self._pool()
         written: dict[str, int] = {}
         async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
-            async with _batch_transaction(conn, batch.batch_id, batch.rows) as first:
-                if not first:
+            async with _batch_transaction(conn, batch.batch_id, batch.rows) as ledger:
+                if not ledger.first:
                     log.info("journal batch %s was already committed; skipping it", batch.batch_id)
                     return False
                 claimed = await claim(conn, batch.coverage) if batch.coverage is not None else None
@@ -845,20 +913,31 @@ async def _insert_alerts(conn: asyncpg.Connection, data: bytes, columns: Sequenc
     return int(status.rsplit(" ", 1)[-1])
 
 
+@dataclass
+class _BatchLedger:
+    """The batch's ledger row as its transaction sees it: whether it is new (False: the batch
+    committed before) and the rows it counts, which a transaction taking on parts raises."""
+
+    batch_id: uuid.UUID
+    first: bool
+    rows: int
+
+
 @asynccontextmanager
-async def _batch_transaction(conn: asyncpg.Connection, batch_id: uuid.UUID, rows: int) -> AsyncIterator[bool]:
+async def _batch_transaction(conn: asyncpg.Connection, batch_id: uuid.UUID, rows: int) -> AsyncIterator[_BatchLedger]:
     """The batch's transaction, opened in ONE round trip: BEGIN, the durable-commit setting and
-    the ledger row go as one simple-query message (three statements, one reply). Yields whether
-    the ledger row is new (False: the batch committed before). COMMIT when the block ends,
-    ROLLBACK when it raises (or is cancelled).
+    the ledger row go as one simple-query message (three statements, one reply). COMMIT when the
+    block ends (with the ledger's final row count in the same message when it grew), ROLLBACK
+    when it raises (or is cancelled).
 
     Only a ``uuid.UUID`` and an ``int`` are put into the text, both formatted by Python: nothing
     from outside can change the statement."""
-    statement = ";".join(("BEGIN", _DURABLE_COMMIT, _LEDGER_INSERT.format(
-        batch_id=uuid.UUID(str(batch_id)), rows=int(rows))))
+    batch_id = uuid.UUID(str(batch_id))
+    statement = ";".join(("BEGIN", _DURABLE_COMMIT, _LEDGER_INSERT.format(batch_id=batch_id, rows=int(rows))))
     try:
         status = await conn.execute(statement)  # the status of the last statement: INSERT 0 <n>
-        yield status == "INSERT 0 1"
+        ledger = _BatchLedger(batch_id, status == "INSERT 0 1", int(rows))
+        yield ledger
     except BaseException:
         if not conn.is_closed() and conn.is_in_transaction():
             try:
@@ -867,7 +946,10 @@ async def _batch_transaction(conn: asyncpg.Connection, batch_id: uuid.UUID, rows
                 log.warning("rolling back batch %s failed too (%s: %s); the pool discards the connection",
                             batch_id, type(exc).__name__, exc)
         raise
-    status = await conn.execute("COMMIT")
+    commit = "COMMIT"
+    if ledger.first and ledger.rows != rows:
+        commit = f"{_LEDGER_ROWS.format(batch_id=batch_id, rows=int(ledger.rows))};COMMIT"
+    status = await conn.execute(commit)
     if status != "COMMIT":  # PostgreSQL answers ROLLBACK to a COMMIT of a failed transaction
         raise asyncpg.InterfaceError(f"batch {batch_id} was not committed (server said {status})")
 
@@ -881,16 +963,23 @@ async def _stream(futures: list[asyncio.Future]):
     yield COPY_TRAILER
 
 
-async def _fold_minute_bars(conn: asyncpg.Connection, parts: list[EncodedSlice], columns: Sequence[str]) -> None:
-    """Upsert the batch's minute bars, which its slices were folded into in arrival order (a few
-    dozen bars); if a slice could not be folded in Python, aggregate the batch's COPY bytes in SQL."""
-    if not parts:
-        return
-    bars = parts[0][2]
-    if bars is None or any(part[2] is not bars for part in parts):
-        payload = b"".join([COPY_HEADER, *(part[0] for part in parts), COPY_TRAILER])
-        await aggregate_copied_trades(conn, payload, columns)
-        return
-    await upsert_minute_bars(conn, bars)
-
-
+async def _fold_minute_bars(conn: asyncpg.Connection, parts: list[list[EncodedSlice]],
+                            columns: Sequence[str]) -> None:
+    """Upsert the minute bars of a transaction's trades in one statement (a few dozen bars): each
+    part's slices were folded into its part's bars in arrival order, merged here in part order.
+    A part whose slices could not all be folded in Python is aggregated from its COPY bytes in SQL."""
+    folded: list[MinuteBarBatch] = []
+    for slices in parts:
+        bars = slices[0][2] if slices else None
+        if bars is None or any(part[2] is not bars for part in slices):
+            payload = b"".join([COPY_HEADER, *(part[0] for part in slices), COPY_TRAILER])
+            await aggregate_copied_trades(conn, payload, columns)
+        else:
+            folded.append(bars)
+    if len(folded) > 1:
+        merged = MinuteBarBatch()
+        for bars in folded:
+            merged.merge(bars)
+        folded = [merged]
+    if folded:
+        await upsert_minute_bars(conn, folded[0])

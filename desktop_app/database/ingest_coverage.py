@@ -341,34 +341,72 @@ class ClaimResult:
     coverage: dict[Key, Intervals]  # the keys' coverage once the batch commits
 
 
+class TransactionCoverage:
+    """The coverage one transaction holds: the keys it has locked (as they were stored when it
+    locked them) and what its batches have claimed since. A transaction that writes several
+    batches (parts) locks each key once, in the first part that has it, decides the later parts
+    from what it holds, and records the union once, just before COMMIT."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self._stored: dict[Key, Intervals] = {}  # as read when locked (absent: no row yet)
+        self._locked: set[Key] = set()
+        self._after: dict[Key, Intervals] = {}  # what the transaction's parts have made of each key
+        self._until: dict[Key, datetime] = {}
+
+    async def claim(self, conn: asyncpg.Connection, batch: BatchCoverage) -> ClaimResult:
+        """Lock the batch's keys not locked yet, decide which of its rows are stored already (by
+        now, or by an earlier part), and add its claims to the transaction's."""
+        if batch.origin != self.origin:
+            raise ValueError(f"a {batch.origin} batch in a {self.origin} transaction")
+        if not batch.claims:
+            return ClaimResult({}, {}, {})
+        new = sorted({c.key for c in batch.claims} - self._locked)
+        if new:
+            rows = await conn.fetch(_LOCK, self.origin, [k[0] for k in new], [k[1] for k in new],
+                                    [k[2] for k in new])
+            self._stored.update({(r["stream"], r["symbol"], r["trading_day"]): Intervals.from_flat(r["covered"])
+                                 for r in rows})
+            self._locked.update(new)
+        held = {c.key: self._after.get(c.key, self._stored.get(c.key)) for c in batch.claims}
+        overlapping = {c.key[0] for c in batch.claims
+                       if c.low <= c.high and held[c.key] is not None and held[c.key].overlaps(c.low, c.high)}
+        keep: dict[str, list[bool]] = {}
+        skipped: dict[str, int] = {}
+        for table in overlapping:
+            mask = [r is None or held.get(r[0]) is None or not held[r[0]].contains(r[1])
+                    for r in batch.rows.get(table, ())]
+            n = mask.count(False)
+            if n:
+                keep[table] = mask
+                skipped[table] = n
+        for c in batch.claims:
+            before = held[c.key]
+            self._after[c.key] = before.union(c.claims) if before is not None else c.claims
+            if c.key not in self._until or c.until > self._until[c.key]:
+                self._until[c.key] = c.until
+        return ClaimResult(keep, skipped, {**{k: v for k, v in held.items() if v is not None},
+                                           **{c.key: self._after[c.key] for c in batch.claims}})
+
+    async def record(self, conn: asyncpg.Connection) -> None:
+        """Store what the transaction's parts claimed (the keys whose coverage changed)."""
+        changed = sorted(k for k, after in self._after.items() if after != self._stored.get(k))
+        if changed:
+            await conn.execute(
+                _UPSERT, self.origin, [k[0] for k in changed], [k[1] for k in changed], [k[2] for k in changed],
+                ["{" + ",".join(map(str, self._after[k].flat())) + "}" for k in changed],
+                [self._until[k] for k in changed],
+            )
+        self._stored.update({k: self._after[k] for k in changed})
+
+
 async def claim(conn: asyncpg.Connection, batch: BatchCoverage) -> ClaimResult:
     """In the batch's transaction: lock the batch's keys, decide which rows are stored already,
     and record what the batch claims as covered. Commits or rolls back with the batch."""
-    if not batch.claims:
-        return ClaimResult({}, {}, {})
-    keys = sorted(c.key for c in batch.claims)
-    rows = await conn.fetch(_LOCK, batch.origin, [k[0] for k in keys], [k[1] for k in keys],
-                            [k[2] for k in keys])
-    stored = {(r["stream"], r["symbol"], r["trading_day"]): Intervals.from_flat(r["covered"]) for r in rows}
-    overlapping = {c.key[0] for c in batch.claims
-                   if c.low <= c.high and c.key in stored and stored[c.key].overlaps(c.low, c.high)}
-    keep: dict[str, list[bool]] = {}
-    skipped: dict[str, int] = {}
-    for table in overlapping:
-        mask = [r is None or r[0] not in stored or not stored[r[0]].contains(r[1]) for r in batch.rows.get(table, ())]
-        n = mask.count(False)
-        if n:
-            keep[table] = mask
-            skipped[table] = n
-    after = {c.key: stored[c.key].union(c.claims) if c.key in stored else c.claims for c in batch.claims}
-    changed = [c for c in batch.claims if after[c.key] != stored.get(c.key)]
-    if changed:
-        await conn.execute(
-            _UPSERT, batch.origin, [c.key[0] for c in changed], [c.key[1] for c in changed],
-            [c.key[2] for c in changed], ["{" + ",".join(map(str, after[c.key].flat())) + "}" for c in changed],
-            [c.until for c in changed],
-        )
-    return ClaimResult(keep, skipped, {**stored, **after})
+    coverage = TransactionCoverage(batch.origin)
+    result = await coverage.claim(conn, batch)
+    await coverage.record(conn)
+    return result
 
 
 async def load_latest(executor: Any, origin: str) -> dict[Key, Intervals]:

@@ -241,12 +241,12 @@ async def test_the_batch_transaction_commits_durably_or_leaves_nothing(db) -> No
 
     kept, dropped = uuid.uuid4(), uuid.uuid4()
     async with db.pool.acquire() as conn:
-        async with _batch_transaction(conn, kept, 3) as first:
-            assert first is True and conn.is_in_transaction()
+        async with _batch_transaction(conn, kept, 3) as ledger:
+            assert ledger.first is True and conn.is_in_transaction()
             assert await conn.fetchval("SHOW synchronous_commit") == "on"
         assert not conn.is_in_transaction()
-        async with _batch_transaction(conn, kept, 3) as first:
-            assert first is False  # the ledger knows it: a replay is a no-op
+        async with _batch_transaction(conn, kept, 3) as ledger:
+            assert ledger.first is False  # the ledger knows it: a replay is a no-op
         with pytest.raises(asyncpg.UndefinedTableError):
             async with _batch_transaction(conn, dropped, 5):
                 await conn.execute("INSERT INTO no_such_table VALUES (1)")
