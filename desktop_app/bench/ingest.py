@@ -9,7 +9,9 @@ touched). This module holds no SQL: it prepares the rows, times and prints:
 * ``writer_rows_per_s``: the real ``BatchWriter`` (queues, exactly-once identities per print,
   ledger row + coverage claim + COPY in one transaction,
   encoding in its executor thread while rows wait) fed as fast as its backpressure allows; it
-  flushes at half a queue (5,000 trades) while the producer goes on, as at ``--speed max``.
+  flushes at half a queue (5,000 trades) while the producer goes on, as at ``--speed max``, and
+  its open transaction takes on what the producer queued meanwhile (``writer_parts``: the parts
+  the round's transactions held; ``writer_batch_rows``: rows per transaction).
 * ``copy_records_rows_per_s``: plain ``asyncpg.copy_records_to_table`` with ``Decimal`` rows
   (the seed's approach); ``executemany_rows_per_s``: ``INSERT ... VALUES`` via ``executemany``.
 * ``flush_ms_p50/p99``: the writer's flush duration for exactly 5,000-trade batches (enqueue a
