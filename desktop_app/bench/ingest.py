@@ -81,7 +81,7 @@ from desktop_app.speedups import tune_gc_for_streaming
 BATCH_ROWS = 5_000
 DEFAULT_ROWS = 100_000
 EXECUTEMANY_MAX_ROWS = 20_000  # executemany is ~10x slower: a sample is enough
-ROUNDS = 2
+ROUNDS = 3
 DEEP_QUEUE_MAX = 4 * BATCH_ROWS  # one more writer round with room for a second batch (see README)
 BENCH_ORIGIN = "bench"  # the writer checks every print's TotalVol against what is stored, as in the app
 LAG_RATE_PER_S = 5_000
