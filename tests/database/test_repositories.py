@@ -126,6 +126,9 @@ async def test_trade_columns_for_day_as_numpy(pool) -> None:
     assert cols.price.tolist() == [float(t.price) for t in DAY_TRADES]
     assert cols.volume.tolist() == [t.volume for t in DAY_TRADES]
     assert cols.trade_type.tolist() == [trades.TRADE_TYPE_CODES[t.trade_type] for t in DAY_TRADES]
+    assert [a.dtype.name for a in (cols.epoch_s, cols.price, cols.volume, cols.trade_type)] == \
+        ["float64", "float64", "int64", "int8"]
+    assert len(await trades.trade_columns_for_day(pool, "FPT", date(2024, 1, 2))) == 0  # a day without prints
 
 
 # ------------------------------------------------------------------------------------------- ohlc
