@@ -85,6 +85,21 @@ async def test_a_transaction_takes_on_no_more_than_max_batch_rows(pool, tmp_path
     assert await ledger(pool) == [300, 300, 300]
 
 
+async def test_a_transaction_takes_on_parts_for_one_flush_interval_at_most(pool, tmp_path: Path) -> None:
+    """What a transaction holds is committed within a flush interval (here a microsecond: every
+    part takes longer), however fast the producer refills the queues."""
+    day = prints(range(600))
+    writer = ProducerDuringCopy(pool, Journal(tmp_path / "j", 1 << 30), flush_interval_s=1e-6, queue_max=400,
+                                origin=MARKET, during=[day[300:600]])
+    await writer.start()
+    for t in day[:300]:
+        writer.enqueue(t)
+    await writer.flush_now()
+    metrics = await writer.stop()
+    assert metrics.continued_parts == 0 and metrics.rows_written["trades"] == 600
+    assert await ledger(pool) == [300, 300]
+
+
 async def test_a_small_refill_waits_for_the_next_flush(pool, tmp_path: Path) -> None:
     """Below the early-flush mark (half a queue) the rows are left for the next transaction, so a
     trickle never keeps a transaction open."""
