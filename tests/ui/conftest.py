@@ -80,3 +80,14 @@ def chart_window(qtbot):  # type: ignore[no-untyped-def]
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     del main
     gc.collect()
+
+
+@pytest.fixture
+def vietnamese(qapp):  # type: ignore[no-untyped-def]
+    """The Vietnamese catalogue installed for one test."""
+    from desktop_app.ui.translation import CatalogueTranslator, load_catalogue
+
+    translator = CatalogueTranslator(load_catalogue("vi"))
+    qapp.installTranslator(translator)
+    yield translator
+    qapp.removeTranslator(translator)

@@ -11,7 +11,6 @@ from desktop_app.domain import Alert, PriceAlertRule, PriceRuleKind, Side
 from desktop_app.processing.price_alerts import PriceAlertEvaluator
 from desktop_app.processing.processor import MarketDataProcessor
 from desktop_app.ui.alert_text import localized_message
-from desktop_app.ui.translation import CatalogueTranslator, load_catalogue
 from tests.processing.events import Tape, foreign, futures_trade, vn30
 
 
@@ -61,14 +60,6 @@ def _price_alerts() -> list[Alert]:
                                  ("96000", 1_000, "10:04:10"), ("100000", 600_000, "10:05:10")]:
         out += evaluator.on_trade(tape.trade(price, volume, clock=clock))
     return out
-
-
-@pytest.fixture
-def vietnamese(qapp):  # type: ignore[no-untyped-def]
-    translator = CatalogueTranslator(load_catalogue("vi"))
-    qapp.installTranslator(translator)
-    yield translator
-    qapp.removeTranslator(translator)
 
 
 def test_every_alert_template_is_rendered_in_vietnamese(vietnamese) -> None:  # type: ignore[no-untyped-def]

@@ -37,14 +37,6 @@ from tests.ui.catalogue_source import translatable_texts
 CATALOGUE_FILE = Path(__file__).resolve().parents[2] / "resources" / "i18n" / "vi.json"
 
 
-@pytest.fixture
-def vietnamese(qapp):  # type: ignore[no-untyped-def]
-    translator = CatalogueTranslator(load_catalogue("vi"))
-    qapp.installTranslator(translator)
-    yield translator
-    qapp.removeTranslator(translator)
-
-
 # ------------------------------------------------------------------ (a) the catalogue
 def test_every_translatable_text_has_a_vietnamese_entry_and_none_is_stale() -> None:
     found, dynamic = translatable_texts()
