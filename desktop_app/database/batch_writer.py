@@ -721,8 +721,9 @@ class BatchWriter:
         self._last_flush_ms = elapsed_ms
         self._flush_ms.append(elapsed_ms)
 
-    async def _write_part(self, conn: asyncpg.Connection, pending: _Pending, coverage: TransactionCoverage | None,
-                          ) -> tuple[dict[str, int], ClaimResult | None, list[EncodedSlice]]:
+    async def _write_part(
+        self, conn: asyncpg.Connection, pending: _Pending, coverage: TransactionCoverage | None
+    ) -> tuple[dict[str, int], ClaimResult | None, list[EncodedSlice]]:
         """One part of the open transaction: claim its coverage, then each table's rows (streamed
         as they are encoded, or cut to the rows not stored yet, which then also go into the
         minute bars here). Returns the rows stored, the claim, and the trades' encoded slices
@@ -918,7 +919,6 @@ class _BatchLedger:
     """The batch's ledger row as its transaction sees it: whether it is new (False: the batch
     committed before) and the rows it counts, which a transaction taking on parts raises."""
 
-    batch_id: uuid.UUID
     first: bool
     rows: int
 
@@ -936,7 +936,7 @@ async def _batch_transaction(conn: asyncpg.Connection, batch_id: uuid.UUID, rows
     statement = ";".join(("BEGIN", _DURABLE_COMMIT, _LEDGER_INSERT.format(batch_id=batch_id, rows=int(rows))))
     try:
         status = await conn.execute(statement)  # the status of the last statement: INSERT 0 <n>
-        ledger = _BatchLedger(batch_id, status == "INSERT 0 1", int(rows))
+        ledger = _BatchLedger(status == "INSERT 0 1", int(rows))
         yield ledger
     except BaseException:
         if not conn.is_closed() and conn.is_in_transaction():

@@ -385,8 +385,7 @@ class TransactionCoverage:
             self._after[c.key] = before.union(c.claims) if before is not None else c.claims
             if c.key not in self._until or c.until > self._until[c.key]:
                 self._until[c.key] = c.until
-        return ClaimResult(keep, skipped, {**{k: v for k, v in held.items() if v is not None},
-                                           **{c.key: self._after[c.key] for c in batch.claims}})
+        return ClaimResult(keep, skipped, {c.key: self._after[c.key] for c in batch.claims})
 
     async def record(self, conn: asyncpg.Connection) -> None:
         """Store what the transaction's parts claimed (the keys whose coverage changed)."""

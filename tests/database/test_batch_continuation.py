@@ -4,12 +4,14 @@ row once, its minute bars and coverage in the same transaction, nothing lost whe
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 from desktop_app.database.batch_writer import BatchWriter
+from desktop_app.database.connection import connect_dsn
 from desktop_app.database.ingest_coverage import MARKET
 from desktop_app.database.journal import Journal
 from desktop_app.domain import ClassifiedTrade
@@ -143,22 +145,21 @@ async def test_a_part_the_database_refuses_is_quarantined_and_the_other_parts_ar
 
 async def test_a_lost_connection_keeps_every_part_and_stores_each_row_once(
         database_url: str, pg_server_control, tmp_path: Path) -> None:
-    from desktop_app.database.connection import connect_dsn
-
     day = prints(range(900))
     database = await connect_dsn(database_url, min_size=1, max_size=2)
-    stopped: list[bool] = []
 
-    class ServerStopsDuringPart2(ProducerDuringCopy):
+    class ServerStopsBeforePart2(ProducerDuringCopy):
+        parts = 0
+
         async def _write_part(self, conn, pending, coverage):  # type: ignore[no-untyped-def]
-            if len(self.during) == 1 and not stopped:  # part 2 is about to be written
+            self.parts += 1
+            if self.parts == 2:  # the transaction has taken on part 2, which is about to be written
                 pg_server_control.stop_immediate()
-                stopped.append(True)
             return await super()._write_part(conn, pending, coverage)
 
-    writer = ServerStopsDuringPart2(database, Journal(tmp_path / "j", 1 << 30), flush_interval_s=60,
+    writer = ServerStopsBeforePart2(database, Journal(tmp_path / "j", 1 << 30), flush_interval_s=60,
                                     queue_max=400, retry_initial_s=0.1, retry_max_s=0.5, origin=MARKET,
-                                    during=[day[300:600], []])
+                                    during=[day[300:600]])
     await writer.start()
     try:
         for t in day[:300]:
@@ -177,7 +178,7 @@ async def test_a_lost_connection_keeps_every_part_and_stores_each_row_once(
         m = writer.metrics()
         if m.database_up and m.journal_batches == 0 and m.queued == 0:
             break
-        await asyncpg_sleep()
+        await asyncio.sleep(0.1)
     metrics = await writer.stop()
     await database.close()
     assert metrics.dropped == 0 and metrics.pending == 0 and metrics.rows_written["trades"] == 900
@@ -189,8 +190,3 @@ async def test_a_lost_connection_keeps_every_part_and_stores_each_row_once(
     finally:
         await check.close()
 
-
-async def asyncpg_sleep() -> None:
-    import asyncio
-
-    await asyncio.sleep(0.1)
