@@ -82,7 +82,6 @@ BATCH_ROWS = 5_000
 DEFAULT_ROWS = 100_000
 EXECUTEMANY_MAX_ROWS = 20_000  # executemany is ~10x slower: a sample is enough
 ROUNDS = 3
-DEEP_QUEUE_MAX = 4 * BATCH_ROWS  # one more writer round with room for a second batch (see README)
 BENCH_ORIGIN = "bench"  # the writer checks every print's TotalVol against what is stored, as in the app
 LAG_RATE_PER_S = 5_000
 LAG_SECONDS = 8.0
@@ -224,12 +223,13 @@ def _trade_row(t: ClassifiedTrade) -> tuple[Any, ...]:
 
 
 async def _writer_throughput(scratch: ScratchIngestSchema, trades: list[ClassifiedTrade],
-                             journal_dir: Path, queue_max: int = 2 * BATCH_ROWS) -> Timing:
-    """A producer as fast as the writer's backpressure allows (as the pipeline at --speed max):
-    the writer flushes when a queue is half full (~5,000 rows) while the producer keeps going.
-    ``queue_max`` is the app's default (10,000 rows a queue) unless the deep-queue round asks."""
+                             journal_dir: Path) -> Timing:
+    """A producer as fast as the writer's backpressure allows (as the pipeline at --speed max),
+    into the app's default queues (10,000 rows each): the writer flushes when a queue is half full
+    (~5,000 rows) while the producer keeps going, and its open transaction takes on the rows
+    queued meanwhile."""
     writer = BatchWriter(scratch.pool, Journal(journal_dir, 1 << 30), flush_interval_s=60,
-                         queue_max=queue_max, origin=BENCH_ORIGIN)
+                         origin=BENCH_ORIGIN)
     await writer.start()
 
     async def body() -> None:
@@ -425,8 +425,6 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
                     await scratch.truncate()
                     large.append(await _writer_ceiling(scratch.pool, trades, journal_root / f"l{round_}",
                                                        LARGE_BATCH_ROWS))
-                await scratch.truncate()
-                deep = await _writer_throughput(scratch, trades, journal_root / "deep", DEEP_QUEUE_MAX)
                 costs = client_costs(trades, scratch.pool, journal_root / "costs")
                 await scratch.truncate()
                 flush_ms = await _flush_latencies(scratch.pool, trades[: 20 * BATCH_ROWS], journal_root / "f")
@@ -467,10 +465,6 @@ async def run_ingest_bench(settings: Settings, as_json: bool, rows: int | None) 
             "writer_ceiling_rows_per_s_rounds": [round(x) for x in ceilings],
             "writer_batch_rows": best_writer.batch_rows,
             "writer_parts": best_writer.parts,
-            "writer_deep_queue_max": DEEP_QUEUE_MAX,
-            "writer_deep_queue_rows_per_s": round(deep.rows_per_s),
-            "writer_deep_queue_ratio_to_limit": round(deep.rows_per_s / limit, 3),
-            "writer_deep_queue_batch_rows": deep.batch_rows,
             "writer_ceiling_large_batch_rows": LARGE_BATCH_ROWS,
             "writer_ceiling_large_batch_ratio_to_limit": round(max(large) / limit, 3),
             **{key: round(value, 2) for key, value in costs.items()},
@@ -519,10 +513,8 @@ def _print_human(r: dict[str, Any]) -> None:
     out.write(f"ingest benchmark: {r['rows']:,} trades in {r['batch_rows']:,}-row batches\n")
     out.write(f"  binary COPY limit (pre-encoded)   {r['copy_limit_rows_per_s']:>10,} rows/s\n")
     out.write(f"  BatchWriter                       {r['writer_rows_per_s']:>10,} rows/s"
-              f"  ({r['ratio_to_limit']:.0%} of the limit)\n")
-    out.write(f"  BatchWriter, {r['writer_deep_queue_max']:,}-row queues    {r['writer_deep_queue_rows_per_s']:>10,} rows/s"
-              f"  ({r['writer_deep_queue_ratio_to_limit']:.0%} of the limit;"
-              f" {r['writer_deep_queue_batch_rows']:,}-row batches)\n")
+              f"  ({r['ratio_to_limit']:.0%} of the limit; {r['writer_parts']} parts in"
+              f" {r['writer_batch_rows']:,}-row transactions)\n")
     out.write(f"  writer ceiling (pre-encoded)      {r['writer_ceiling_rows_per_s']:>10,} rows/s"
               f"  ({r['writer_ceiling_ratio_to_limit']:.0%} of the limit; {r['writer_batch_rows']:,}-row batches,"
               f" {r['writer_ceiling_large_batch_ratio_to_limit']:.0%} with {r['writer_ceiling_large_batch_rows']:,})\n")
