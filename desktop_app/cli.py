@@ -266,6 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_app.logging_setup import configure_logging
 
         configure_logging(settings)
+        from desktop_app import app_version
+        from desktop_app.compiled_modules import compiled_summary
+
+        log.info("VN30 Stock Tracker %s, %s: parser and processing %s",
+                 app_version(), command, compiled_summary())
         return COMMANDS[command](settings, args)
     except ConfigurationError as exc:
         print(f"stock-tracker: {exc}", file=sys.stderr)

@@ -124,9 +124,14 @@ def fast_constructor(cls: type[_V]) -> Callable[..., _V]:
     a ``cls``: equality, hash, repr and immutability unchanged) and then runs ``cls.__post_init__``
     when the class has one, so validation added to a domain class runs on this path too.
 
+    A class compiled by mypyc (see ``compiled_modules``) is returned as is: its constructor is
+    already native code, and it has no Python slots to fill.
+
     Refused (``TypeError``): classes without ``__slots__`` matching their fields, fields with
     ``default_factory``, ``init=False`` or ``kw_only``, and dataclasses declared with ``init=False``.
     """
+    if hasattr(cls, "__mypyc_attrs__"):
+        return cls
     all_fields = fields(cls)  # type: ignore[arg-type]
     names = tuple(f.name for f in all_fields)
     if tuple(getattr(cls, "__slots__", ())) != names:

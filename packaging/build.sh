@@ -2,8 +2,9 @@
 # One command, from a clean checkout: the one-folder bundle dist/stock-tracker/ and, on Linux with
 # dpkg-deb, dist/stock-tracker_<version>_amd64.deb. Neither is ever committed.
 #
-# Python: the active virtualenv if there is one, else its own in build/venv. Only the project's
-# dependencies and PyInstaller are installed (the project itself is analysed from this source tree).
+# Python: the active virtualenv if there is one, else its own in build/venv. The project is
+# installed there from this checkout (compiling its parser and processing with mypyc, see
+# setup.py) and PyInstaller bundles that installed package, with the checkout kept off its path.
 # Environment: PYTHON (interpreter for build/venv, default python3), SKIP_DEB=1 (bundle only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,10 +28,11 @@ print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependenc
 PY
 echo "pyinstaller>=6.10" >>build/requirements.txt
 python -m pip install -q -r build/requirements.txt
+python -m pip install -q --no-deps --force-reinstall .
 
 echo "== PyInstaller bundle =="
 rm -rf dist/stock-tracker
-python -m PyInstaller packaging/stock-tracker.spec --noconfirm --log-level WARN \
+python -P -m PyInstaller packaging/stock-tracker.spec --noconfirm --log-level WARN \
   --distpath dist --workpath build/pyinstaller
 exe=dist/stock-tracker/stock-tracker
 [ -x "$exe" ] || [ -x "$exe.exe" ] || { echo "build.sh: no executable in dist/stock-tracker" >&2; exit 1; }

@@ -56,6 +56,10 @@ QT_QPA_PLATFORM=offscreen HOME="$gui_home" STOCK_TRACKER_HOME="$gui_home/data" t
   cat "$work/gui.out"; exit 1; }
 gui_log="$gui_home/data/logs/stock-tracker.log"
 grep -h "first painted" "$gui_log"
+if [ "${STOCK_TRACKER_PURE:-0}" != 1 ]; then  # the bundle carries the mypyc-compiled modules
+  grep -h "parser and processing compiled (" "$gui_log" || {
+    echo "the bundle runs the pure-Python parser (was the package compiled?)" >&2; exit 1; }
+fi
 if grep -E " (ERROR|CRITICAL) " "$gui_log"; then echo "the window logged errors" >&2; exit 1; fi
 echo "window: ok"
 

@@ -12,6 +12,8 @@ feed that has envelopes waiting (a catch-up, a replay, a burst of the live feed)
 ``BURST_MAX`` parsed, then processed (``envelopes_per_s``); ``envelopes_per_s_single`` alternates
 per envelope, as when envelopes trickle in one by one. The garbage collector is set up as the app's
 entry points set it (``speedups.tune_gc_for_streaming``), so the figure is the app's configuration.
+``compiled`` says whether this run used the mypyc build of the parser and processing (an installed
+``stock-tracker``) or their pure source (``python -m desktop_app`` in a checkout).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Callable, Sequence
 import orjson
 
 from desktop_app.bench.machine_load import load_average, load_line
+from desktop_app.compiled_modules import compiled_summary
 from desktop_app.speedups import tune_gc_for_streaming
 
 log = logging.getLogger(__name__)
@@ -157,6 +160,7 @@ def measure(envelopes: Sequence[str], passes: int = PASSES) -> dict[str, object]
         "counters": counters,
         "passes": passes,
         "python": platform.python_version(),
+        "compiled": compiled_summary(),  # the mypyc build of the parser and processing, or pure
         **load_average(),  # at the end of the measured passes
     }
 
@@ -181,6 +185,7 @@ def run_processing_bench(as_json: bool) -> int:
               f"{result['baseline_json_loads_per_s_cpu']:>12,}")
         print(f"ratio to the floor            {result['ratio_to_baseline']:>12}{result['ratio_to_baseline_cpu']:>12}")
         print(f"outputs                       {result['outputs']}")
+        print(f"parser and processing         {result['compiled']}, Python {result['python']}")
         print(load_line(result))
     sys.stdout.flush()
     return 0

@@ -115,6 +115,7 @@ class ParserFailure(Exception):
     def __init__(self, exc: BaseException) -> None:
         super().__init__(f"{PARSER_FAILURE}: {type(exc).__name__}: {exc}")
         self.kind = PARSER_FAILURE
+        self.__cause__ = exc  # also set here: compiled code (mypyc) drops ``raise ... from exc``
 
 
 # --------------------------------------------------------------------------- scalar converters
@@ -187,6 +188,7 @@ def _any_dec(v: Any, name: str) -> Decimal | None:
 
 
 def _price_slow(v: Any, name: str, required: bool) -> Decimal | None:
+    d: Decimal | None
     if type(v) is float and 0.0 < v < _MAX_PRICE_F:  # a cache miss (a price not seen yet): one step
         d = Decimal(int(v)) if v.is_integer() else Decimal(repr(v))
         _store(_PRICES, v, d)
@@ -604,6 +606,7 @@ def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
     low_d = get(low) if type(low) is float else None
     if low_d is None:
         low_d = _opt_price(low, "Lowest")
+    avg_d: Decimal | None
     if type(avg) is float and 0.0 < avg < _MAX_PRICE_F:  # a new value with nearly every print
         avg_d = Decimal(int(avg)) if avg.is_integer() else Decimal(repr(avg))
     else:

@@ -35,6 +35,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Sequence
 
+from mypy_extensions import mypyc_attr
+
 from desktop_app.config import AlertThresholds
 from desktop_app.domain import (
     Alert,
@@ -145,6 +147,7 @@ _NEVER = Cooldown(0.0)  # what a rule sees until an engine adopts it: never acti
 # --------------------------------------------------------------------------- rules
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # a rule is the extension point (compiled_modules)
 class AlertRule(ABC):
     """One alert type (or a tight pair). Override only the hooks the rule needs.
 

@@ -105,8 +105,10 @@ class PriceAlertEvaluator:
             entry = fresh.setdefault(rule.symbol, _SymbolRules([]))
             entry.rules.append(rule)
             previous = old.get(rule.symbol)
-            kept = previous is not None and rule in previous.rules
-            entry.armed[rule.id] = previous.armed.get(rule.id, True) if kept else True
+            if previous is not None and rule in previous.rules:  # kept: its arming state carries over
+                entry.armed[rule.id] = previous.armed.get(rule.id, True)
+            else:
+                entry.armed[rule.id] = True
         for symbol, entry in fresh.items():
             if any(r.kind is PriceRuleKind.VOLUME_SPIKE for r in entry.rules):
                 previous = old.get(symbol)
