@@ -116,23 +116,63 @@ class PriceLevel:
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """Order book top levels (X-QUOTE, or the quote part of an X snapshot). Empty levels dropped."""
+    """Order book top levels (X-QUOTE, or the quote part of an X snapshot). Empty levels dropped.
+
+    Each side is kept as two parallel tuples, prices and volumes, best first (same length); the
+    ``bids`` / ``asks`` levels are built when asked for. WHY: quotes are over half the feed, and
+    the pipeline reads only the best prices of each; the book's levels are read only for the
+    symbols a trader has on screen. Building six ``PriceLevel`` objects per quote was 40 % of
+    the parser's time (docs/ARCHITECTURE.md, "Speed-ups"). ``Quote.of_levels`` builds one from
+    levels.
+    """
 
     symbol: str
     exchange: str
     trading_date: date
     timestamp: datetime
-    bids: tuple[PriceLevel, ...]  # best first
-    asks: tuple[PriceLevel, ...]  # best first
+    bid_prices: tuple[Decimal, ...]  # best first
+    bid_volumes: tuple[int, ...]
+    ask_prices: tuple[Decimal, ...]  # best first
+    ask_volumes: tuple[int, ...]
     session: TradingSession
+
+    @classmethod
+    def of_levels(
+        cls,
+        symbol: str,
+        exchange: str,
+        trading_date: date,
+        timestamp: datetime,
+        bids: tuple[PriceLevel, ...],
+        asks: tuple[PriceLevel, ...],
+        session: TradingSession,
+    ) -> Quote:
+        return cls(
+            symbol, exchange, trading_date, timestamp,
+            tuple(level.price for level in bids), tuple(level.volume for level in bids),
+            tuple(level.price for level in asks), tuple(level.volume for level in asks),
+            session,
+        )
+
+    @property
+    def bids(self) -> tuple[PriceLevel, ...]:
+        """The bid levels, best first."""
+        return tuple(map(PriceLevel, self.bid_prices, self.bid_volumes))
+
+    @property
+    def asks(self) -> tuple[PriceLevel, ...]:
+        """The ask levels, best first."""
+        return tuple(map(PriceLevel, self.ask_prices, self.ask_volumes))
 
     @property
     def best_bid(self) -> Decimal | None:
-        return self.bids[0].price if self.bids else None
+        prices = self.bid_prices
+        return prices[0] if prices else None
 
     @property
     def best_ask(self) -> Decimal | None:
-        return self.asks[0].price if self.asks else None
+        prices = self.ask_prices
+        return prices[0] if prices else None
 
 
 @dataclass(frozen=True, slots=True)

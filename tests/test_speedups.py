@@ -12,7 +12,7 @@ import pytest
 
 from desktop_app.database.copy_encoding import CopyColumn, CopyLayout, PgType
 from desktop_app.domain import (
-    VIETNAM_TZ, Alert, BasisPoint, ClassifiedTrade, PriceLevel, Quote, Severity, Trade, TradeType, TradingSession,
+    VIETNAM_TZ, Alert, BasisPoint, ClassifiedTrade, Quote, Severity, Trade, TradeType, TradingSession,
 )
 from desktop_app.speedups import ParserCaches, fast_constructor, remember_last
 
@@ -25,7 +25,7 @@ SAMPLES = [
     Trade("FPT", "HOSE", T0.date(), T0, Decimal("98100"), 100, 12_300, Decimal("1206000000"), Decimal("97000"),
           Decimal("103700"), Decimal("90300"), Decimal("98500"), Decimal("97900"), Decimal("98010.5"),
           TradingSession.CONTINUOUS, None),
-    Quote("FPT", "HOSE", T0.date(), T0, (PriceLevel(Decimal("98000"), 500),), (), TradingSession.CONTINUOUS),
+    Quote("FPT", "HOSE", T0.date(), T0, (Decimal("98000"),), (500,), (), (), TradingSession.CONTINUOUS),
     ClassifiedTrade("FPT", Decimal("98100"), 100, Decimal("9810000"), TradeType.BUY, Decimal("98000"), None, T0),
     BasisPoint("VN30F2403", Decimal("1302.4"), Decimal("1290.15"), Decimal("12.25"), T0),
     Alert("FPT", "block_trade", "Giao dịch lớn", Severity.INFO, T0),

@@ -8,7 +8,7 @@ parser, not a property of the input: it surfaces as ``ParserFailure`` (the origi
 chained), which the pipeline counts under ``PARSER_FAILURE`` and logs with its traceback, so a bug
 is visible and never passes as a rejection, yet never stops a live feed.
 
-Speed matters (the pipeline must sustain >= 100k envelopes/s), hence: orjson, a dispatch table by
+Speed matters (the pipeline must sustain >= 150k envelopes/s), hence: orjson, a dispatch table by
 DataType, fast paths for X-TRADE/X-QUOTE (the bulk of the traffic: one C-level ``itemgetter``
 fetch, header values and tick-grid prices from caches the full path filled; anything unusual falls
 back to the full path, which handles renamed keys, strings, "NaN" and says what is wrong), caches
@@ -31,7 +31,7 @@ import math
 from operator import itemgetter
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import orjson
 
@@ -40,7 +40,6 @@ from desktop_app.domain import (
     ForeignRoom,
     IndexValue,
     MarketEvent,
-    PriceLevel,
     Quote,
     SessionStatus,
     Side,
@@ -91,7 +90,6 @@ PARSER_FAILURE = "parser_failure"
 
 _new_trade = fast_constructor(Trade)
 _new_quote = fast_constructor(Quote)
-_new_level = fast_constructor(PriceLevel)
 _new_foreign_room = fast_constructor(ForeignRoom)
 _new_index_value = fast_constructor(IndexValue)
 
@@ -497,41 +495,46 @@ _BID_KEYS = tuple((f"BidPrice{i}", f"BidVol{i}") for i in range(1, 11))
 _ASK_KEYS = tuple((f"AskPrice{i}", f"AskVol{i}") for i in range(1, 11))
 
 
-def _level(p: Any, v: Any, keys: tuple[str, str]) -> PriceLevel | None:
-    """One book level; None for an empty one (price 0 / null), which ends the side.
+_Side = tuple[tuple[Decimal, ...], tuple[int, ...]]
+"""One side of the book as ``Quote`` keeps it: (prices, volumes), best first."""
+_EMPTY_SIDE: _Side = ((), ())
+
+
+def _level(p: Any, v: Any, keys: tuple[str, str]) -> tuple[Decimal, int] | None:
+    """One book level as (price, volume); None for an empty one (price 0 / null), which ends the side.
 
     The usual level, a price on the tick grid (a ``_PRICES`` hit, so already validated) with an
-    integral float volume, is built at once; anything else (an empty level, a new price, a
+    integral float volume, is taken at once; anything else (an empty level, a new price, a
     string, a bad value) is decided here or explained in a rejection. ``keys`` (price key, volume
-    key) only name the fields in a rejection. Levels are built, not cached: a day has ~150k
-    distinct (price, volume) pairs, and missing the CPU cache on a dict of them cost more than
-    building the level.
+    key) only name the fields in a rejection.
     """
     price = _PRICES.get(p) if type(p) is float else None
     if price is not None and type(v) is float and 0.0 <= v <= _MAX_VOLUME_F and v.is_integer():
-        return _new_level(price, int(v))
+        return price, int(v)
     if p is None or (type(p) is not str and p == 0):
         return None
     price = _opt_price(p, keys[0])
     if price is None:
         return None
-    return _new_level(price, _volume(0 if v is None else v, keys[1]))
+    return price, _volume(0 if v is None else v, keys[1])
 
 
-def _side_levels(c: dict[str, Any], keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
+def _side_of(pairs: Iterable[tuple[Any, Any]], keys: tuple[tuple[str, str], ...]) -> _Side:
     """Levels best first, up to the first empty one (a book has no gaps; HOSE fills 3 of 10)."""
-    levels = []
-    g = c.get
-    for pair in keys:
-        level = _level(g(pair[0]), g(pair[1]), pair)
+    prices: list[Decimal] = []
+    volumes: list[int] = []
+    for (p, v), names in zip(pairs, keys):
+        level = _level(p, v, names)
         if level is None:
             break
-        levels.append(level)
-    return tuple(levels)
+        prices.append(level[0])
+        volumes.append(level[1])
+    return tuple(prices), tuple(volumes)
 
 
-def _levels(c: dict[str, Any]) -> tuple[tuple[PriceLevel, ...], tuple[PriceLevel, ...]]:
-    return _side_levels(c, _BID_KEYS), _side_levels(c, _ASK_KEYS)
+def _side(c: dict[str, Any], keys: tuple[tuple[str, str], ...]) -> _Side:
+    g = c.get
+    return _side_of([(g(price_key), g(volume_key)) for price_key, volume_key in keys], keys)
 
 
 def _header(c: dict[str, Any]) -> tuple[str, str, date, datetime, TradingSession]:
@@ -621,18 +624,28 @@ def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
 
 
 def _top3(p1: Any, v1: Any, p2: Any, v2: Any, p3: Any, v3: Any,
-          keys: tuple[tuple[str, str], ...]) -> tuple[PriceLevel, ...]:
-    """Up to 3 levels, best first, stopping at the first empty one."""
-    first = _level(p1, v1, keys[0])
-    if first is None:
-        return ()
-    second = _level(p2, v2, keys[1])
-    if second is None:
-        return (first,)
-    third = _level(p3, v3, keys[2])
-    if third is None:
-        return (first, second)
-    return (first, second, third)
+          keys: tuple[tuple[str, str], ...]) -> _Side:
+    """Up to 3 levels, best first, stopping at the first empty one.
+
+    The usual side (tick-grid prices with integral float volumes, then 0.0 for the empty levels)
+    is decided inline; anything else goes level by level through ``_level``, which rejects or
+    ends the side exactly as the full path does.
+    """
+    get = _PRICES.get
+    a = get(p1) if type(p1) is float else None
+    if a is not None and type(v1) is float and 0.0 <= v1 <= _MAX_VOLUME_F and v1.is_integer():
+        b = get(p2) if type(p2) is float else None
+        if b is not None and type(v2) is float and 0.0 <= v2 <= _MAX_VOLUME_F and v2.is_integer():
+            c = get(p3) if type(p3) is float else None
+            if c is not None and type(v3) is float and 0.0 <= v3 <= _MAX_VOLUME_F and v3.is_integer():
+                return (a, b, c), (int(v1), int(v2), int(v3))
+            if type(p3) is float and p3 == 0.0:
+                return (a, b), (int(v1), int(v2))
+        elif type(p2) is float and p2 == 0.0:
+            return (a,), (int(v1),)
+    elif type(p1) is float and p1 == 0.0:
+        return _EMPTY_SIDE
+    return _side_of(((p1, v1), (p2, v2), (p3, v3)), keys)
 
 
 _BID3 = _BID_KEYS[:3]
@@ -652,9 +665,9 @@ def _fast_x_quote(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
     if bp4 != 0 or ap4 != 0:  # a deeper book: the full path reads all 10 levels
         return None
     # A bad level raises here exactly as the full path would: the header it checks first is valid.
-    bids = _top3(bp1, bv1, bp2, bv2, bp3, bv3, _BID3)
-    asks = _top3(ap1, av1, ap2, av2, ap3, av3, _ASK3)
-    return (_new_quote(symbol, exchange, d, ts, bids, asks, session),)
+    bid_prices, bid_volumes = _top3(bp1, bv1, bp2, bv2, bp3, bv3, _BID3)
+    ask_prices, ask_volumes = _top3(ap1, av1, ap2, av2, ap3, av3, _ASK3)
+    return (_new_quote(symbol, exchange, d, ts, bid_prices, bid_volumes, ask_prices, ask_volumes, session),)
 
 
 def _parse_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
@@ -670,15 +683,19 @@ def _parse_x_quote(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
     if fast is not None:
         return fast
     symbol, exchange, d, ts, session = _header(c)
-    bids, asks = _levels(c)
-    return (_new_quote(symbol, exchange, d, ts, bids, asks, session),)
+    return (_quote(c, symbol, exchange, d, ts, session),)
+
+
+def _quote(c: dict[str, Any], symbol: str, exchange: str, d: date, ts: datetime, session: TradingSession) -> Quote:
+    bid_prices, bid_volumes = _side(c, _BID_KEYS)
+    ask_prices, ask_volumes = _side(c, _ASK_KEYS)
+    return _new_quote(symbol, exchange, d, ts, bid_prices, bid_volumes, ask_prices, ask_volumes, session)
 
 
 def _parse_x(c: dict[str, Any]) -> tuple[MarketEvent, ...]:
     """Trade+quote snapshot: always a Quote, plus a Trade when it carries a print (LastVol > 0)."""
     symbol, exchange, d, ts, session = _header(c)
-    bids, asks = _levels(c)
-    quote = _new_quote(symbol, exchange, d, ts, bids, asks, session)
+    quote = _quote(c, symbol, exchange, d, ts, session)
     last_vol = _opt_volume(c.get("LastVol"), "LastVol")
     if not last_vol:
         return (quote,)

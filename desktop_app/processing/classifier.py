@@ -108,10 +108,10 @@ class TradeClassifier:
         tape = self._tapes.get(quote.symbol)
         if tape is None:
             tape = self._tapes[quote.symbol] = _Tape()
-        bids = quote.bids
-        asks = quote.asks
-        tape.bid = bids[0].price if bids else None
-        tape.ask = asks[0].price if asks else None
+        bids = quote.bid_prices
+        asks = quote.ask_prices
+        tape.bid = bids[0] if bids else None
+        tape.ask = asks[0] if asks else None
 
     def classify(self, trade: Trade, session: TradingSession | None = None) -> ClassifiedTrade:
         """Classify ``trade``; ``session`` overrides the print's own (when the print said UNKNOWN)."""

@@ -161,7 +161,7 @@ class _SymbolState:
         "open", "day_high", "day_low",
         "total_volume", "total_value",
         "buy", "sell", "neutral", "auction", "put_through", "put_through_value",
-        "bids", "asks", "foreign", "last_update", "avg",
+        "book", "foreign", "last_update", "avg",
         "buy_value", "sell_value", "spark_minute", "prices", "deltas",
     )  # fmt: skip
 
@@ -190,8 +190,7 @@ class _SymbolState:
         self.auction = 0
         self.put_through = 0
         self.put_through_value: Decimal | None = None
-        self.bids: tuple[PriceLevel, ...] = ()
-        self.asks: tuple[PriceLevel, ...] = ()
+        self.book: Quote | None = None  # the latest quote: its levels are built with a snapshot
         self.avg: Decimal | None = None
         self.buy_value = _ZERO
         self.sell_value = _ZERO
@@ -217,7 +216,9 @@ class _SymbolState:
         matched_value = total_value
         if total_value is not None and pt_value is not None:
             matched_value = max(total_value - pt_value, _ZERO)
-        bids, asks = self.bids, self.asks
+        book = self.book
+        bids: tuple[PriceLevel, ...] = () if book is None else book.bids
+        asks: tuple[PriceLevel, ...] = () if book is None else book.asks
         delta = self.buy_value - self.sell_value
         prices = self.prices
         return SymbolStats(
@@ -244,8 +245,8 @@ class _SymbolState:
             self.auction,
             self.put_through,
             buy / classified if classified else None,
-            bids[0].price if bids else None,
-            asks[0].price if asks else None,
+            None if book is None else book.best_bid,
+            None if book is None else book.best_ask,
             None if f is None else f.buy_volume,
             None if f is None else f.sell_volume,
             None if f is None else f.buy_volume - f.sell_volume,
@@ -441,8 +442,7 @@ class LiveStats:
         if state is None:
             state = self._symbols[quote.symbol] = _SymbolState(quote.symbol)
         state.exchange = quote.exchange
-        state.bids = quote.bids
-        state.asks = quote.asks
+        state.book = quote
         state.last_update = self._latest = quote.timestamp
         self._version += 1
         state.version = self._version

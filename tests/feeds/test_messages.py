@@ -13,6 +13,7 @@ from desktop_app.domain import (
     Bar,
     ForeignRoom,
     IndexValue,
+    PriceLevel,
     Quote,
     SessionStatus,
     Side,
@@ -338,6 +339,44 @@ def test_each_fast_path_equals_the_plain_path(data_type: str) -> None:
     assert FAST_PATHS[data_type](orjson.loads(orjson.dumps(content))) == plain
     PARSER_CACHES.reset()
     assert FAST_PATHS[data_type](orjson.loads(orjson.dumps(content))) is None
+
+
+BOOK_SHAPES = {
+    "three a side": {},
+    "an empty side": {"BidPrice1": 0.0, "BidVol1": 0.0},
+    "one bid": {"BidPrice2": 0.0},
+    "two asks": {"AskPrice3": 0.0, "AskVol3": 0.0},
+    "a zero volume": {"BidVol2": 0.0},
+    "integer prices and volumes": {"BidPrice1": 22950, "AskVol2": 1000},
+    "a null third level": {"AskPrice3": None},
+    "a price as text": {"BidPrice2": "22900"},
+    "a price not seen before": {"AskPrice2": 23060.0},
+    "an empty level, then more": {"BidPrice2": 0.0, "BidPrice3": 22850.0},
+}
+
+
+@pytest.mark.parametrize("overrides", BOOK_SHAPES.values(), ids=list(BOOK_SHAPES))
+def test_each_book_shape_gives_the_same_quote_warm_or_cold(overrides: dict) -> None:
+    """The inline three-level side (warm caches) and the level-by-level one (caches off) agree,
+    and a quote's levels are its prices and volumes side by side."""
+    content = quote_content(**overrides)
+    with PARSER_CACHES.disabled():
+        (cold,) = parse_envelope(envelope("X-QUOTE", content))
+    parse_envelope(envelope("X-QUOTE", quote_content()))  # the usual prices are cached now
+    (warm,) = parse_envelope(envelope("X-QUOTE", content))
+    (again,) = parse_envelope(envelope("X-QUOTE", content))
+    assert warm == cold == again
+    bids = []
+    for i in range(1, 11):
+        price, volume = content[f"BidPrice{i}"], content[f"BidVol{i}"]
+        if price in (None, 0):
+            break
+        bids.append((Decimal(str(price)), int(volume)))
+    assert [(level.price, level.volume) for level in warm.bids] == bids
+    assert warm.bids == tuple(PriceLevel(p, v) for p, v in zip(warm.bid_prices, warm.bid_volumes))
+    assert warm.best_bid == (bids[0][0] if bids else None)
+    assert Quote.of_levels(warm.symbol, warm.exchange, warm.trading_date, warm.timestamp,
+                           warm.bids, warm.asks, warm.session) == warm
 
 
 def test_a_bug_in_the_parser_is_a_failure_not_a_rejection(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,6 +74,7 @@ def assert_valid_domain(events: tuple) -> None:
             for p in (e.ref_price, e.ceiling, e.floor, e.highest, e.lowest, e.avg_price):
                 assert p is None or (isinstance(p, Decimal) and 0 < p < MAX_PRICE)
         elif isinstance(e, Quote):
+            assert len(e.bid_prices) == len(e.bid_volumes) and len(e.ask_prices) == len(e.ask_volumes)
             for level in e.bids + e.asks:
                 assert isinstance(level, PriceLevel) and 0 < level.price < MAX_PRICE
                 assert isinstance(level.volume, int) and 0 <= level.volume <= MAX_VOLUME

@@ -95,7 +95,7 @@ class Tape:
     ) -> Quote:
         bids = () if bid is None else (PriceLevel(Decimal(str(bid)), 1000),)
         asks = () if ask is None else (PriceLevel(Decimal(str(ask)), 1000),)
-        return Quote(
+        return Quote.of_levels(
             symbol=self.symbol,
             exchange=self.exchange,
             trading_date=self.day,
