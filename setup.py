@@ -3,7 +3,8 @@
 Everything else about the package lives in pyproject.toml; this file only adds the compiled
 extension modules (see ``desktop_app/compiled_modules.py`` for which modules and why).
 
-* ``STOCK_TRACKER_PURE=1`` builds a pure-Python package (no compiler needed).
+* ``STOCK_TRACKER_PURE=1`` builds a pure-Python package (no compiler needed); so does an
+  editable install (``pip install -e .``), whose sources must stay the code that runs.
 * Without a working C compiler the build warns and falls back to pure Python: the compiled
   modules are a speed-up of the very same source, never a requirement.
 """
@@ -44,7 +45,9 @@ class OptionalBuildExt(build_ext):
         )
 
 
-BUILD_COMMANDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "install", "develop"}
+# An editable install (editable_wheel, develop) stays pure on purpose: extension modules built in
+# place would shadow the very sources a developer is editing.
+BUILD_COMMANDS = {"build", "build_ext", "bdist_wheel", "install"}
 
 
 def compiled_extensions() -> list:
