@@ -9,8 +9,9 @@ chained), which the pipeline counts under ``PARSER_FAILURE`` and logs with its t
 is visible and never passes as a rejection, yet never stops a live feed.
 
 Speed matters (the pipeline must sustain >= 150k envelopes/s), hence: orjson, a dispatch table by
-DataType, fast paths for X-TRADE/X-QUOTE (the bulk of the traffic: one C-level ``itemgetter``
-fetch, header values and tick-grid prices from caches the full path filled; anything unusual falls
+DataType, fast paths for X-TRADE/X-QUOTE (the bulk of the traffic: their usual shape decoded
+straight into its fields by ``wire_shapes``, or one C-level ``itemgetter`` fetch from a decoded
+object; header values and tick-grid prices from caches the full path filled; anything unusual falls
 back to the full path, which handles renamed keys, strings, "NaN" and says what is wrong), caches
 for the values that repeat all day (prices on a tick grid, date/time strings, symbols) and domain
 objects built with ``speedups.fast_constructor``. The caches live in one ``speedups.ParserCaches``
@@ -34,6 +35,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable
 
 import orjson
+from msgspec.structs import astuple
 
 from desktop_app.domain import (
     Bar,
@@ -46,6 +48,7 @@ from desktop_app.domain import (
     Trade,
     TradingSession,
 )
+from desktop_app.feeds.wire_shapes import QUOTE_WIRE, TRADE_WIRE, WIRE_ERRORS, QuoteWire, TradeWire
 from desktop_app.market_clock import VIETNAM_TZ
 from desktop_app.speedups import ParserCaches, fast_constructor
 
@@ -559,22 +562,25 @@ def _orjson_keys(*names: str) -> tuple[str, ...]:
     return tuple(orjson.loads(orjson.dumps(dict.fromkeys(names))))
 
 
-_TRADE_FIELDS = itemgetter(*_orjson_keys(
-    "Symbol", "TradingDate", "Time", "Exchange", "TradingSession", "LastPrice", "LastVol", "TotalVol",
-    "TotalVal", "RefPrice", "Ceiling", "Floor", "Highest", "Lowest", "AvgPrice", "Side",
-))
-_QUOTE_FIELDS = itemgetter(*_orjson_keys(
-    "Symbol", "TradingDate", "Time", "Exchange", "TradingSession",
-    "BidPrice1", "BidVol1", "BidPrice2", "BidVol2", "BidPrice3", "BidVol3", "BidPrice4",
-    "AskPrice1", "AskVol1", "AskPrice2", "AskVol2", "AskPrice3", "AskVol3", "AskPrice4",
-))
+# The fields each fast path reads, in ``wire_shapes``' order (one list for both ways in).
+_TRADE_FIELDS = itemgetter(*_orjson_keys(*TradeWire.__struct_fields__))
+_QUOTE_FIELDS = itemgetter(*_orjson_keys(*QuoteWire.__struct_fields__))
 _FAST_SIDES: dict[Any, Side | None] = {**_SIDES, None: None}
 
 
 def _fast_x_trade(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
     try:
+        values = _TRADE_FIELDS(c)
+    except KeyError:
+        return None
+    return _fast_trade(values)
+
+
+def _fast_trade(values: tuple[Any, ...]) -> tuple[MarketEvent, ...] | None:
+    """An X-TRADE's fields (``TradeWire`` order) -> its Trade, or None for the full path."""
+    try:
         (sym, dtext, ttext, exch, sess, last_price, last_vol, total_vol, total_val,
-         ref, ceiling, floor, high, low, avg, side) = _TRADE_FIELDS(c)
+         ref, ceiling, floor, high, low, avg, side) = values
         symbol = _SYMBOLS[sym]
         d, ts = _STAMPS[dtext][ttext]
         exchange = _EXCHANGES[exch]
@@ -654,8 +660,17 @@ _ASK3 = _ASK_KEYS[:3]
 
 def _fast_x_quote(c: dict[str, Any]) -> tuple[MarketEvent, ...] | None:
     try:
+        values = _QUOTE_FIELDS(c)
+    except KeyError:
+        return None
+    return _fast_quote(values)
+
+
+def _fast_quote(values: tuple[Any, ...]) -> tuple[MarketEvent, ...] | None:
+    """An X-QUOTE's fields (``QuoteWire`` order) -> its Quote, or None for the full path."""
+    try:
         (sym, dtext, ttext, exch, sess, bp1, bv1, bp2, bv2, bp3, bv3, bp4,
-         ap1, av1, ap2, av2, ap3, av3, ap4) = _QUOTE_FIELDS(c)
+         ap1, av1, ap2, av2, ap3, av3, ap4) = values
         symbol = _SYMBOLS[sym]
         d, ts = _STAMPS[dtext][ttext]
         exchange = _EXCHANGES[exch]
@@ -802,6 +817,13 @@ FAST_PATHS: dict[str, Callable[[dict[str, Any]], tuple[MarketEvent, ...] | None]
 
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
+# The usual X-TRADE / X-QUOTE text straight to its fields (wire_shapes), then its fast path.
+_WIRE_DECODERS: dict[str, Callable[[str], Any]] = {"X-TRADE": TRADE_WIRE.decode, "X-QUOTE": QUOTE_WIRE.decode}
+_WIRE_FAST_PATHS: dict[str, Callable[[tuple[Any, ...]], tuple[MarketEvent, ...] | None]] = {
+    "X-TRADE": _fast_trade,
+    "X-QUOTE": _fast_quote,
+}
+_astuple = astuple
 
 
 def parse_envelope(raw: str | bytes) -> tuple[MarketEvent, ...]:
@@ -829,6 +851,16 @@ def parse_envelope(raw: str | bytes) -> tuple[MarketEvent, ...]:
         if parser is None:
             raise InvalidMessage("unknown_type", f"DataType {data_type[:30]!r}")
         if type(content) is str:  # the usual double-encoded Content
+            decode = _WIRE_DECODERS.get(data_type)
+            if decode is not None:  # the usual shape, decoded into its fields (wire_shapes)
+                try:
+                    values = _astuple(decode(content))
+                except WIRE_ERRORS:
+                    values = None  # not the usual shape: parsed the general way below
+                if values is not None:
+                    events = _WIRE_FAST_PATHS[data_type](values)
+                    if events is not None:
+                        return events
             try:
                 content = _loads(content)
             except _JSONError as exc:

@@ -390,3 +390,32 @@ def test_a_bug_in_the_parser_is_a_failure_not_a_rejection(monkeypatch: pytest.Mo
     assert info.value.kind == PARSER_FAILURE and PARSER_FAILURE not in REJECTION_KINDS
     assert isinstance(info.value.__cause__, ZeroDivisionError)
     assert rejection("not json") == "not_json"  # rejections are still rejections
+
+
+def test_a_demo_morning_parses_alike_through_the_fast_paths_and_the_plain_one() -> None:
+    """The usual trades and quotes take the wire-shape decoding (feeds/wire_shapes.py) and the
+    caches; with the caches off every message goes the plain way. Both give the same events."""
+    from itertools import islice
+
+    from desktop_app.feeds.demo import DemoMarket
+
+    raws = list(islice(DemoMarket(seed=7, start=date(2026, 4, 8)).day_envelopes(), 30_000))
+    with PARSER_CACHES.disabled():
+        plain = [parse_envelope(raw) for raw in raws]
+    PARSER_CACHES.reset()
+    cold = [parse_envelope(raw) for raw in raws]
+    warm = [parse_envelope(raw) for raw in raws]
+    assert plain == cold == warm
+    kinds = {type(events[0]).__name__ for events in warm}
+    assert {"Trade", "Quote"} <= kinds and sum(isinstance(e[0], Quote) for e in warm) > 10_000
+
+
+def test_the_wire_shapes_read_the_fields_the_fast_paths_unpack() -> None:
+    """One list of fields for both ways in: a decoded dict and a wire-shape decode agree."""
+    from msgspec.structs import astuple
+
+    from desktop_app.feeds.wire_shapes import QUOTE_WIRE, TRADE_WIRE
+
+    for decoder, content, fields in ((TRADE_WIRE, ACB_TRADE, messages._TRADE_FIELDS),
+                                     (QUOTE_WIRE, quote_content(), messages._QUOTE_FIELDS)):
+        assert astuple(decoder.decode(orjson.dumps(content))) == fields(content)
