@@ -631,27 +631,17 @@ def _fast_trade(values: tuple[Any, ...]) -> tuple[MarketEvent, ...] | None:
 
 def _top3(p1: Any, v1: Any, p2: Any, v2: Any, p3: Any, v3: Any,
           keys: tuple[tuple[str, str], ...]) -> _Side:
-    """Up to 3 levels, best first, stopping at the first empty one.
-
-    The usual side (tick-grid prices with integral float volumes, then 0.0 for the empty levels)
-    is decided inline; anything else goes level by level through ``_level``, which rejects or
-    ends the side exactly as the full path does.
-    """
-    get = _PRICES.get
-    a = get(p1) if type(p1) is float else None
-    if a is not None and type(v1) is float and 0.0 <= v1 <= _MAX_VOLUME_F and v1.is_integer():
-        b = get(p2) if type(p2) is float else None
-        if b is not None and type(v2) is float and 0.0 <= v2 <= _MAX_VOLUME_F and v2.is_integer():
-            c = get(p3) if type(p3) is float else None
-            if c is not None and type(v3) is float and 0.0 <= v3 <= _MAX_VOLUME_F and v3.is_integer():
-                return (a, b, c), (int(v1), int(v2), int(v3))
-            if type(p3) is float and p3 == 0.0:
-                return (a, b), (int(v1), int(v2))
-        elif type(p2) is float and p2 == 0.0:
-            return (a,), (int(v1),)
-    elif type(p1) is float and p1 == 0.0:
+    """Up to 3 levels, best first, stopping at the first empty one (each decided by ``_level``)."""
+    first = _level(p1, v1, keys[0])
+    if first is None:
         return _EMPTY_SIDE
-    return _side_of(((p1, v1), (p2, v2), (p3, v3)), keys)
+    second = _level(p2, v2, keys[1])
+    if second is None:
+        return (first[0],), (first[1],)
+    third = _level(p3, v3, keys[2])
+    if third is None:
+        return (first[0], second[0]), (first[1], second[1])
+    return (first[0], second[0], third[0]), (first[1], second[1], third[1])
 
 
 _BID3 = _BID_KEYS[:3]
@@ -817,13 +807,11 @@ FAST_PATHS: dict[str, Callable[[dict[str, Any]], tuple[MarketEvent, ...] | None]
 
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
-# The usual X-TRADE / X-QUOTE text straight to its fields (wire_shapes), then its fast path.
-_WIRE_DECODERS: dict[str, Callable[[str], Any]] = {"X-TRADE": TRADE_WIRE.decode, "X-QUOTE": QUOTE_WIRE.decode}
-_WIRE_FAST_PATHS: dict[str, Callable[[tuple[Any, ...]], tuple[MarketEvent, ...] | None]] = {
-    "X-TRADE": _fast_trade,
-    "X-QUOTE": _fast_quote,
+# The usual X-TRADE / X-QUOTE text straight to its fields (wire_shapes), and that type's fast path.
+_WIRE_PATHS: dict[str, tuple[Callable[[str], Any], Callable[[tuple[Any, ...]], tuple[MarketEvent, ...] | None]]] = {
+    "X-TRADE": (TRADE_WIRE.decode, _fast_trade),
+    "X-QUOTE": (QUOTE_WIRE.decode, _fast_quote),
 }
-_astuple = astuple
 
 
 def parse_envelope(raw: str | bytes) -> tuple[MarketEvent, ...]:
@@ -851,14 +839,15 @@ def parse_envelope(raw: str | bytes) -> tuple[MarketEvent, ...]:
         if parser is None:
             raise InvalidMessage("unknown_type", f"DataType {data_type[:30]!r}")
         if type(content) is str:  # the usual double-encoded Content
-            decode = _WIRE_DECODERS.get(data_type)
-            if decode is not None:  # the usual shape, decoded into its fields (wire_shapes)
+            wire = _WIRE_PATHS.get(data_type)
+            if wire is not None:  # the usual shape, decoded into its fields (wire_shapes)
+                decode, fast = wire
                 try:
-                    values = _astuple(decode(content))
+                    values = astuple(decode(content))
                 except WIRE_ERRORS:
                     values = None  # not the usual shape: parsed the general way below
                 if values is not None:
-                    events = _WIRE_FAST_PATHS[data_type](values)
+                    events = fast(values)
                     if events is not None:
                         return events
             try:
